@@ -1,0 +1,129 @@
+// A level-triggered loop: one pass at a time, a pass every interval, sooner
+// when something triggers it (but never closer than a minimum gap), and
+// exponential backoff with jitter after errors. Sync and both controllers
+// run on it, so they share one set of timing rules.
+import type { Logger } from '../log/index.js';
+
+/** What a pass tells the loop. */
+export type PassResult = { kind: 'done' } | { kind: 'requeue'; afterMs: number } | { kind: 'error'; error: unknown };
+
+/** A pass that finished with nothing more to do. */
+export const done: PassResult = { kind: 'done' };
+/** A pass that wants to run again after `afterMs`. */
+export const requeue = (afterMs: number): PassResult => ({ kind: 'requeue', afterMs });
+
+/** Options for a PassLoop. */
+export interface PassLoopOptions {
+  name: string;
+  intervalMs: number;
+  /** Minimum time between the starts of two passes (default: none). */
+  minGapMs?: number;
+  /** Longest wait after repeated errors (default: max(interval, 5 min)). */
+  maxBackoffMs?: number;
+  pass: () => Promise<PassResult>;
+  log: Logger;
+  /** Source of randomness for jitter, replaceable in tests. */
+  random?: () => number;
+}
+
+/** Runs one pass at a time on a schedule; see the file comment. */
+export class PassLoop {
+  private stopped = true;
+  private wake: (() => void) | null = null;
+  private pending = false;
+  private failures = 0;
+  private lastStart = 0;
+  private loopDone: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: PassLoopOptions) {}
+
+  /** Consecutive failed passes so far. */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  /** Starts the loop; the first pass runs at once. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.pending = true;
+    this.loopDone = this.run();
+  }
+
+  /** Asks for a pass soon; several triggers during a pass cause one more pass. */
+  trigger(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  /** Stops the loop and waits for a running pass to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loopDone;
+  }
+
+  private async run(): Promise<void> {
+    let delay = 0;
+    while (!this.stopped) {
+      if (this.pending) {
+        const gap = (this.opts.minGapMs ?? 0) - (Date.now() - this.lastStart);
+        delay = Math.max(0, Math.min(delay, gap));
+      }
+      if (delay > 0) await this.sleep(delay);
+      if (this.stopped) break;
+      if (this.pending) {
+        // A trigger may have arrived while sleeping; respect the minimum gap.
+        const gap = (this.opts.minGapMs ?? 0) - (Date.now() - this.lastStart);
+        if (gap > 0) await this.sleep(gap);
+        if (this.stopped) break;
+      }
+      this.pending = false;
+      this.lastStart = Date.now();
+      delay = await this.runPass();
+    }
+  }
+
+  private async runPass(): Promise<number> {
+    let result: PassResult;
+    try {
+      result = await this.opts.pass();
+    } catch (error) {
+      result = { kind: 'error', error };
+    }
+    if (result.kind === 'error') {
+      this.failures += 1;
+      const max = this.opts.maxBackoffMs ?? Math.max(this.opts.intervalMs, 300_000);
+      const base = Math.min(max, this.opts.intervalMs * 2 ** Math.min(this.failures - 1, 20));
+      const jitter = 0.8 + 0.4 * (this.opts.random ?? Math.random)();
+      const wait = Math.round(Math.min(max, base * jitter));
+      this.opts.log.warn(
+        { loop: this.opts.name, failures: this.failures, retryInMs: wait, err: errorText(result.error) },
+        `${this.opts.name}: pass failed, retrying in ${wait} ms`,
+      );
+      return wait;
+    }
+    this.failures = 0;
+    return result.kind === 'requeue' ? Math.min(result.afterMs, this.opts.intervalMs) : this.opts.intervalMs;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        if (this.timer) clearTimeout(this.timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+}
+
+/** The message of an error-like value. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

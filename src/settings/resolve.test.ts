@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveSettings, SettingsError } from './resolve.js';
+
+const file = (text: string) => ({ path: 'xplane.yaml', text });
+
+describe('resolveSettings', () => {
+  it('uses the defaults when nothing is set', () => {
+    const { settings, sources } = resolveSettings({ flags: {}, env: {} });
+    assert.equal(settings.listen, '127.0.0.1:7070');
+    assert.equal(settings.sync_interval, 10_000);
+    assert.equal(settings.push, true);
+    assert.equal(settings.db, '.xplane/xplane.db');
+    assert.equal(sources.repo, 'default');
+  });
+
+  const precedence: { name: string; flag?: string; env?: string; yaml?: string; want: number; source: string }[] = [
+    { name: 'the file when only the file sets it', yaml: 'sync_interval: 30s', want: 30_000, source: 'file' },
+    { name: 'the environment over the file', env: '5s', yaml: 'sync_interval: 30s', want: 5_000, source: 'env' },
+    { name: 'the flag over the environment and the file', flag: '1m', env: '5s', yaml: 'sync_interval: 30s', want: 60_000, source: 'flag' },
+  ];
+  for (const c of precedence) {
+    it(`takes ${c.name}`, () => {
+      const { settings, sources } = resolveSettings({
+        flags: c.flag ? { sync_interval: c.flag } : {},
+        env: c.env ? { XPLANE_SYNC_INTERVAL: c.env } : {},
+        file: c.yaml ? file(c.yaml) : undefined,
+      });
+      assert.equal(settings.sync_interval, c.want);
+      assert.equal(sources.sync_interval, c.source);
+    });
+  }
+
+  it('reads booleans from every spelling', () => {
+    assert.equal(resolveSettings({ flags: { push: false }, env: {} }).settings.push, false);
+    assert.equal(resolveSettings({ flags: {}, env: { XPLANE_PUSH: 'false' } }).settings.push, false);
+    assert.equal(resolveSettings({ flags: {}, env: {}, file: file('push: no') }).settings.push, false);
+    assert.equal(resolveSettings({ flags: {}, env: {}, file: file('dry_run: true') }).settings.dry_run, true);
+  });
+
+  const bad: { name: string; input: Parameters<typeof resolveSettings>[0]; want: string[] }[] = [
+    {
+      name: 'a bad duration flag',
+      input: { flags: { sync_interval: 'soon' }, env: {} },
+      want: ['--sync-interval: expected a duration like 500ms, 5s, 1m or 2h, got "soon"'],
+    },
+    {
+      name: 'a bad boolean in the environment',
+      input: { flags: {}, env: { XPLANE_PUSH: 'maybe' } },
+      want: ['XPLANE_PUSH: expected true or false, got "maybe"'],
+    },
+    {
+      name: 'an unknown key and a bad value in the file, with positions',
+      input: { flags: {}, env: {}, file: file('branch: main\nsync_intervall: 5s\nreconcile_interval: fast\n') },
+      want: [
+        'xplane.yaml:2:1 sync_intervall: unknown setting (expected one of: repo, branch, workdir, db, listen, sync_interval, reconcile_interval, push, dry_run, author)',
+        'xplane.yaml:3:21 reconcile_interval: expected a duration like 500ms, 5s, 1m or 2h, got "fast"',
+      ],
+    },
+    { name: 'a YAML syntax error in the file', input: { flags: {}, env: {}, file: file('repo: [unclosed\n') }, want: ['xplane.yaml:2:1'] },
+  ];
+  for (const c of bad) {
+    it(`rejects ${c.name}`, () => {
+      assert.throws(
+        () => resolveSettings(c.input),
+        (e: unknown) => {
+          assert.ok(e instanceof SettingsError);
+          assert.equal(e.problems.length, c.want.length);
+          c.want.forEach((w, i) => assert.ok(e.problems[i]?.startsWith(w), `${e.problems[i]} should start with ${w}`));
+          return true;
+        },
+      );
+    });
+  }
+});

@@ -1,0 +1,49 @@
+// The settings every command shares (contract §6). Each has three spellings:
+// the xplane.yaml key (`sync_interval`), the flag (`--sync-interval`) and the
+// environment variable (`XPLANE_SYNC_INTERVAL`), all derived from the key.
+
+/** How a setting's text is read. */
+export type SettingKind = 'string' | 'duration' | 'bool';
+
+/** One row of the settings table. */
+export interface SettingSpec {
+  kind: SettingKind;
+  default: string | number | boolean;
+  help: string;
+}
+
+/** Every setting, with its default and help line. */
+export const SETTINGS = {
+  repo: { kind: 'string', default: '.', help: 'GitOps repo: URL or local path' },
+  branch: { kind: 'string', default: 'main', help: 'branch to watch and write' },
+  workdir: { kind: 'string', default: '.xplane/work', help: 'local clone used by sync and the git writer' },
+  db: { kind: 'string', default: '.xplane/xplane.db', help: 'SQLite path or postgres:// URL' },
+  listen: { kind: 'string', default: '127.0.0.1:7070', help: 'API listen address host:port' },
+  sync_interval: { kind: 'duration', default: 10_000, help: 'how often to poll the repo' },
+  reconcile_interval: { kind: 'duration', default: 10_000, help: 'how often controllers run a pass' },
+  push: { kind: 'bool', default: true, help: 'push the loop’s commits to the remote' },
+  dry_run: { kind: 'bool', default: false, help: 'compute and log decisions, write nothing' },
+  author: { kind: 'string', default: 'xplane-bot <xplane-bot@users.noreply.local>', help: 'author of the loop’s commits' },
+} as const satisfies Record<string, SettingSpec>;
+
+/** A setting's key, e.g. `sync_interval`. */
+export type SettingKey = keyof typeof SETTINGS;
+
+/** Resolved settings: durations in milliseconds. */
+export type Settings = {
+  [K in SettingKey]: (typeof SETTINGS)[K]['kind'] extends 'string'
+    ? string
+    : (typeof SETTINGS)[K]['kind'] extends 'bool'
+      ? boolean
+      : number;
+};
+
+/** `sync_interval` → `sync-interval`. */
+export function flagName(key: string): string {
+  return key.replaceAll('_', '-');
+}
+
+/** `sync_interval` → `XPLANE_SYNC_INTERVAL`. */
+export function envName(key: string): string {
+  return `XPLANE_${key.toUpperCase()}`;
+}

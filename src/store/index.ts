@@ -1,0 +1,18 @@
+// The store's public face: other folders import only from here.
+export type {
+  ConfigSnapshot,
+  DecisionFilter,
+  DecisionRecord,
+  NodeEvent,
+  NodeFilter,
+  NodeMetrics,
+  NodeRecord,
+  NodeState,
+  OverrideHold,
+  Store,
+  SyncRecord,
+} from './types.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export { DEFAULT_DB_PATH, openStore } from './factory.js';
+export { MemoryStore, type StoreCall } from './memory.js';
+export { SqliteStore } from './sqlite/sqlite-store.js';

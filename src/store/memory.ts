@@ -1,0 +1,189 @@
+// An in-memory Store for unit tests of the code around the store. It records
+// every call, and copies records through JSON on the way in and out, as the
+// SQLite store's JSON columns do, so a test sees the same values and cannot
+// change stored state by mutating an object it passed or got back.
+import { StoreError } from './errors.js';
+import {
+  checkDecision,
+  checkHold,
+  checkLimit,
+  checkNode,
+  checkNodeEvent,
+  checkSnapshot,
+  checkSync,
+} from './record-checks.js';
+import type {
+  ConfigSnapshot,
+  DecisionFilter,
+  DecisionRecord,
+  NodeEvent,
+  NodeFilter,
+  NodeRecord,
+  OverrideHold,
+  Store,
+  SyncRecord,
+} from './types.js';
+
+/** One call made to a MemoryStore, with a copy of its arguments. */
+export type StoreCall = { [M in keyof Store]: { method: M; args: Parameters<Store[M]> } }[keyof Store];
+
+function copy<T>(value: T): T {
+  const text = JSON.stringify(value);
+  const parsed: unknown = JSON.parse(text);
+  return parsed as T;
+}
+
+// Newest first; among equal times the later append comes first, as in SQLite.
+function newestFirst<T extends { at: number }>(items: readonly T[], limit: number | undefined): T[] {
+  const sorted = [...items].reverse().sort((a, b) => b.at - a.at);
+  return (limit === undefined ? sorted : sorted.slice(0, limit)).map(copy);
+}
+
+function byName(a: NodeRecord, b: NodeRecord): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function holdKey(h: OverrideHold): string {
+  return `${h.service}\u0000${h.region}\u0000${h.key}`;
+}
+
+/** A Store held in memory that records the calls made to it; for tests. */
+export class MemoryStore implements Store {
+  /** Every call made so far, oldest first. Clear it with `calls.length = 0`. */
+  readonly calls: StoreCall[] = [];
+
+  private readonly snapshots = new Map<string, ConfigSnapshot>();
+  private readonly syncs: SyncRecord[] = [];
+  private readonly nodes = new Map<string, NodeRecord>();
+  private readonly events: NodeEvent[] = [];
+  private readonly decisions: DecisionRecord[] = [];
+  private readonly holds = new Map<string, OverrideHold>();
+  private closed = false;
+
+  /** Stores a valid configuration under its commit; storing the same commit again is a no-op. */
+  async putSnapshot(snapshot: ConfigSnapshot): Promise<void> {
+    this.enter({ method: 'putSnapshot', args: [snapshot] });
+    checkSnapshot(snapshot.commit, snapshot.storedAt);
+    if (!this.snapshots.has(snapshot.commit)) this.snapshots.set(snapshot.commit, copy(snapshot));
+  }
+
+  /** The configuration stored for a commit. */
+  async getSnapshot(commit: string): Promise<ConfigSnapshot | undefined> {
+    this.enter({ method: 'getSnapshot', args: [commit] });
+    const found = this.snapshots.get(commit);
+    return found && copy(found);
+  }
+
+  /** The configuration in force: the most recently stored valid one. */
+  async latestSnapshot(): Promise<ConfigSnapshot | undefined> {
+    this.enter({ method: 'latestSnapshot', args: [] });
+    const last = [...this.snapshots.values()].at(-1);
+    return last && copy(last);
+  }
+
+  /** Records the outcome of a sync attempt. */
+  async recordSync(record: SyncRecord): Promise<void> {
+    this.enter({ method: 'recordSync', args: [record] });
+    checkSync(record);
+    this.syncs.push(copy(record));
+  }
+
+  /** The most recent sync attempts, newest first. */
+  async recentSyncs(limit: number): Promise<SyncRecord[]> {
+    this.enter({ method: 'recentSyncs', args: [limit] });
+    return newestFirst(this.syncs, checkLimit(limit));
+  }
+
+  /** Inserts or replaces nodes by name, all or none. */
+  async upsertNodes(nodes: NodeRecord[]): Promise<void> {
+    this.enter({ method: 'upsertNodes', args: [nodes] });
+    nodes.forEach(checkNode);
+    for (const node of copy(nodes)) this.nodes.set(node.name, node);
+  }
+
+  /** One node by name. */
+  async getNode(name: string): Promise<NodeRecord | undefined> {
+    this.enter({ method: 'getNode', args: [name] });
+    const found = this.nodes.get(name);
+    return found && copy(found);
+  }
+
+  /** Nodes matching a filter, ordered by name. */
+  async listNodes(filter: NodeFilter = {}): Promise<NodeRecord[]> {
+    this.enter({ method: 'listNodes', args: [filter] });
+    return [...this.nodes.values()]
+      .filter(
+        (n) =>
+          (filter.service === undefined || n.service === filter.service) &&
+          (filter.region === undefined || n.region === filter.region) &&
+          (filter.state === undefined || n.state === filter.state),
+      )
+      .sort(byName)
+      .map(copy);
+  }
+
+  /** Appends node state transitions, all or none. */
+  async appendNodeEvents(events: NodeEvent[]): Promise<void> {
+    this.enter({ method: 'appendNodeEvents', args: [events] });
+    events.forEach(checkNodeEvent);
+    this.events.push(...copy(events));
+  }
+
+  /** Transitions of one node (or all nodes), newest first. */
+  async listNodeEvents(filter: { node?: string; limit?: number }): Promise<NodeEvent[]> {
+    this.enter({ method: 'listNodeEvents', args: [filter] });
+    const limit = checkLimit(filter.limit);
+    return newestFirst(
+      this.events.filter((e) => filter.node === undefined || e.node === filter.node),
+      limit,
+    );
+  }
+
+  /** Appends controller decisions, all or none. */
+  async appendDecisions(decisions: DecisionRecord[]): Promise<void> {
+    this.enter({ method: 'appendDecisions', args: [decisions] });
+    decisions.forEach(checkDecision);
+    this.decisions.push(...copy(decisions));
+  }
+
+  /** Decisions matching a filter, newest first. */
+  async listDecisions(filter: DecisionFilter = {}): Promise<DecisionRecord[]> {
+    this.enter({ method: 'listDecisions', args: [filter] });
+    const limit = checkLimit(filter.limit);
+    return newestFirst(
+      this.decisions.filter(
+        (d) =>
+          (filter.service === undefined || d.service === filter.service) &&
+          (filter.region === undefined || d.region === filter.region),
+      ),
+      limit,
+    );
+  }
+
+  /** Inserts or replaces the hold on (service, region, key). */
+  async putHold(hold: OverrideHold): Promise<void> {
+    this.enter({ method: 'putHold', args: [hold] });
+    checkHold(hold);
+    this.holds.set(holdKey(hold), copy(hold));
+  }
+
+  /** Holds that have not expired at `now` (as SqliteStore), or every hold when `now` is omitted. */
+  async listHolds(now?: number): Promise<OverrideHold[]> {
+    this.enter({ method: 'listHolds', args: now === undefined ? [] : [now] });
+    return [...this.holds.entries()]
+      .filter(([, h]) => now === undefined || h.until > now)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, h]) => copy(h));
+  }
+
+  /** Marks the store closed; later calls fail as they do on a closed database. */
+  async close(): Promise<void> {
+    this.calls.push({ method: 'close', args: [] });
+    this.closed = true;
+  }
+
+  private enter(call: StoreCall): void {
+    this.calls.push(structuredClone(call));
+    if (this.closed) throw new StoreError('XP_ERR_STORE_CLOSED', `memory store is closed (${call.method})`);
+  }
+}

@@ -1,0 +1,73 @@
+// Brings a database up to the schema this version knows. Each step runs in its
+// own IMMEDIATE transaction that re-reads the applied versions first, so two
+// processes opening the same new file at once apply every step exactly once.
+import type Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import type { Migration } from './migrations.js';
+
+/** Versions recorded in `schema_migrations`, ascending. */
+export function appliedVersions(db: Database.Database): number[] {
+  const rows = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations ORDER BY version').all();
+  return rows.map((r) => r.version);
+}
+
+/**
+ * Applies the steps of `migrations` that the database has not run and returns their versions.
+ * Refuses a database that has run a step this list does not know, rather than downgrade it.
+ */
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[],
+  now: () => number = Date.now,
+): number[] {
+  checkOrdered(migrations);
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const known = migrations.at(-1)?.version ?? 0;
+  const applied: number[] = [];
+  const record = db.prepare<[number, number]>('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+
+  refuseNewer(appliedVersions(db), known, db.name);
+  for (const step of migrations) {
+    const run = db.transaction(() => {
+      const done = appliedVersions(db);
+      refuseNewer(done, known, db.name);
+      if (done.includes(step.version)) return false;
+      db.exec(step.sql);
+      record.run(step.version, now());
+      return true;
+    });
+    let ran: boolean;
+    try {
+      ran = run.immediate();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(
+        'XP_ERR_STORE_MIGRATION',
+        `${db.name}: schema migration ${step.version} (${step.name}) failed and was rolled back: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    if (ran) applied.push(step.version);
+  }
+  return applied;
+}
+
+function refuseNewer(done: number[], known: number, file: string): void {
+  const newest = done.at(-1) ?? 0;
+  if (newest > known) {
+    throw new StoreError(
+      'XP_ERR_STORE_SCHEMA_NEWER',
+      `${file}: database schema version ${newest} is newer than this xplane knows (${known}); ` +
+        'it was written by a newer xplane: upgrade xplane, or point db at another file. It is not downgraded.',
+    );
+  }
+}
+
+// A mistake here would apply steps out of order on some databases, so it is a programming error.
+function checkOrdered(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`migrations must be numbered 1, 2, 3, ... in order; step #${i} has version ${m.version}`);
+    }
+  });
+}

@@ -1,0 +1,91 @@
+// The SQLite schema as an ordered list of numbered steps. A released step is
+// never edited: a database that already ran it would not run it again, so a
+// change goes into a new step at the end.
+
+/** One numbered schema step. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Every schema step this version knows, in the order they apply. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE config_snapshots (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        commit_sha   TEXT    NOT NULL UNIQUE,
+        declarations TEXT    NOT NULL,
+        stored_at    INTEGER NOT NULL
+      );
+
+      CREATE TABLE sync_records (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      INTEGER NOT NULL,
+        commit_sha TEXT,
+        status  TEXT    NOT NULL CHECK (status IN ('ok', 'invalid', 'error')),
+        message TEXT    NOT NULL,
+        issues  TEXT    NOT NULL
+      );
+      CREATE INDEX sync_records_at ON sync_records (at, id);
+
+      CREATE TABLE nodes (
+        name           TEXT    PRIMARY KEY,
+        service        TEXT    NOT NULL,
+        region         TEXT    NOT NULL,
+        address        TEXT    NOT NULL,
+        labels         TEXT    NOT NULL,
+        state          TEXT    NOT NULL CHECK (state IN ('warm', 'active', 'drain', 'deleted', 'down')),
+        state_since    INTEGER NOT NULL,
+        token_hash     TEXT    NOT NULL,
+        registered_at  INTEGER NOT NULL,
+        last_heartbeat INTEGER,
+        metrics        TEXT
+      );
+      CREATE INDEX nodes_service_region_state ON nodes (service, region, state);
+      CREATE INDEX nodes_region_state ON nodes (region, state);
+      CREATE INDEX nodes_state ON nodes (state);
+
+      CREATE TABLE node_events (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         INTEGER NOT NULL,
+        node       TEXT    NOT NULL,
+        from_state TEXT    CHECK (from_state IN ('warm', 'active', 'drain', 'deleted', 'down')),
+        to_state   TEXT    NOT NULL CHECK (to_state IN ('warm', 'active', 'drain', 'deleted', 'down')),
+        cause      TEXT    NOT NULL
+      );
+      CREATE INDEX node_events_node_at ON node_events (node, at, id);
+      CREATE INDEX node_events_at ON node_events (at, id);
+
+      CREATE TABLE decisions (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         INTEGER NOT NULL,
+        controller TEXT    NOT NULL CHECK (controller IN ('gtm', 'autoscale')),
+        service    TEXT    NOT NULL,
+        region     TEXT    NOT NULL,
+        kind       TEXT    NOT NULL,
+        summary    TEXT    NOT NULL,
+        why        TEXT    NOT NULL,
+        commit_sha TEXT
+      );
+      CREATE INDEX decisions_service_region_at ON decisions (service, region, at, id);
+      CREATE INDEX decisions_region_at ON decisions (region, at, id);
+      CREATE INDEX decisions_at ON decisions (at, id);
+
+      CREATE TABLE override_holds (
+        service    TEXT    NOT NULL,
+        region     TEXT    NOT NULL,
+        key        TEXT    NOT NULL CHECK (key IN ('weight', 'nodes', 'excluded')),
+        commit_sha TEXT    NOT NULL,
+        author     TEXT    NOT NULL,
+        since      INTEGER NOT NULL,
+        until      INTEGER NOT NULL,
+        PRIMARY KEY (service, region, key)
+      );
+      CREATE INDEX override_holds_until ON override_holds (until);
+    `,
+  },
+];

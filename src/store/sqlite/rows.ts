@@ -1,0 +1,200 @@
+// The shape of each table's rows and their mapping to store records. JSON
+// columns are parsed here without validation: only the store writes them.
+import type { Declarations, ConfigIssue } from '../../config/types.js';
+import type {
+  ConfigSnapshot,
+  DecisionRecord,
+  NodeEvent,
+  NodeMetrics,
+  NodeRecord,
+  NodeState,
+  OverrideHold,
+  SyncRecord,
+} from '../types.js';
+
+/** A `config_snapshots` row. */
+export interface SnapshotRow {
+  commit_sha: string;
+  declarations: string;
+  stored_at: number;
+}
+
+/** A `sync_records` row. */
+export interface SyncRow {
+  at: number;
+  commit_sha: string | null;
+  status: SyncRecord['status'];
+  message: string;
+  issues: string;
+}
+
+/** A `nodes` row. */
+export interface NodeRow {
+  name: string;
+  service: string;
+  region: string;
+  address: string;
+  labels: string;
+  state: NodeState;
+  state_since: number;
+  token_hash: string;
+  registered_at: number;
+  last_heartbeat: number | null;
+  metrics: string | null;
+}
+
+/** A `node_events` row. */
+export interface NodeEventRow {
+  at: number;
+  node: string;
+  from_state: NodeState | null;
+  to_state: NodeState;
+  cause: string;
+}
+
+/** A `decisions` row. */
+export interface DecisionRow {
+  at: number;
+  controller: DecisionRecord['controller'];
+  service: string;
+  region: string;
+  kind: string;
+  summary: string;
+  why: string;
+  commit_sha: string | null;
+}
+
+/** An `override_holds` row. */
+export interface HoldRow {
+  service: string;
+  region: string;
+  key: OverrideHold['key'];
+  commit_sha: string;
+  author: string;
+  since: number;
+  until: number;
+}
+
+function parse<T>(text: string): T {
+  const value: unknown = JSON.parse(text);
+  return value as T;
+}
+
+/** Row → snapshot. */
+export function toSnapshot(row: SnapshotRow): ConfigSnapshot {
+  return { commit: row.commit_sha, declarations: parse<Declarations>(row.declarations), storedAt: row.stored_at };
+}
+
+/** Sync record → row. */
+export function fromSync(r: SyncRecord): SyncRow {
+  return { at: r.at, commit_sha: r.commit, status: r.status, message: r.message, issues: JSON.stringify(r.issues) };
+}
+
+/** Row → sync record. */
+export function toSync(row: SyncRow): SyncRecord {
+  return {
+    at: row.at,
+    commit: row.commit_sha,
+    status: row.status,
+    message: row.message,
+    issues: parse<ConfigIssue[]>(row.issues),
+  };
+}
+
+/** Node → row. */
+export function fromNode(n: NodeRecord): NodeRow {
+  return {
+    name: n.name,
+    service: n.service,
+    region: n.region,
+    address: n.address,
+    labels: JSON.stringify(n.labels),
+    state: n.state,
+    state_since: n.stateSince,
+    token_hash: n.tokenHash,
+    registered_at: n.registeredAt,
+    last_heartbeat: n.lastHeartbeat,
+    metrics: n.metrics === null ? null : JSON.stringify(n.metrics),
+  };
+}
+
+/** Row → node. */
+export function toNode(row: NodeRow): NodeRecord {
+  return {
+    name: row.name,
+    service: row.service,
+    region: row.region,
+    address: row.address,
+    labels: parse<Record<string, string>>(row.labels),
+    state: row.state,
+    stateSince: row.state_since,
+    tokenHash: row.token_hash,
+    registeredAt: row.registered_at,
+    lastHeartbeat: row.last_heartbeat,
+    metrics: row.metrics === null ? null : parse<NodeMetrics>(row.metrics),
+  };
+}
+
+/** Node event → row. */
+export function fromNodeEvent(e: NodeEvent): NodeEventRow {
+  return { at: e.at, node: e.node, from_state: e.from, to_state: e.to, cause: e.cause };
+}
+
+/** Row → node event. */
+export function toNodeEvent(row: NodeEventRow): NodeEvent {
+  return { at: row.at, node: row.node, from: row.from_state, to: row.to_state, cause: row.cause };
+}
+
+/** Decision → row. */
+export function fromDecision(d: DecisionRecord): DecisionRow {
+  return {
+    at: d.at,
+    controller: d.controller,
+    service: d.service,
+    region: d.region,
+    kind: d.kind,
+    summary: d.summary,
+    why: JSON.stringify(d.why),
+    commit_sha: d.commit,
+  };
+}
+
+/** Row → decision. */
+export function toDecision(row: DecisionRow): DecisionRecord {
+  return {
+    at: row.at,
+    controller: row.controller,
+    service: row.service,
+    region: row.region,
+    kind: row.kind,
+    summary: row.summary,
+    why: parse<DecisionRecord['why']>(row.why),
+    commit: row.commit_sha,
+  };
+}
+
+/** Hold → row. */
+export function fromHold(h: OverrideHold): HoldRow {
+  return {
+    service: h.service,
+    region: h.region,
+    key: h.key,
+    commit_sha: h.commit,
+    author: h.author,
+    since: h.since,
+    until: h.until,
+  };
+}
+
+/** Row → hold. */
+export function toHold(row: HoldRow): OverrideHold {
+  return {
+    service: row.service,
+    region: row.region,
+    key: row.key,
+    commit: row.commit_sha,
+    author: row.author,
+    since: row.since,
+    until: row.until,
+  };
+}

@@ -1,0 +1,301 @@
+// The embedded Store: one SQLite file in WAL mode. Statements are prepared
+// once; the filtered listings prepare one statement per filter shape on first
+// use, so each query keeps a plain WHERE that its index can serve.
+import type Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import {
+  checkDecision,
+  checkHold,
+  checkLimit,
+  checkNode,
+  checkNodeEvent,
+  checkSnapshot,
+  checkSync,
+} from '../record-checks.js';
+import type {
+  ConfigSnapshot,
+  DecisionFilter,
+  DecisionRecord,
+  NodeEvent,
+  NodeFilter,
+  NodeRecord,
+  OverrideHold,
+  Store,
+  SyncRecord,
+} from '../types.js';
+import { openConnection } from './connection.js';
+import { migrate } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
+import {
+  fromDecision,
+  fromHold,
+  fromNode,
+  fromNodeEvent,
+  fromSync,
+  toDecision,
+  toHold,
+  toNode,
+  toNodeEvent,
+  toSnapshot,
+  toSync,
+  type DecisionRow,
+  type HoldRow,
+  type NodeEventRow,
+  type NodeRow,
+  type SnapshotRow,
+  type SyncRow,
+} from './rows.js';
+
+type Params = Record<string, string | number>;
+type Stmt<Row> = Database.Statement<[Params], Row>;
+
+// SQLite reads a negative LIMIT as "no limit".
+const NO_LIMIT = -1;
+
+/** Store on a local SQLite file (or `:memory:`), the embedded default. */
+export class SqliteStore implements Store {
+  private readonly insertSnapshot: Database.Statement<[SnapshotRow]>;
+  private readonly selectSnapshot: Database.Statement<[string], SnapshotRow>;
+  private readonly selectLatestSnapshot: Database.Statement<[], SnapshotRow>;
+  private readonly insertSync: Database.Statement<[SyncRow]>;
+  private readonly selectSyncs: Database.Statement<[number], SyncRow>;
+  private readonly upsertNode: Database.Statement<[NodeRow]>;
+  private readonly selectNode: Database.Statement<[string], NodeRow>;
+  private readonly insertNodeEvent: Database.Statement<[NodeEventRow]>;
+  private readonly insertDecision: Database.Statement<[DecisionRow]>;
+  private readonly upsertHold: Database.Statement<[HoldRow]>;
+  private readonly selectHoldsAt: Database.Statement<[number], HoldRow>;
+  private readonly selectAllHolds: Database.Statement<[], HoldRow>;
+  private readonly filtered = new Map<string, Stmt<unknown>>();
+
+  private readonly writeNodes: (rows: NodeRow[]) => void;
+  private readonly writeNodeEvents: (rows: NodeEventRow[]) => void;
+  private readonly writeDecisions: (rows: DecisionRow[]) => void;
+
+  private constructor(private readonly db: Database.Database) {
+    this.insertSnapshot = db.prepare(
+      `INSERT INTO config_snapshots (commit_sha, declarations, stored_at)
+       VALUES (@commit_sha, @declarations, @stored_at)
+       ON CONFLICT (commit_sha) DO NOTHING`,
+    );
+    this.selectSnapshot = db.prepare('SELECT commit_sha, declarations, stored_at FROM config_snapshots WHERE commit_sha = ?');
+    this.selectLatestSnapshot = db.prepare(
+      'SELECT commit_sha, declarations, stored_at FROM config_snapshots ORDER BY seq DESC LIMIT 1',
+    );
+    this.insertSync = db.prepare(
+      `INSERT INTO sync_records (at, commit_sha, status, message, issues)
+       VALUES (@at, @commit_sha, @status, @message, @issues)`,
+    );
+    this.selectSyncs = db.prepare(
+      'SELECT at, commit_sha, status, message, issues FROM sync_records ORDER BY at DESC, id DESC LIMIT ?',
+    );
+    this.upsertNode = db.prepare(
+      `INSERT INTO nodes (name, service, region, address, labels, state, state_since, token_hash,
+                          registered_at, last_heartbeat, metrics)
+       VALUES (@name, @service, @region, @address, @labels, @state, @state_since, @token_hash,
+               @registered_at, @last_heartbeat, @metrics)
+       ON CONFLICT (name) DO UPDATE SET
+         service = excluded.service, region = excluded.region, address = excluded.address,
+         labels = excluded.labels, state = excluded.state, state_since = excluded.state_since,
+         token_hash = excluded.token_hash, registered_at = excluded.registered_at,
+         last_heartbeat = excluded.last_heartbeat, metrics = excluded.metrics`,
+    );
+    this.selectNode = db.prepare(`SELECT * FROM nodes WHERE name = ?`);
+    this.insertNodeEvent = db.prepare(
+      `INSERT INTO node_events (at, node, from_state, to_state, cause)
+       VALUES (@at, @node, @from_state, @to_state, @cause)`,
+    );
+    this.insertDecision = db.prepare(
+      `INSERT INTO decisions (at, controller, service, region, kind, summary, why, commit_sha)
+       VALUES (@at, @controller, @service, @region, @kind, @summary, @why, @commit_sha)`,
+    );
+    this.upsertHold = db.prepare(
+      `INSERT INTO override_holds (service, region, key, commit_sha, author, since, until)
+       VALUES (@service, @region, @key, @commit_sha, @author, @since, @until)
+       ON CONFLICT (service, region, key) DO UPDATE SET
+         commit_sha = excluded.commit_sha, author = excluded.author,
+         since = excluded.since, until = excluded.until`,
+    );
+    const holdColumns = 'service, region, key, commit_sha, author, since, until';
+    this.selectHoldsAt = db.prepare(
+      `SELECT ${holdColumns} FROM override_holds WHERE until > ? ORDER BY service, region, key`,
+    );
+    this.selectAllHolds = db.prepare(`SELECT ${holdColumns} FROM override_holds ORDER BY service, region, key`);
+
+    this.writeNodes = db.transaction((rows: NodeRow[]) => {
+      for (const row of rows) this.upsertNode.run(row);
+    });
+    this.writeNodeEvents = db.transaction((rows: NodeEventRow[]) => {
+      for (const row of rows) this.insertNodeEvent.run(row);
+    });
+    this.writeDecisions = db.transaction((rows: DecisionRow[]) => {
+      for (const row of rows) this.insertDecision.run(row);
+    });
+  }
+
+  /**
+   * Opens (creating if needed) the database at `path` and brings its schema up to date.
+   * `:memory:` gives a private in-memory database.
+   */
+  static open(path: string): SqliteStore {
+    const db = openConnection(path);
+    try {
+      migrate(db, MIGRATIONS);
+      return new SqliteStore(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** Stores a valid configuration under its commit; storing the same commit again is a no-op. */
+  async putSnapshot(snapshot: ConfigSnapshot): Promise<void> {
+    this.checkOpen();
+    checkSnapshot(snapshot.commit, snapshot.storedAt);
+    this.insertSnapshot.run({
+      commit_sha: snapshot.commit,
+      declarations: JSON.stringify(snapshot.declarations),
+      stored_at: snapshot.storedAt,
+    });
+  }
+
+  /** The configuration stored for a commit. */
+  async getSnapshot(commit: string): Promise<ConfigSnapshot | undefined> {
+    this.checkOpen();
+    const row = this.selectSnapshot.get(commit);
+    return row && toSnapshot(row);
+  }
+
+  /** The configuration in force: the most recently stored valid one. */
+  async latestSnapshot(): Promise<ConfigSnapshot | undefined> {
+    this.checkOpen();
+    const row = this.selectLatestSnapshot.get();
+    return row && toSnapshot(row);
+  }
+
+  /** Records the outcome of a sync attempt. */
+  async recordSync(record: SyncRecord): Promise<void> {
+    this.checkOpen();
+    checkSync(record);
+    this.insertSync.run(fromSync(record));
+  }
+
+  /** The most recent sync attempts, newest first. */
+  async recentSyncs(limit: number): Promise<SyncRecord[]> {
+    this.checkOpen();
+    return this.selectSyncs.all(checkLimit(limit) ?? NO_LIMIT).map(toSync);
+  }
+
+  /** Inserts or replaces nodes by name, all in one transaction. */
+  async upsertNodes(nodes: NodeRecord[]): Promise<void> {
+    this.checkOpen();
+    nodes.forEach(checkNode);
+    // Rows are built before the transaction opens, so the write lock is held
+    // only for the inserts of a heartbeat batch, not for JSON encoding.
+    this.writeNodes(nodes.map(fromNode));
+  }
+
+  /** One node by name. */
+  async getNode(name: string): Promise<NodeRecord | undefined> {
+    this.checkOpen();
+    const row = this.selectNode.get(name);
+    return row && toNode(row);
+  }
+
+  /** Nodes matching a filter, ordered by name. */
+  async listNodes(filter: NodeFilter = {}): Promise<NodeRecord[]> {
+    this.checkOpen();
+    const { where, params } = conditions({ service: filter.service, region: filter.region, state: filter.state });
+    const stmt = this.statement<NodeRow>(`nodes:${where}`, `SELECT * FROM nodes ${where} ORDER BY name`);
+    return stmt.all(params).map(toNode);
+  }
+
+  /** Appends node state transitions, all in one transaction. */
+  async appendNodeEvents(events: NodeEvent[]): Promise<void> {
+    this.checkOpen();
+    events.forEach(checkNodeEvent);
+    this.writeNodeEvents(events.map(fromNodeEvent));
+  }
+
+  /** Transitions of one node (or all nodes), newest first. */
+  async listNodeEvents(filter: { node?: string; limit?: number }): Promise<NodeEvent[]> {
+    this.checkOpen();
+    const limit = checkLimit(filter.limit) ?? NO_LIMIT;
+    const { where, params } = conditions({ node: filter.node });
+    const stmt = this.statement<NodeEventRow>(
+      `events:${where}`,
+      `SELECT at, node, from_state, to_state, cause FROM node_events ${where}
+       ORDER BY at DESC, id DESC LIMIT @limit`,
+    );
+    return stmt.all({ ...params, limit }).map(toNodeEvent);
+  }
+
+  /** Appends controller decisions, all in one transaction. */
+  async appendDecisions(decisions: DecisionRecord[]): Promise<void> {
+    this.checkOpen();
+    decisions.forEach(checkDecision);
+    this.writeDecisions(decisions.map(fromDecision));
+  }
+
+  /** Decisions matching a filter, newest first. */
+  async listDecisions(filter: DecisionFilter = {}): Promise<DecisionRecord[]> {
+    this.checkOpen();
+    const limit = checkLimit(filter.limit) ?? NO_LIMIT;
+    const { where, params } = conditions({ service: filter.service, region: filter.region });
+    const stmt = this.statement<DecisionRow>(
+      `decisions:${where}`,
+      `SELECT at, controller, service, region, kind, summary, why, commit_sha FROM decisions ${where}
+       ORDER BY at DESC, id DESC LIMIT @limit`,
+    );
+    return stmt.all({ ...params, limit }).map(toDecision);
+  }
+
+  /** Inserts or replaces the hold on (service, region, key). */
+  async putHold(hold: OverrideHold): Promise<void> {
+    this.checkOpen();
+    checkHold(hold);
+    this.upsertHold.run(fromHold(hold));
+  }
+
+  /**
+   * Holds still in force at `now` (epoch ms), or every hold when `now` is omitted.
+   * A hold counts until it expires even if `since` is ahead of `now`: another replica's
+   * clock may run slightly fast, and dropping the hold would overwrite a human's change.
+   */
+  async listHolds(now?: number): Promise<OverrideHold[]> {
+    this.checkOpen();
+    const rows = now === undefined ? this.selectAllHolds.all() : this.selectHoldsAt.all(now);
+    return rows.map(toHold);
+  }
+
+  /** Releases the database; closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private checkOpen(): void {
+    if (!this.db.open) throw new StoreError('XP_ERR_STORE_CLOSED', `store ${this.db.name} is closed`);
+  }
+
+  private statement<Row>(key: string, sql: string): Stmt<Row> {
+    let stmt = this.filtered.get(key);
+    if (stmt === undefined) {
+      stmt = this.db.prepare<[Params], unknown>(sql);
+      this.filtered.set(key, stmt);
+    }
+    return stmt as Stmt<Row>;
+  }
+}
+
+// Only the set fields become conditions; the SQL text is the cache key, and
+// there are few shapes (2^fields), so the cache stays small.
+function conditions(fields: Record<string, string | undefined>): { where: string; params: Params } {
+  const params: Params = {};
+  const parts: string[] = [];
+  for (const [column, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    parts.push(`${column} = @${column}`);
+    params[column] = value;
+  }
+  return { where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, params };
+}

@@ -1,0 +1,148 @@
+// The Store interface: everything xplane keeps between passes and restarts.
+// SQLite is the embedded default; a Postgres implementation sits behind the
+// same interface, so callers never know which one they have. Every method is
+// async for that reason, even where SQLite answers synchronously.
+import type { ConfigIssue, Declarations } from '../config/types.js';
+
+/** A validated configuration, stored under the commit it came from. */
+export interface ConfigSnapshot {
+  commit: string;
+  declarations: Declarations;
+  /** Epoch milliseconds when it was stored. */
+  storedAt: number;
+}
+
+/** The outcome of one sync attempt, kept so the API and metrics can show it. */
+export interface SyncRecord {
+  /** Epoch milliseconds. */
+  at: number;
+  /** The commit that was fetched, if any. */
+  commit: string | null;
+  /** `ok`: valid and in force; `invalid`: rejected declarations; `error`: git or IO failure. */
+  status: 'ok' | 'invalid' | 'error';
+  /** Human-readable summary: what changed, or why it failed. */
+  message: string;
+  /** Declaration problems when status is `invalid`. */
+  issues: ConfigIssue[];
+}
+
+/** Node lifecycle states of contract §5. */
+export type NodeState = 'warm' | 'active' | 'drain' | 'deleted' | 'down';
+
+/** The last metrics a node reported. */
+export interface NodeMetrics {
+  cpu: number;
+  mem: number | null;
+  qps: number | null;
+  errorRate: number | null;
+  rttMs: number | null;
+}
+
+/** A registered node. */
+export interface NodeRecord {
+  name: string;
+  service: string;
+  region: string;
+  /** `ip` or `ip:port`. */
+  address: string;
+  labels: Record<string, string>;
+  state: NodeState;
+  /** Epoch milliseconds of the last state change. */
+  stateSince: number;
+  /** Hash of the node's heartbeat token; the token itself is never stored. */
+  tokenHash: string;
+  registeredAt: number;
+  lastHeartbeat: number | null;
+  metrics: NodeMetrics | null;
+}
+
+/** Filter for listing nodes; every field is optional. */
+export interface NodeFilter {
+  service?: string;
+  region?: string;
+  state?: NodeState;
+}
+
+/** A node state transition with its cause. */
+export interface NodeEvent {
+  at: number;
+  node: string;
+  from: NodeState | null;
+  to: NodeState;
+  cause: string;
+}
+
+/** A controller decision with its reason, as committed to Git. */
+export interface DecisionRecord {
+  at: number;
+  controller: 'gtm' | 'autoscale';
+  service: string;
+  region: string;
+  /** What kind of change, e.g. `scale_up`, `scale_down`, `weight`, `exclude`, `replace`. */
+  kind: string;
+  /** The commit line, e.g. `autoscale: svc-plus jp 1→2 (cpu=0.82)`. */
+  summary: string;
+  /** The inputs that drove it, e.g. `{ cpu: 0.82 }`. */
+  why: Record<string, number | string | boolean>;
+  /** The commit that carried it, once pushed. */
+  commit: string | null;
+}
+
+/** Filter for listing decisions, newest first. */
+export interface DecisionFilter {
+  service?: string;
+  region?: string;
+  limit?: number;
+}
+
+/** A pool key the loop must leave alone because a human changed it. */
+export interface OverrideHold {
+  service: string;
+  region: string;
+  key: 'weight' | 'nodes' | 'excluded';
+  /** The human commit that changed it. */
+  commit: string;
+  author: string;
+  since: number;
+  until: number;
+}
+
+/** Persistent state of the control plane. */
+export interface Store {
+  /** Stores a valid configuration under its commit; storing the same commit again is a no-op. */
+  putSnapshot(snapshot: ConfigSnapshot): Promise<void>;
+  /** The configuration stored for a commit. */
+  getSnapshot(commit: string): Promise<ConfigSnapshot | undefined>;
+  /** The configuration in force: the most recently stored valid one. */
+  latestSnapshot(): Promise<ConfigSnapshot | undefined>;
+
+  /** Records the outcome of a sync attempt. */
+  recordSync(record: SyncRecord): Promise<void>;
+  /** The most recent sync attempts, newest first. */
+  recentSyncs(limit: number): Promise<SyncRecord[]>;
+
+  /** Inserts or replaces nodes by name, all in one transaction. */
+  upsertNodes(nodes: NodeRecord[]): Promise<void>;
+  /** One node by name. */
+  getNode(name: string): Promise<NodeRecord | undefined>;
+  /** Nodes matching a filter, ordered by name. */
+  listNodes(filter?: NodeFilter): Promise<NodeRecord[]>;
+
+  /** Appends node state transitions, all in one transaction. */
+  appendNodeEvents(events: NodeEvent[]): Promise<void>;
+  /** Transitions of one node (or all nodes), newest first. */
+  listNodeEvents(filter: { node?: string; limit?: number }): Promise<NodeEvent[]>;
+
+  /** Appends controller decisions, all in one transaction. */
+  appendDecisions(decisions: DecisionRecord[]): Promise<void>;
+  /** Decisions matching a filter, newest first. */
+  listDecisions(filter?: DecisionFilter): Promise<DecisionRecord[]>;
+
+  /** Inserts or replaces the hold on (service, region, key). */
+  putHold(hold: OverrideHold): Promise<void>;
+  /** Holds still in force at `now` (epoch ms), or every hold when `now` is omitted. */
+  listHolds(now?: number): Promise<OverrideHold[]>;
+
+  /** Releases the database. */
+  close(): Promise<void>;
+}
