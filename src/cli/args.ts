@@ -1,0 +1,71 @@
+// Flag parsing shared by every command: node's own parseArgs, plus the
+// settings flags of contract §6 derived from the settings table.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SETTINGS, flagName, envName, loadSettings, type ResolvedSettings, type SettingKey } from '../settings/index.js';
+
+/** A command-line mistake: printed with the command's usage, exit code 2. */
+export class UsageError extends Error {
+  /** Stable code for callers. */
+  readonly code = 'XP_ERR_USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs options for every setting: `--sync-interval 5s`, `--push` / `--no-push`. */
+export function settingsOptions(): Options {
+  const options: Options = { config: { type: 'string' } };
+  for (const [key, spec] of Object.entries(SETTINGS)) {
+    if (spec.kind === 'bool') {
+      options[flagName(key)] = { type: 'boolean' };
+      options[`no-${flagName(key)}`] = { type: 'boolean' };
+    } else {
+      options[flagName(key)] = { type: 'string' };
+    }
+  }
+  return options;
+}
+
+/** Parsed flags and positionals of one command. */
+export interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** Parses argv against `options`, turning parseArgs' errors into a UsageError. */
+export function parse(argv: string[], options: Options, allowPositionals: boolean): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** Resolves settings from parsed flags, the environment and xplane.yaml. */
+export function settingsFrom(values: ParsedArgs['values'], env: NodeJS.ProcessEnv = process.env): Promise<ResolvedSettings> {
+  const flags: Partial<Record<SettingKey, string | boolean>> = {};
+  for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
+    const name = flagName(key);
+    if (spec.kind === 'bool') {
+      if (values[name] === true) flags[key] = true;
+      if (values[`no-${name}`] === true) flags[key] = false;
+    } else if (typeof values[name] === 'string') {
+      flags[key] = values[name];
+    }
+  }
+  const config = typeof values.config === 'string' ? values.config : undefined;
+  return loadSettings(flags, env, config);
+}
+
+/** Help lines for the settings flags. */
+export function settingsHelp(): string {
+  const rows = Object.entries(SETTINGS).map(([key, spec]) => {
+    const flag = spec.kind === 'bool' ? `--[no-]${flagName(key)}` : `--${flagName(key)} <${spec.kind === 'duration' ? 'duration' : 'value'}>`;
+    return `  ${flag.padEnd(30)} ${spec.help} (${envName(key)}; default ${String(spec.default)})`;
+  });
+  return ['Settings (flag > environment > xplane.yaml; --config <file> names the file):', ...rows].join('\n');
+}

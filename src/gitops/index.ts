@@ -1,0 +1,6 @@
+// Public face of gitops: the mirror of the GitOps repo, the sync loop and the
+// change events it publishes.
+export { GitopsSync, DECLARATION_PREFIXES, short, type SyncOutcome, type SyncDeps } from './sync.js';
+export { GitMirror, RemoteError, normalizeRemote, type CommitInfo, type RemoteProblem } from './mirror.js';
+export { git, GitError, readBlobs, type Blob, type GitRunOptions } from './git.js';
+export { diffDeclarations, eventsFor, describeChange, type ConfigChange, type ConfigEvent, type ConfigKind } from './diff.js';
