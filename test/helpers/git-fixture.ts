@@ -26,8 +26,8 @@ export interface GitFixture {
   root: string;
   bare: string;
   work: string;
-  /** Writes files (null deletes), commits them and pushes; returns the new commit. */
-  commit(files: Record<string, string | null>, message: string): string;
+  /** Writes files (null deletes), commits them and pushes (force-pushes with `force`); returns the new commit. */
+  commit(files: Record<string, string | null>, message: string, options?: { force?: boolean }): string;
   /** Reads a file of the working clone. */
   read(path: string): string;
   /** Removes every temp directory. */
@@ -51,7 +51,7 @@ export function makeGitFixture(options: { empty?: boolean } = {}): GitFixture {
     root,
     bare,
     work,
-    commit(files, message) {
+    commit(files, message, options = {}) {
       for (const [path, text] of Object.entries(files)) {
         const full = join(work, path);
         if (text === null) rmSync(full, { force: true });
@@ -62,7 +62,7 @@ export function makeGitFixture(options: { empty?: boolean } = {}): GitFixture {
       }
       gitSync(work, 'add', '-A');
       gitSync(work, 'commit', '--quiet', '--allow-empty', '-m', message);
-      gitSync(work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+      gitSync(work, 'push', '--quiet', ...(options.force ? ['--force'] : []), 'origin', 'HEAD:refs/heads/main');
       return gitSync(work, 'rev-parse', 'HEAD');
     },
     read(path) {

@@ -1,0 +1,8 @@
+// The config folder's public face: other folders import only from here.
+export type * from './types.js';
+export type { DeclarationKind, PathRole } from './declaration-paths.js';
+export { DECLARATION_KINDS, isDeclarationPath, pathRole } from './declaration-paths.js';
+export { formatDuration, parseDuration } from './duration.js';
+export { formatIssue } from './format.js';
+export { loadDeclarations, parseDeclarations, readDeclarationFiles } from './load.js';
+export { autoscalePolicySchema, gtmPolicySchema, regionDefSchema, stackConfigSchema } from './schemas.js';
