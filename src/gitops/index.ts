@@ -3,4 +3,5 @@
 export { GitopsSync, DECLARATION_PREFIXES, short, type SyncOutcome, type SyncDeps } from './sync.js';
 export { GitMirror, RemoteError, normalizeRemote, type CommitInfo, type RemoteProblem } from './mirror.js';
 export { git, GitError, readBlobs, type Blob, type GitRunOptions } from './git.js';
+export { ConfigInForce } from './in-force.js';
 export { diffDeclarations, eventsFor, describeChange, type ConfigChange, type ConfigEvent, type ConfigKind } from './diff.js';

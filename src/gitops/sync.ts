@@ -38,6 +38,7 @@ export interface SyncDeps {
 /** Pulls, validates, stores and publishes; see the file comment. */
 export class GitopsSync {
   private readonly handlers = new Set<(event: ConfigEvent) => void>();
+  private readonly outcomeHandlers = new Set<(outcome: SyncOutcome) => void>();
   private lastRecord: Pick<SyncRecord, 'commit' | 'status' | 'message'> | null | undefined;
   private loop: PassLoop | null = null;
   private last: SyncOutcome | null = null;
@@ -53,6 +54,12 @@ export class GitopsSync {
   subscribe(handler: (event: ConfigEvent) => void): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
+  }
+
+  /** Calls `handler` after every sync with its outcome; returns the unsubscribe function. */
+  onOutcome(handler: (outcome: SyncOutcome) => void): () => void {
+    this.outcomeHandlers.add(handler);
+    return () => this.outcomeHandlers.delete(handler);
   }
 
   /** Runs one sync: fetch, validate, store, publish. Never throws for remote or config problems. */
@@ -165,6 +172,13 @@ export class GitopsSync {
 
   private finish(outcome: SyncOutcome): SyncOutcome {
     this.last = outcome;
+    for (const handler of this.outcomeHandlers) {
+      try {
+        handler(outcome);
+      } catch (err) {
+        this.deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'sync: outcome handler failed');
+      }
+    }
     return outcome;
   }
 

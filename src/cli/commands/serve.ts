@@ -1,0 +1,37 @@
+// `xplane serve`: the long-running reconciler.
+import { createLogger } from '../../log/index.js';
+import { startControlPlane } from '../../runtime/control-plane.js';
+import { parse, settingsFrom, settingsHelp, settingsOptions } from '../args.js';
+import { out } from '../output.js';
+
+/** Usage text of `xplane serve`. */
+export const serveHelp = `Usage: xplane serve [settings]
+
+Runs the control plane: the sync loop, the node API (register, heartbeat,
+drain, list), the active health prober and /metrics. Stops cleanly on SIGTERM
+or SIGINT, persisting the node registry.
+
+Tokens: XPLANE_BOOTSTRAP_TOKEN and XPLANE_ADMIN_TOKEN (or *_FILE naming a
+file). When unset, tokens are generated once next to the database
+(bootstrap-token, admin-token, mode 0600).
+
+${settingsHelp()}`;
+
+/** Runs `xplane serve` until a signal arrives; returns the exit code. */
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, settingsOptions(), false);
+  const { settings } = await settingsFrom(values);
+  const log = createLogger();
+  const plane = await startControlPlane(settings, log);
+  out(`xplane serve: API on ${plane.url} (repo ${settings.repo}, branch ${settings.branch})`);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      log.info({ signal }, `xplane serve: ${signal}, shutting down`);
+      resolve();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  await plane.stop();
+  return 0;
+}

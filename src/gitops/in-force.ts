@@ -1,0 +1,33 @@
+// The configuration in force, held in memory so hot paths (heartbeats, the
+// prober, the DNS server) read it without a store round trip. Refreshed from
+// the store after each sync that stored a new snapshot.
+import type { Declarations } from '../config/index.js';
+import type { ConfigSnapshot, Store } from '../store/index.js';
+
+/** The latest valid snapshot, cached. */
+export class ConfigInForce {
+  private current: ConfigSnapshot | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  /** The snapshot in force, if any. */
+  get snapshot(): ConfigSnapshot | undefined {
+    return this.current;
+  }
+
+  /** The declarations in force, if any. */
+  get declarations(): Declarations | undefined {
+    return this.current?.declarations;
+  }
+
+  /** Re-reads the latest snapshot from the store. */
+  async refresh(): Promise<ConfigSnapshot | undefined> {
+    this.current = await this.store.latestSnapshot();
+    return this.current;
+  }
+
+  /** Sets the snapshot directly (tests, or a caller that just stored it). */
+  set(snapshot: ConfigSnapshot | undefined): void {
+    this.current = snapshot;
+  }
+}

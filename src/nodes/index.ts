@@ -1,0 +1,19 @@
+// Public face of nodes: the registry, its state machine, metrics windows and
+// the active prober.
+export {
+  NodeRegistry,
+  DEFAULT_HEALTH,
+  DEFAULT_WINDOW_MS,
+  type RegisterInput,
+  type Registration,
+  type HeartbeatInput,
+  type NodeView,
+  type NodeTransition,
+  type RegistryOptions,
+} from './registry.js';
+export { step, initialLiveness, type Liveness, type LivenessEvent, type LivenessPolicy, type Transition } from './liveness.js';
+export { MetricsWindow, aggregateRegion, type Sample, type WindowAverage, type RegionMetrics } from './metrics-window.js';
+export { splitAddress, isValidAddress } from './address.js';
+export { probeOnce, type ProbeOutcome } from './probe.js';
+export { Prober, type ProbeTarget, type ProberOptions } from './prober.js';
+export { newToken, hashToken, secretsEqual, hashesEqual } from './tokens.js';

@@ -1,0 +1,144 @@
+// The active prober: probes every target at its health interval, with jitter so thousands
+// of nodes are not probed in bursts, and with a cap on probes in flight so a region that
+// hangs (every probe waiting for its timeout) cannot exhaust sockets.
+import type { HealthCheck } from '../config/index.js';
+import { probeOnce, type ProbeOutcome } from './probe.js';
+
+/** One node to probe, named as in the registry. */
+export interface ProbeTarget {
+  name: string;
+  host: string;
+  health: HealthCheck;
+}
+
+/** Dependencies and knobs of the prober; everything with a clock or randomness is injectable for tests. */
+export interface ProberOptions {
+  targets: () => ProbeTarget[];
+  onResult: (name: string, outcome: ProbeOutcome) => void;
+  concurrency?: number;
+  tickMs?: number;
+  random?: () => number;
+  probe?: (host: string, health: HealthCheck) => Promise<ProbeOutcome>;
+  now?: () => number;
+  /** Gets what `onResult` or `targets` throw; the prober keeps running. Default: a process warning. */
+  onError?: (err: unknown) => void;
+}
+
+interface Entry {
+  target: ProbeTarget;
+  due: number;
+  inFlight: boolean;
+}
+
+/** Jitter of each next probe, as a fraction of the interval either way. */
+export const PROBE_JITTER = 0.1;
+
+/** Schedules active probes of a changing set of targets; start() to run, stop() to end. */
+export class Prober {
+  private readonly entries = new Map<string, Entry>();
+  private readonly running = new Set<Promise<void>>();
+  private queue: Entry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly concurrency: number;
+  private readonly tickMs: number;
+  private readonly random: () => number;
+  private readonly probe: (host: string, health: HealthCheck) => Promise<ProbeOutcome>;
+  private readonly now: () => number;
+  private readonly onError: (err: unknown) => void;
+
+  constructor(private readonly opts: ProberOptions) {
+    this.concurrency = Math.max(1, opts.concurrency ?? 64);
+    this.tickMs = Math.max(1, opts.tickMs ?? 100);
+    this.random = opts.random ?? Math.random;
+    this.probe = opts.probe ?? probeOnce;
+    this.now = opts.now ?? Date.now;
+    this.onError = opts.onError ?? ((err) => process.emitWarning(`prober: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  /** Starts ticking; calling it again while running does nothing. */
+  start(): void {
+    if (this.timer) return;
+    // Not keeping the process alive: the server that owns the prober does that.
+    this.timer = setInterval(() => this.tick(), this.tickMs).unref();
+    this.tick();
+  }
+
+  /** Stops scheduling and resolves once the probes already in flight have reported. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+
+  /** probes in flight */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  // Re-reads the targets (nodes come and go), then queues whatever is due, most overdue first.
+  private tick(): void {
+    const now = this.now();
+    let targets: ProbeTarget[];
+    try {
+      targets = this.opts.targets();
+    } catch (err) {
+      this.onError(err);
+      return;
+    }
+    const seen = new Set<string>();
+    for (const target of targets) {
+      seen.add(target.name);
+      const entry = this.entries.get(target.name);
+      if (entry) entry.target = target;
+      // A random first offset within one interval spreads targets that appear together
+      // (a restart of xplane, a batch of new nodes) over the whole interval.
+      else this.entries.set(target.name, { target, due: now + this.random() * target.health.interval, inFlight: false });
+    }
+    for (const name of this.entries.keys()) if (!seen.has(name)) this.entries.delete(name);
+
+    this.queue = [...this.entries.values()].filter((e) => !e.inFlight && e.due <= now).sort((a, b) => a.due - b.due);
+    this.pump();
+  }
+
+  // Starts queued probes while there is room; also called when a probe finishes, so a backlog
+  // drains at the speed of the probes rather than of the tick.
+  private pump(): void {
+    while (this.running.size < this.concurrency && this.queue.length > 0) {
+      const entry = this.queue.shift();
+      if (!entry || entry.inFlight || this.entries.get(entry.target.name) !== entry) continue;
+      this.launch(entry);
+    }
+  }
+
+  private launch(entry: Entry): void {
+    const { name, host, health } = entry.target;
+    const started = this.now();
+    entry.inFlight = true;
+    // Scheduled from the start, so the cadence does not drift by the probe's duration.
+    entry.due = started + health.interval * (1 + PROBE_JITTER * (2 * this.random() - 1));
+    let attempt: Promise<ProbeOutcome>;
+    try {
+      attempt = this.probe(host, health);
+    } catch (err) {
+      attempt = Promise.reject(err);
+    }
+    const run = attempt
+      .catch((err: unknown): ProbeOutcome => ({ ok: false, hard: false, detail: err instanceof Error ? err.message : String(err), ms: this.now() - started }))
+      .then((outcome) => {
+        entry.inFlight = false;
+        // A target removed (or replaced) meanwhile is forgotten: its result would describe a node that is gone.
+        if (this.entries.get(name) !== entry) return;
+        try {
+          this.opts.onResult(name, outcome);
+        } catch (err) {
+          this.onError(err);
+        }
+      })
+      .finally(() => {
+        this.running.delete(run);
+        if (this.timer) this.pump();
+      });
+    this.running.add(run);
+  }
+}

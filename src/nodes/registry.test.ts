@@ -1,0 +1,181 @@
+// The registry with a fake clock and the in-memory store: states driven by
+// heartbeats, probes and timeouts; persistence in batches; restart.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { Declarations } from '../config/index.js';
+import { silentLogger } from '../log/index.js';
+import { MemoryStore } from '../store/index.js';
+import { seedDeclarations } from '../../test/helpers/config.js';
+import { NodeRegistry, type NodeTransition } from './registry.js';
+
+class Clock {
+  constructor(public t = 1_000_000) {}
+  now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+function make(config: Declarations | undefined, store = new MemoryStore(), clock = new Clock()) {
+  const registry = new NodeRegistry({ store, log: silentLogger(), config: () => config, now: clock.now });
+  const transitions: NodeTransition[] = [];
+  registry.onTransition((t) => transitions.push(t));
+  return { registry, store, clock, transitions };
+}
+
+const NODE = { service: 'svc-plus', region: 'jp', address: '127.0.0.2:8080' };
+
+describe('NodeRegistry', () => {
+  let seed: Declarations;
+  before(async () => {
+    seed = await seedDeclarations();
+  });
+
+  it('takes a probed node warm → active after rise probe passes', () => {
+    const { registry, transitions } = make(seed);
+    const { name } = registry.register(NODE);
+    assert.equal(registry.get(name)?.state, 'warm');
+    registry.applyProbe(name, { ok: true, hard: false, detail: 'status 200', ms: 1 });
+    assert.equal(registry.get(name)?.state, 'warm');
+    registry.applyProbe(name, { ok: true, hard: false, detail: 'status 200', ms: 1 });
+    assert.equal(registry.get(name)?.state, 'active');
+    assert.deepEqual(
+      transitions.map((t) => `${t.from}→${t.to}`),
+      ['warm→warm', 'warm→active'],
+    );
+  });
+
+  it('does not count heartbeats as passes when the service is probed', () => {
+    const { registry } = make(seed);
+    const { name, token } = registry.register(NODE);
+    for (let i = 0; i < 5; i += 1) registry.heartbeat(token, { name, cpu: 0.1 });
+    assert.equal(registry.get(name)?.state, 'warm');
+  });
+
+  it('counts heartbeats as passes for a service without a gtm health block', () => {
+    const config: Declarations = { ...seed, gtm: {} };
+    const { registry } = make(config);
+    const { name, token } = registry.register(NODE);
+    registry.heartbeat(token, { name, cpu: 0.1 });
+    assert.equal(registry.heartbeat(token, { name, cpu: 0.1 }), 'active');
+  });
+
+  it('marks an active node down after fall × interval without a heartbeat, and back through warm when it returns', () => {
+    const { registry, clock, transitions } = make(seed);
+    const { name, token } = registry.register(NODE);
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.heartbeat(token, { name, cpu: 0.1 });
+    clock.advance(15_000); // fall 3 × interval 5 s: not yet
+    registry.sweep();
+    assert.equal(registry.get(name)?.state, 'active');
+    clock.advance(1);
+    registry.sweep();
+    assert.equal(registry.get(name)?.state, 'down');
+    assert.match(transitions.at(-1)?.cause ?? '', /no heartbeat for 15s \(fall 3 × interval 5s\)/);
+    registry.heartbeat(token, { name, cpu: 0.1 });
+    assert.equal(registry.get(name)?.state, 'warm');
+  });
+
+  it('takes an active node down at once on a refused probe', () => {
+    const { registry } = make(seed);
+    const { name } = registry.register(NODE);
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.applyProbe(name, { ok: false, hard: true, detail: 'connection refused', ms: 1 });
+    assert.equal(registry.get(name)?.state, 'down');
+  });
+
+  it('keeps a drained node drained across a re-registration', () => {
+    const { registry } = make(seed);
+    const { name } = registry.register(NODE);
+    registry.drain(name);
+    registry.register({ ...NODE, name });
+    assert.equal(registry.get(name)?.state, 'drain');
+  });
+
+  it('refuses to re-register a deleted name', () => {
+    const { registry } = make(seed);
+    const { name } = registry.register(NODE);
+    registry.delete(name, 'removed by autoscale');
+    assert.throws(() => registry.register({ ...NODE, name }), /was deleted; names are never reused/);
+    assert.equal(registry.register(NODE).name, 'jp-svc-plus-2');
+  });
+
+  it('averages metrics over the window and reports a region without fresh data as stale', () => {
+    const config: Declarations = { ...seed, gtm: {} };
+    const { registry, clock } = make(config);
+    const a = registry.register(NODE);
+    const b = registry.register(NODE);
+    for (const n of [a, b]) {
+      registry.heartbeat(n.token, { name: n.name, cpu: 0.2, qps: 10 });
+      registry.heartbeat(n.token, { name: n.name, cpu: n === a ? 0.6 : 0.2, qps: 10 });
+    }
+    const m = registry.regionMetrics('svc-plus', 'jp');
+    assert.ok(m !== 'stale');
+    assert.equal(m.nodes, 2);
+    assert.ok(Math.abs(m.cpu - 0.3) < 1e-9, `cpu ${m.cpu}`);
+    assert.equal(m.qps, 20);
+    clock.advance(61_000);
+    assert.equal(registry.regionMetrics('svc-plus', 'jp'), 'stale');
+    assert.equal(registry.regionMetrics('svc-plus', 'sg'), 'stale');
+  });
+
+  it('persists state changes and events, and comes back after a restart with a fresh grace period', async () => {
+    const first = make(seed);
+    const { name, token } = first.registry.register(NODE);
+    first.registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    first.registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    first.registry.heartbeat(token, { name, cpu: 0.4 });
+    await first.registry.stop();
+    const stored = await first.store.getNode(name);
+    assert.equal(stored?.state, 'active');
+    assert.equal(stored?.metrics?.cpu, 0.4);
+    assert.notEqual(stored?.tokenHash, token, 'the token itself is never stored');
+    const events = await first.store.listNodeEvents({ node: name });
+    assert.deepEqual(
+      events.map((e) => `${e.from ?? '∅'}→${e.to}`),
+      ['warm→active', '∅→warm'],
+    );
+
+    // Restart much later: the node keeps its state and its token, and gets a grace period.
+    const clock = new Clock(first.clock.t + 3_600_000);
+    const second = make(seed, first.store, clock);
+    await second.registry.load();
+    assert.equal(second.registry.get(name)?.state, 'active');
+    second.registry.sweep();
+    assert.equal(second.registry.get(name)?.state, 'active');
+    assert.equal(second.registry.heartbeat(token, { name, cpu: 0.1 }), 'active');
+    clock.advance(16_000);
+    second.registry.sweep();
+    assert.equal(second.registry.get(name)?.state, 'down');
+  });
+
+  it('keeps unflushed changes when the store fails, and writes them on the next flush', async () => {
+    const store = new MemoryStore();
+    const { registry } = make(seed, store);
+    const { name } = registry.register(NODE);
+    const original = store.upsertNodes.bind(store);
+    store.upsertNodes = async () => {
+      throw new Error('disk full');
+    };
+    await registry.flush();
+    assert.equal(await store.getNode(name), undefined);
+    store.upsertNodes = original;
+    await registry.flush();
+    assert.equal((await store.getNode(name))?.state, 'warm');
+    assert.equal((await store.listNodeEvents({ node: name })).length, 1);
+  });
+
+  it('lists probe targets for live nodes of probed services only', () => {
+    const { registry } = make(seed);
+    const a = registry.register(NODE);
+    const b = registry.register({ ...NODE, address: '127.0.0.3' });
+    registry.drain(b.name);
+    const targets = registry.probeTargets();
+    assert.deepEqual(
+      targets.map((t) => [t.name, t.host, t.health.port]),
+      [[a.name, '127.0.0.2', 8080]],
+    );
+  });
+});

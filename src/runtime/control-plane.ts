@@ -1,0 +1,110 @@
+// Wires the long-running reconciler of `xplane serve`: store, sync loop,
+// node registry, active prober, metrics and the HTTP API. Every part is
+// built here and passed into the next, so each stays testable alone.
+import { dirname, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ConfigInForce, GitMirror, GitopsSync, type SyncOutcome } from '../gitops/index.js';
+import type { Logger } from '../log/index.js';
+import { Metrics } from '../metrics/index.js';
+import { NodeRegistry, Prober } from '../nodes/index.js';
+import { buildApp, listen, loadTokens, type ServerTokens } from '../server/index.js';
+import type { Settings } from '../settings/index.js';
+import { openStore, type Store } from '../store/index.js';
+
+/** A running control plane. */
+export interface ControlPlane {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  registry: NodeRegistry;
+  sync: GitopsSync;
+  metrics: Metrics;
+  tokens: ServerTokens;
+  /** Stops every part, persisting the registry, in reverse order of start. */
+  stop(): Promise<void>;
+}
+
+/** Extra knobs for tests and benchmarks. */
+export interface ControlPlaneOptions {
+  env?: Record<string, string | undefined>;
+  /** Registrations per minute per client address. */
+  registerPerMinute?: number;
+  /** Start the prober (default true). */
+  probe?: boolean;
+}
+
+/** Starts the control plane described by `settings`. */
+export async function startControlPlane(settings: Settings, log: Logger, options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const env = options.env ?? process.env;
+  const store = await openStore(settings.db);
+  const stops: (() => Promise<void>)[] = [() => store.close()];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown step failed');
+      }
+    }
+  };
+  try {
+    const stateDir = settings.db.startsWith('postgres') ? '.xplane' : dirname(resolve(settings.db));
+    const { tokens, generated } = loadTokens({ env, stateDir });
+    for (const path of generated) log.warn({ path }, `generated a token in ${path} (set XPLANE_BOOTSTRAP_TOKEN / XPLANE_ADMIN_TOKEN or their _FILE forms in production)`);
+
+    const inForce = new ConfigInForce(store);
+    await inForce.refresh();
+    const sync = new GitopsSync({ mirror: new GitMirror(settings.repo, settings.branch, settings.workdir), store, log });
+
+    const registry = new NodeRegistry({ store, log, config: () => inForce.declarations });
+    await registry.load();
+    registry.start();
+    stops.push(() => registry.stop());
+
+    const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true });
+    let lastSync: SyncOutcome | null = null;
+    sync.onOutcome((outcome) => {
+      lastSync = outcome;
+      if (outcome.status === 'changed' || outcome.status === 'unchanged') {
+        metrics.syncLastSuccess.set(Date.now() / 1000);
+        metrics.configValid.set(1);
+      } else if (outcome.status === 'invalid') {
+        metrics.configValid.set(0);
+      }
+      if (outcome.status === 'changed') void inForce.refresh();
+    });
+
+    if (options.probe ?? true) {
+      const prober = new Prober({ targets: () => registry.probeTargets(), onResult: (name, outcome) => registry.applyProbe(name, outcome) });
+      prober.start();
+      stops.push(() => prober.stop());
+    }
+
+    const app = await buildApp({
+      registry,
+      metrics,
+      tokens,
+      log,
+      registerPerMinute: options.registerPerMinute,
+      notReadyReason: async () => {
+        if (!inForce.snapshot) {
+          const outcome = lastSync as SyncOutcome | null;
+          return outcome?.status === 'error' || outcome?.status === 'invalid'
+            ? `no configuration in force: last sync ${outcome.status}`
+            : 'no configuration in force yet';
+        }
+        return null;
+      },
+    });
+    const url = await listen(app, settings.listen);
+    stops.push(() => app.close());
+
+    sync.start(settings.sync_interval);
+    stops.push(() => sync.stop());
+    log.info({ url, repo: settings.repo, branch: settings.branch, db: settings.db }, `xplane serve: API on ${url}`);
+    return { url, app, store, registry, sync, metrics, tokens, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,60 @@
+// buildApp returns the fastify app without listening (tests use inject());
+// listen.ts binds it to an address.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
+import type { NodeRegistry } from '../nodes/index.js';
+import type { ServerTokens } from './auth.js';
+import { installErrorHandlers, type ErrorBody } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { nodeRoutes } from './routes/nodes.js';
+
+/** Everything the API serves from, passed in (nothing is built inside). */
+export interface AppOptions {
+  registry: NodeRegistry;
+  metrics: Metrics;
+  tokens: ServerTokens;
+  log: Logger;
+  /** Why the server is not ready, or null when it is (default: always ready). */
+  notReadyReason?: () => Promise<string | null>;
+  /** Serve /metrics without a token (default true). */
+  publicMetrics?: boolean;
+  /** Largest accepted body in bytes (default 16 KiB). */
+  bodyLimit?: number;
+  /** Registrations per minute per client address (default 600). */
+  registerPerMinute?: number;
+  /** A request must arrive whole within this many ms (default 10 s). */
+  requestTimeoutMs?: number;
+}
+
+/** Builds the API app. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const requestTimeout = opts.requestTimeoutMs ?? 10_000;
+  const app = Fastify({
+    loggerInstance: opts.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit ?? 16 * 1024,
+    requestTimeout,
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  // Slow clients: the whole header block must arrive within the request timeout too.
+  app.server.headersTimeout = requestTimeout;
+  installErrorHandlers(app);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) =>
+      ({ statusCode: 429, error: { code: 'XP_ERR_RATE_LIMITED', message: `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` } }) as ErrorBody & { statusCode: number },
+  });
+  await app.register(nodeRoutes, { registry: opts.registry, tokens: opts.tokens, registerPerMinute: opts.registerPerMinute ?? 600 });
+  await app.register(healthRoutes, {
+    metrics: opts.metrics,
+    registry: opts.registry,
+    tokens: opts.tokens,
+    notReadyReason: opts.notReadyReason ?? (async () => null),
+    publicMetrics: opts.publicMetrics ?? true,
+  });
+  return app;
+}

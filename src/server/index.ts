@@ -1,0 +1,5 @@
+// Public face of the HTTP API.
+export { buildApp, type AppOptions } from './app.js';
+export { listen } from './listen.js';
+export { loadTokens, type ServerTokens } from './auth.js';
+export { toErrorBody, STATUS, type ErrorBody } from './errors.js';
