@@ -6,7 +6,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import type { ServerTokens } from './auth.js';
-import { installErrorHandlers, type ErrorBody } from './errors.js';
+import { installErrorHandlers, toErrorBody, type ErrorBody } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { nodeRoutes } from './routes/nodes.js';
 
@@ -39,6 +39,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Errors fastify raises before routing (a malformed URL, a bad content type) get the same shape.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = toErrorBody(error);
+      void reply.code(status).send(body);
+    },
   });
   // Slow clients: the whole header block must arrive within the request timeout too.
   app.server.headersTimeout = requestTimeout;
