@@ -64,7 +64,7 @@ export function settingsFrom(values: ParsedArgs['values'], env: NodeJS.ProcessEn
 /** Help lines for the settings flags. */
 export function settingsHelp(): string {
   const rows = Object.entries(SETTINGS).map(([key, spec]) => {
-    const flag = spec.kind === 'bool' ? `--[no-]${flagName(key)}` : `--${flagName(key)} <${spec.kind === 'duration' ? 'duration' : 'value'}>`;
+    const flag = spec.kind === 'bool' ? `--[no-]${flagName(key)}` : `--${flagName(key)} <${spec.kind === 'string' ? 'value' : spec.kind}>`;
     return `  ${flag.padEnd(30)} ${spec.help} (${envName(key)}; default ${String(spec.default)})`;
   });
   return ['Settings (flag > environment > xplane.yaml; --config <file> names the file):', ...rows].join('\n');

@@ -24,13 +24,9 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** Extra knobs for tests and benchmarks. */
+/** Where the control plane reads its tokens. */
 export interface ControlPlaneOptions {
   env?: Record<string, string | undefined>;
-  /** Registrations per minute per client address. */
-  registerPerMinute?: number;
-  /** Start the prober (default true). */
-  probe?: boolean;
 }
 
 /** Starts the control plane described by `settings`. */
@@ -74,7 +70,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       if (outcome.status === 'changed') void inForce.refresh();
     });
 
-    if (options.probe ?? true) {
+    if (settings.probe) {
       const prober = new Prober({ targets: () => registry.probeTargets(), onResult: (name, outcome) => registry.applyProbe(name, outcome) });
       prober.start();
       stops.push(() => prober.stop());
@@ -85,7 +81,8 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       metrics,
       tokens,
       log,
-      registerPerMinute: options.registerPerMinute,
+      registerPerMinute: settings.register_per_minute,
+      publicMetrics: settings.metrics_public,
       notReadyReason: async () => {
         if (!inForce.snapshot) {
           const outcome = lastSync as SyncOutcome | null;

@@ -1,6 +1,6 @@
 // buildApp returns the fastify app without listening (tests use inject());
 // listen.ts binds it to an address.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -42,7 +42,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Errors fastify raises before routing (a malformed URL, a bad content type) get the same shape.
     frameworkErrors: (error, _request, reply) => {
       const { status, body } = toErrorBody(error);
-      void reply.code(status).send(body);
+      void (reply as FastifyReply).code(status).send(body);
     },
   });
   // Slow clients: the whole header block must arrive within the request timeout too.

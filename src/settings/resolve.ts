@@ -47,6 +47,11 @@ function convert(spec: SettingSpec, raw: unknown): { value: string | number | bo
       if (typeof raw === 'string' && /^(true|1|yes|on)$/i.test(raw)) return { value: true };
       if (typeof raw === 'string' && /^(false|0|no|off)$/i.test(raw)) return { value: false };
       return { error: `expected true or false, got ${got}` };
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isSafeInteger(n) || n < 1) return { error: `expected a whole number >= 1, got ${got}` };
+      return { value: n };
+    }
     case 'duration': {
       if (typeof raw !== 'string') return { error: `expected a duration like 500ms, 5s, 1m or 2h, got ${got}` };
       const ms = parseDuration(raw);

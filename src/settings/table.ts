@@ -3,7 +3,7 @@
 // environment variable (`XPLANE_SYNC_INTERVAL`), all derived from the key.
 
 /** How a setting's text is read. */
-export type SettingKind = 'string' | 'duration' | 'bool';
+export type SettingKind = 'string' | 'duration' | 'bool' | 'int';
 
 /** One row of the settings table. */
 export interface SettingSpec {
@@ -24,6 +24,9 @@ export const SETTINGS = {
   push: { kind: 'bool', default: true, help: 'push the loop’s commits to the remote' },
   dry_run: { kind: 'bool', default: false, help: 'compute and log decisions, write nothing' },
   author: { kind: 'string', default: 'xplane-bot <xplane-bot@users.noreply.local>', help: 'author of the loop’s commits' },
+  probe: { kind: 'bool', default: true, help: 'actively probe nodes’ health endpoints' },
+  register_per_minute: { kind: 'int', default: 600, help: 'node registrations accepted per minute per client address' },
+  metrics_public: { kind: 'bool', default: true, help: 'serve /metrics without a token (false: admin token)' },
 } as const satisfies Record<string, SettingSpec>;
 
 /** A setting's key, e.g. `sync_interval`. */
