@@ -96,6 +96,8 @@ interface LiveNode {
 }
 
 const NODE_NAME = /^(.+)-([1-9][0-9]*)$/;
+/** Nodes written per store transaction when persisting. */
+const FLUSH_CHUNK = 250;
 
 /** The node registry; see the file comment. */
 export class NodeRegistry {
@@ -371,7 +373,12 @@ export class NodeRegistry {
       this.beatDirty.delete(n);
     }
     try {
-      await this.opts.store.upsertNodes(records);
+      // Small transactions with a yield between them: SQLite writes block the
+      // event loop, and one 10,000-row transaction would stall every heartbeat.
+      for (let i = 0; i < records.length; i += FLUSH_CHUNK) {
+        await this.opts.store.upsertNodes(records.slice(i, i + FLUSH_CHUNK));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       await this.opts.store.appendNodeEvents(events);
     } catch (err) {
       // Nothing is lost: put everything back for the next flush.
