@@ -103,6 +103,8 @@ const FLUSH_CHUNK = 250;
 export class NodeRegistry {
   private readonly nodes = new Map<string, LiveNode>();
   private readonly byToken = new Map<string, string>();
+  /** Highest `n` seen per `<region>-<service>-` prefix, so names only grow. */
+  private readonly maxOrdinal = new Map<string, number>();
   private readonly stateDirty = new Set<string>();
   private readonly beatDirty = new Set<string>();
   private pendingEvents: NodeEvent[] = [];
@@ -129,6 +131,7 @@ export class NodeRegistry {
         lastSeen: Math.max(record.lastHeartbeat ?? 0, now),
       };
       this.nodes.set(record.name, live);
+      this.noteName(record.name);
       if (record.state !== 'deleted') this.byToken.set(record.tokenHash, record.name);
     }
     this.opts.log.info({ nodes: this.nodes.size }, `registry: loaded ${this.nodes.size} nodes`);
@@ -201,6 +204,7 @@ export class NodeRegistry {
       : { record, liveness: initialLiveness(now), window: new MetricsWindow(this.windowMs(input.service)), lastSeen: now };
     live.lastSeen = now;
     this.nodes.set(name, live);
+    this.noteName(name);
     this.byToken.set(tokenHash, name);
     if (existing) this.apply(live, { kind: 'register' }, now);
     else this.recordTransitions(live, [{ from: 'warm', to: 'warm', cause: `registered from ${input.address}` }], now, true);
@@ -429,13 +433,15 @@ export class NodeRegistry {
   }
 
   private nextOrdinal(prefix: string): number {
-    let max = 0;
-    for (const name of this.nodes.keys()) {
-      if (!name.startsWith(prefix)) continue;
-      const n = Number(name.slice(prefix.length));
-      if (Number.isInteger(n) && n > max) max = n;
-    }
-    return max + 1;
+    return (this.maxOrdinal.get(prefix) ?? 0) + 1;
+  }
+
+  private noteName(name: string): void {
+    const match = NODE_NAME.exec(name);
+    if (!match) return;
+    const prefix = `${match[1]}-`;
+    const n = Number(match[2]);
+    if (n > (this.maxOrdinal.get(prefix) ?? 0)) this.maxOrdinal.set(prefix, n);
   }
 
   private health(service: string): HealthCheck {
