@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeGitFixture } from '../test/helpers/git-fixture.js';
-import { peakRssMiB, progress, startServe, writeResults } from './lib.js';
+import { peakRssMiB, progress, startServe, writeResults } from '../test/helpers/serve.js';
 
 const NODES = Number(process.env.BENCH_NODES ?? 10_000);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 20);

@@ -2,6 +2,7 @@
 // errors to exit codes — 0 success, 1 the command's own failure, 2 usage.
 import { SettingsError } from '../settings/index.js';
 import { UsageError } from './args.js';
+import { agentCommand, agentHelp } from './commands/agent.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { syncCommand, syncHelp } from './commands/sync.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   validate: { summary: 'check a GitOps repo’s declarations', help: validateHelp, run: validateCommand },
   sync: { summary: 'one sync: pull, validate, store; prints what changed', help: syncHelp, run: syncCommand },
   serve: { summary: 'the long-running reconciler: sync loop, node API, health prober, metrics', help: serveHelp, run: serveCommand },
+  agent: { summary: 'the node agent: registers, heartbeats, serves /healthz', help: agentHelp, run: (argv) => agentCommand(argv) },
 };
 
 function usage(): string {

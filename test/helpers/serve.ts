@@ -1,5 +1,5 @@
-// Shared pieces of the benchmarks: a real `xplane serve` process on loopback,
-// and writing results to bench/results/.
+// A real `xplane serve` process on loopback, for integration tests and
+// benchmarks, and writing benchmark results to bench/results/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
