@@ -1,0 +1,57 @@
+// A decision is a plain value with its reason: what a controller wants to
+// change in one pool of one region stack, and why. It prints itself as the
+// commit line (contract §4), and the git writer is the only code that turns
+// decisions into file changes.
+import type { Pool } from '../config/index.js';
+import type { NodeState } from '../store/index.js';
+
+/** The controllers that write stack config. */
+export type Controller = 'gtm' | 'autoscale';
+
+/** The pool keys the loop owns (contract §3). */
+export type PoolKey = 'weight' | 'nodes' | 'excluded';
+
+/** New values for some of a pool's owned keys; absent keys stay as they are. */
+export interface PoolPatch {
+  weight?: number;
+  nodes?: string[];
+  excluded?: string[];
+}
+
+/** One decision about one pool. */
+export interface Decision {
+  controller: Controller;
+  service: string;
+  region: string;
+  /** e.g. `weight`, `exclude`, `include`, `scale_up`, `scale_down`, `remove`, `replace`, `create_pool`. */
+  kind: string;
+  /** The commit line: `<controller>: <service> <region> <what> (<why>)`, e.g. `autoscale: svc-plus jp 1→2 (cpu=0.82)`. */
+  summary: string;
+  /** The inputs that drove it, e.g. `{ cpu: 0.82 }`. */
+  why: Record<string, number | string | boolean>;
+  /** The pool's owned keys after this decision (cumulative with earlier decisions of the same pass on the same pool). */
+  patch: PoolPatch;
+}
+
+/** What the controllers know about one node named in a pool's `nodes`. */
+export interface NodeObservation {
+  name: string;
+  /** Registry state; `unknown` when no agent has registered under this name (yet). */
+  state: NodeState | 'unknown';
+  /** When the state last changed (epoch ms); null when unknown. */
+  stateSince: number | null;
+  /** When the loop first saw this name in `nodes`, or added it (epoch ms). */
+  addedAt: number;
+  /** Windowed averages; null when the node has no fresh data. */
+  cpu: number | null;
+  rttMs: number | null;
+  errorRate: number | null;
+}
+
+/** One pool as the controllers see it: the stack's current values and its nodes' observations. */
+export interface PoolView {
+  /** The pool in the stack file at the head commit; undefined when the stack has no entry for this service yet. */
+  pool: Pool | undefined;
+  /** One observation per name in `pool.nodes`, in the same order. */
+  nodes: NodeObservation[];
+}
