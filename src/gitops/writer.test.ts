@@ -1,0 +1,93 @@
+// The git writer against a real bare remote.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { silentLogger } from '../log/index.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../../test/helpers/git-fixture.js';
+import { GitMirror } from './mirror.js';
+import { GitWriter, parseIdentity } from './writer.js';
+
+const STACK = 'stacks/Pulumi.jp.yaml';
+const BOT = { name: 'xplane-bot', email: 'xplane-bot@users.noreply.local' };
+
+describe('GitWriter', () => {
+  let fixture: GitFixture;
+  let writer: GitWriter;
+  let mirror: GitMirror;
+  beforeEach(() => {
+    fixture = makeGitFixture();
+    mirror = new GitMirror(fixture.bare, 'main', join(fixture.root, 'mirror'));
+    writer = new GitWriter({ mirror, author: BOT, push: true, log: silentLogger(), backoffMs: 1 });
+  });
+  afterEach(() => fixture.cleanup());
+
+  it('pushes one fast-forward commit by the bot with the planned file and message', async () => {
+    const outcome = await writer.write(async () => ({ files: { [STACK]: 'config:\n  xplane:region: jp\n' }, message: 'autoscale: svc-plus jp 1→2 (cpu=0.82)\n' }));
+    assert.equal(outcome.status, 'pushed');
+    const remoteHead = gitSync(fixture.bare, 'rev-parse', 'main');
+    assert.equal(outcome.status === 'pushed' && outcome.commit, remoteHead);
+    assert.equal(gitSync(fixture.bare, 'log', '-1', '--format=%an <%ae>|%s', 'main'), 'xplane-bot <xplane-bot@users.noreply.local>|autoscale: svc-plus jp 1→2 (cpu=0.82)');
+    assert.equal(gitSync(fixture.bare, 'show', `main:${STACK}`), 'config:\n  xplane:region: jp');
+    assert.equal(gitSync(fixture.bare, 'rev-list', '--count', 'main'), '2');
+  });
+
+  it('makes no commit when the plan has nothing to do', async () => {
+    const before = gitSync(fixture.bare, 'rev-parse', 'main');
+    const outcome = await writer.write(async () => null);
+    assert.deepEqual(outcome, { status: 'nothing', head: before });
+    assert.equal(gitSync(fixture.bare, 'rev-parse', 'main'), before);
+  });
+
+  it('recomputes on the new head when a human pushed in between, and lands on top', async () => {
+    const heads: string[] = [];
+    let human = '';
+    const outcome = await writer.write(async (head) => {
+      heads.push(head);
+      if (heads.length === 1) human = fixture.commit({ 'platform-config/NOTES.md': 'hand edit\n' }, 'human: notes');
+      const current = gitSync(fixture.root, '--git-dir', mirror.dir + '/.git', 'show', `${head}:${STACK}`);
+      return { files: { [STACK]: `${current}\n# seen ${head.slice(0, 7)}\n` }, message: 'gtm: svc-plus jp weight 100→50 (ready 1/2)\n' };
+    });
+    assert.equal(outcome.status, 'pushed');
+    assert.equal(outcome.status === 'pushed' && outcome.attempts, 2);
+    assert.equal(heads[1], human, 'the second try starts from the human commit');
+    assert.equal(gitSync(fixture.bare, 'rev-parse', 'main~1'), human);
+    assert.match(gitSync(fixture.bare, 'show', `main:${STACK}`), new RegExp(`# seen ${human.slice(0, 7)}`));
+  });
+
+  it('gives up after the bounded number of tries when the remote keeps moving', async () => {
+    const bounded = new GitWriter({ mirror, author: BOT, push: true, log: silentLogger(), maxAttempts: 3, backoffMs: 1 });
+    let n = 0;
+    const outcome = await bounded.write(async () => {
+      n += 1;
+      fixture.commit({ [`notes/${n}.md`]: `${n}\n` }, `human ${n}`);
+      return { files: { [STACK]: `# try ${n}\n` }, message: 'gtm: x\n' };
+    });
+    assert.equal(outcome.status, 'gave-up');
+    assert.equal(n, 3);
+    assert.equal(gitSync(fixture.bare, 'log', '-1', '--format=%s', 'main'), 'human 3');
+  });
+
+  it('keeps the commit local when pushing is off', async () => {
+    const local = new GitWriter({ mirror, author: BOT, push: false, log: silentLogger() });
+    const before = gitSync(fixture.bare, 'rev-parse', 'main');
+    const outcome = await local.write(async () => ({ files: { [STACK]: 'x: 1\n' }, message: 'gtm: x\n' }));
+    assert.equal(outcome.status, 'unpushed');
+    assert.equal(gitSync(fixture.bare, 'rev-parse', 'main'), before);
+    assert.equal(gitSync(mirror.dir, 'rev-parse', 'refs/xplane/unpushed'), outcome.status === 'unpushed' ? outcome.commit : '');
+  });
+
+  it('shows the diff of a planned commit without touching the remote', async () => {
+    const head = await writer.fetchHead();
+    const commit = await writer.commit(head, { files: { [STACK]: fixture.read(STACK).replace('weight: 100', 'weight: 50') }, message: 'x\n' });
+    const diff = await writer.diff(head, commit);
+    assert.match(diff, /^-\s+weight: 100 /m);
+    assert.match(diff, /^\+\s+weight: 50 /m);
+  });
+});
+
+describe('parseIdentity', () => {
+  it('splits Name <email> and refuses anything else', () => {
+    assert.deepEqual(parseIdentity('xplane-bot <xplane-bot@users.noreply.local>'), BOT);
+    assert.throws(() => parseIdentity('just a name'), /Name <email>/);
+  });
+});

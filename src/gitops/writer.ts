@@ -1,0 +1,128 @@
+// The git writer: the only code that writes the GitOps repo. It builds each
+// commit with git's plumbing in the mirror's object database (no working
+// tree, so a failed write leaves nothing half-done), pushes it as a
+// fast-forward, and when the remote moved, fetches and lets the caller
+// recompute on the new head. It never force-pushes and never merges.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../log/index.js';
+import { git, GitError } from './git.js';
+import type { GitMirror } from './mirror.js';
+
+/** `Name <email>` split. */
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+/** Parses `Name <email>`. */
+export function parseIdentity(text: string): Identity {
+  const match = /^\s*(.+?)\s*<([^<>\s]+)>\s*$/.exec(text);
+  if (!match) throw new Error(`author must look like "Name <email>", got "${text}"`);
+  return { name: match[1] ?? '', email: match[2] ?? '' };
+}
+
+/** What the caller wants committed on top of a head, or null for nothing. */
+export interface PlannedCommit {
+  /** Full new contents by repo path; files not listed stay as they are. */
+  files: Record<string, string>;
+  message: string;
+}
+
+/** How a write ended. */
+export type WriteOutcome =
+  | { status: 'nothing'; head: string }
+  | { status: 'pushed'; head: string; commit: string; attempts: number }
+  | { status: 'unpushed'; head: string; commit: string }
+  | { status: 'gave-up'; head: string; attempts: number };
+
+/** Dependencies and tuning of the writer. */
+export interface GitWriterOptions {
+  mirror: GitMirror;
+  author: Identity;
+  /** Push commits (false: keep them local under refs/xplane/unpushed). */
+  push: boolean;
+  log: Logger;
+  /** Tries when the remote keeps moving (default 5). */
+  maxAttempts?: number;
+  /** Base backoff between tries in ms (default 200; doubles each try). */
+  backoffMs?: number;
+}
+
+/** Writes commits to the GitOps repo; see the file comment. */
+export class GitWriter {
+  constructor(private readonly opts: GitWriterOptions) {}
+
+  /** Fetches the remote head. */
+  fetchHead(): Promise<string> {
+    return this.opts.mirror.fetch();
+  }
+
+  /**
+   * Fetch → plan on the head → commit → push; when the push is rejected
+   * because the remote moved, start again on the new head (bounded).
+   */
+  async write(plan: (head: string) => Promise<PlannedCommit | null>): Promise<WriteOutcome> {
+    const attempts = this.opts.maxAttempts ?? 5;
+    let head = '';
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      head = await this.fetchHead();
+      const planned = await plan(head);
+      if (!planned) return { status: 'nothing', head };
+      const commit = await this.commit(head, planned);
+      if (!this.opts.push) {
+        await git(this.opts.mirror.dir, ['update-ref', 'refs/xplane/unpushed', commit]);
+        return { status: 'unpushed', head, commit };
+      }
+      if (await this.push(commit)) {
+        await git(this.opts.mirror.dir, ['update-ref', this.opts.mirror.trackingRef, commit]);
+        return { status: 'pushed', head, commit, attempts: attempt };
+      }
+      const wait = (this.opts.backoffMs ?? 200) * 2 ** (attempt - 1) * (0.5 + Math.random());
+      this.opts.log.warn({ attempt, head, retryInMs: Math.round(wait) }, 'git writer: the remote moved; recomputing on the new head');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    return { status: 'gave-up', head, attempts };
+  }
+
+  /** Creates a commit with `planned.files` on top of `head` (objects only; no ref, no working tree). */
+  async commit(head: string, planned: PlannedCommit): Promise<string> {
+    const dir = this.opts.mirror.dir;
+    const scratch = await mkdtemp(join(tmpdir(), 'xplane-index-'));
+    const env = { GIT_INDEX_FILE: join(scratch, 'index') };
+    try {
+      await git(dir, ['read-tree', head], { env });
+      for (const [path, text] of Object.entries(planned.files)) {
+        const blob = (await git(dir, ['hash-object', '-w', '--stdin'], { input: text })).trim();
+        await git(dir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], { env });
+      }
+      const tree = (await git(dir, ['write-tree'], { env })).trim();
+      const { name, email } = this.opts.author;
+      return (
+        await git(dir, ['commit-tree', tree, '-p', head, '-F', '-'], {
+          input: planned.message,
+          env: { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email },
+        })
+      ).trim();
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Pushes `commit` to the branch as a fast-forward; false when rejected because the remote moved. */
+  async push(commit: string): Promise<boolean> {
+    try {
+      await git(this.opts.mirror.dir, ['push', '--quiet', 'origin', `${commit}:refs/heads/${this.opts.mirror.branch}`], { timeoutMs: 120_000 });
+      return true;
+    } catch (err) {
+      if (err instanceof GitError && /\[rejected\]|non-fast-forward|fetch first|\(stale info\)|! .*rejected/i.test(err.stderr + err.message)) return false;
+      throw err;
+    }
+  }
+
+  /** The unified diff between two commits under `paths`. */
+  diff(from: string, to: string, paths: string[] = ['stacks']): Promise<string> {
+    return git(this.opts.mirror.dir, ['diff', from, to, '--', ...paths]);
+  }
+}
