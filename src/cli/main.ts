@@ -3,6 +3,7 @@
 import { SettingsError } from '../settings/index.js';
 import { UsageError } from './args.js';
 import { agentCommand, agentHelp } from './commands/agent.js';
+import { planCommand, planHelp } from './commands/plan.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { syncCommand, syncHelp } from './commands/sync.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   validate: { summary: 'check a GitOps repo’s declarations', help: validateHelp, run: validateCommand },
   sync: { summary: 'one sync: pull, validate, store; prints what changed', help: syncHelp, run: syncCommand },
   serve: { summary: 'the long-running reconciler: sync loop, node API, health prober, metrics', help: serveHelp, run: serveCommand },
+  plan: { summary: 'what the controllers would commit now, as a diff; writes nothing', help: planHelp, run: planCommand },
   agent: { summary: 'the node agent: registers, heartbeats, serves /healthz', help: agentHelp, run: (argv) => agentCommand(argv) },
 };
 

@@ -432,6 +432,11 @@ export class NodeRegistry {
     this.stateDirty.add(r.name);
   }
 
+  /** The highest node number ever registered under `<region>-<service>-`. */
+  highestOrdinal(region: string, service: string): number {
+    return this.maxOrdinal.get(`${region}-${service}-`) ?? 0;
+  }
+
   private nextOrdinal(prefix: string): number {
     return (this.maxOrdinal.get(prefix) ?? 0) + 1;
   }

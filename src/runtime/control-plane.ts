@@ -3,7 +3,9 @@
 // built here and passed into the next, so each stays testable alone.
 import { dirname, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ConfigInForce, GitMirror, GitopsSync, type SyncOutcome } from '../gitops/index.js';
+import { ConfigInForce, GitMirror, GitopsSync, GitWriter, parseIdentity, type SyncOutcome } from '../gitops/index.js';
+import { Reconciler } from '../reconcile/index.js';
+import { ServiceStatus } from '../reconcile/status.js';
 import type { Logger } from '../log/index.js';
 import { Metrics } from '../metrics/index.js';
 import { NodeRegistry, Prober } from '../nodes/index.js';
@@ -20,6 +22,7 @@ export interface ControlPlane {
   sync: GitopsSync;
   metrics: Metrics;
   tokens: ServerTokens;
+  reconciler: Reconciler;
   /** Stops every part, persisting the registry, in reverse order of start. */
   stop(): Promise<void>;
 }
@@ -50,7 +53,9 @@ export async function startControlPlane(settings: Settings, log: Logger, options
 
     const inForce = new ConfigInForce(store);
     await inForce.refresh();
-    const sync = new GitopsSync({ mirror: new GitMirror(settings.repo, settings.branch, settings.workdir), store, log });
+    const mirror = new GitMirror(settings.repo, settings.branch, settings.workdir);
+    const sync = new GitopsSync({ mirror, store, log });
+    const author = parseIdentity(settings.author);
 
     const registry = new NodeRegistry({ store, log, config: () => inForce.declarations });
     await registry.load();
@@ -67,8 +72,13 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       } else if (outcome.status === 'invalid') {
         metrics.configValid.set(0);
       }
-      if (outcome.status === 'changed') void inForce.refresh();
+      if (outcome.status === 'changed') void inForce.refresh().then(() => reconciler.trigger());
     });
+    const writer = new GitWriter({ mirror, author, push: settings.push, log });
+    const reconciler = new Reconciler({ store, registry, inForce, mirror, writer, metrics, log, botEmail: author.email, dryRun: settings.dry_run });
+    // Level-triggered: events only make the next pass come sooner.
+    registry.onTransition(() => reconciler.trigger());
+    const status = new ServiceStatus({ store, inForce, registry, reconciler });
 
     if (settings.probe) {
       const prober = new Prober({ targets: () => registry.probeTargets(), onResult: (name, outcome) => registry.applyProbe(name, outcome) });
@@ -82,6 +92,8 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       tokens,
       log,
       registerPerMinute: settings.register_per_minute,
+      serviceStatus: (service) => status.get(service),
+      webhook: { secret: env.XPLANE_WEBHOOK_SECRET || undefined, trigger: () => sync.trigger() },
       publicMetrics: settings.metrics_public,
       notReadyReason: async () => {
         if (!inForce.snapshot) {
@@ -98,8 +110,10 @@ export async function startControlPlane(settings: Settings, log: Logger, options
 
     sync.start(settings.sync_interval);
     stops.push(() => sync.stop());
+    reconciler.start(settings.reconcile_interval);
+    stops.push(() => reconciler.stop());
     log.info({ url, repo: settings.repo, branch: settings.branch, db: settings.db }, `xplane serve: API on ${url}`);
-    return { url, app, store, registry, sync, metrics, tokens, stop: stopAll };
+    return { url, app, store, registry, sync, metrics, tokens, reconciler, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -8,7 +8,10 @@ import type { NodeRegistry } from '../nodes/index.js';
 import type { ServerTokens } from './auth.js';
 import { installErrorHandlers, toErrorBody, type ErrorBody } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { hookRoutes } from './routes/hooks.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { serviceRoutes } from './routes/services.js';
+import type { ServiceStatusView } from '../reconcile/status.js';
 
 /** Everything the API serves from, passed in (nothing is built inside). */
 export interface AppOptions {
@@ -26,6 +29,10 @@ export interface AppOptions {
   registerPerMinute?: number;
   /** A request must arrive whole within this many ms (default 10 s). */
   requestTimeoutMs?: number;
+  /** Per-service status for GET /v1/services/:service (absent: route answers 404). */
+  serviceStatus?: (service: string) => Promise<ServiceStatusView | undefined>;
+  /** The push webhook: its secret (undefined: disabled) and what it triggers. */
+  webhook?: { secret: string | undefined; trigger: () => void };
 }
 
 /** Builds the API app. */
@@ -54,6 +61,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       ({ statusCode: 429, error: { code: 'XP_ERR_RATE_LIMITED', message: `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` } }) as ErrorBody & { statusCode: number },
   });
   await app.register(nodeRoutes, { registry: opts.registry, tokens: opts.tokens, registerPerMinute: opts.registerPerMinute ?? 600 });
+  await app.register(serviceRoutes, { status: opts.serviceStatus ?? (async () => undefined), registry: opts.registry, tokens: opts.tokens });
+  await app.register(hookRoutes, opts.webhook ?? { secret: undefined, trigger: () => undefined });
   await app.register(healthRoutes, {
     metrics: opts.metrics,
     registry: opts.registry,

@@ -1,0 +1,236 @@
+// The GTM controller's decision: from one service's traffic policy, its pools
+// in every region stack and what the registry observes of their nodes, the
+// weight and the excluded nodes each pool should have, as Decision values. No
+// IO and no clock (`now` is an input): the loop reads, this decides, the git
+// writer writes.
+//
+// Weight of one region (all factors in [0, 1]; see weight.ts):
+//   desired            = names in pool.nodes whose state is not drain/deleted (nodes on their way out don't count)
+//   ready              = names in pool.nodes whose state is active
+//   health_ratio       = ready / desired, 0 when desired is 0, at most 1
+//   ready_nodes_factor = 0 when ready < min_ready_nodes, else 1
+//   latency_factor     = (rttMs > rtt_threshold ? rtt_factor : 1) × (errorRate > error_rate_threshold ? error_factor : 1);
+//                        1 for a missing reading or stale metrics (no data is not bad data)
+//   computed           = base × health_ratio × ready_nodes_factor × latency_factor, to the nearest 5% of base,
+//                        then to an integer: Math.round(Math.round(product × 20) × base / 20); base 0 → 0
+//   e.g. base 100, 2/3 ready → 13 steps → 65; base 10, 1/3 ready → 7 steps → 3.5 → 4; base 100, rtt high → 70.
+//
+// Across regions, in this order:
+//   1. Fail static: if no region has a ready node, nothing changes (alert `no_ready_nodes`): a control plane
+//      that sees no healthy node anywhere is more likely blind than right.
+//   2. Never all-zero: if every region's weight would be 0 (a held region counts with the weight it holds),
+//      each region with `fallback: true` and at least one ready node gets its base weight.
+//   3. Holds: `<region>:weight` / `<region>:excluded` in holds → no decision for that key.
+//   4. No flapping: a weight change that takes a region into or out of rotation (0 → >0, >0 → 0) applies at
+//      once; any other applies only when min_change_interval has passed since the last change, else waits.
+//   5. Excluded = names in pool.nodes whose state is not active, in pool.nodes order; always a subset of nodes.
+//      Exclusion changes apply at once, one decision per node.
+import type { GtmPolicy, GtmRegion, Pool } from '../config/index.js';
+import { formatDuration } from '../config/index.js';
+import type { Decision, PoolPatch, PoolView } from '../decision/index.js';
+import type { RegionMetrics } from '../nodes/index.js';
+import { exclusionSteps, orderExcluded, type ObservedState } from './exclusion.js';
+import { assessWeight, type WeightAssessment, type WeightFactors } from './weight.js';
+
+export type { WeightFactors } from './weight.js';
+
+/** Everything one GTM pass decides from, for one service. */
+export interface GtmInput {
+  now: number;
+  policy: GtmPolicy;
+  /** One entry per region in policy.regions (by name). */
+  pools: Record<string, PoolView>;
+  /** Windowed rtt/error rate over each region's active nodes; 'stale' when none reported. */
+  metrics: Record<string, RegionMetrics | 'stale'>;
+  /** When each region's weight last changed (epoch ms), if known. */
+  lastWeightChange: Record<string, number | undefined>;
+  /** Keys on human-override hold, as `${region}:weight` or `${region}:excluded`. */
+  holds: ReadonlySet<string>;
+}
+
+/** What the controller thinks of one region, for the status API and metrics. */
+export interface RegionStatus {
+  /** The pool's weight after this pass (the current one when held, waiting or failing static; 0 when there is no pool). */
+  weight: number;
+  /** What the factors alone give, before fallback, holds and the rate limit. */
+  computed: number;
+  factors: WeightFactors;
+  ready: number;
+  desired: number;
+  /** The pool's excluded nodes after this pass. */
+  excluded: string[];
+  /** A human override holds the weight or the excluded list. */
+  held: boolean;
+  /** Why the weight is what it is, in words. */
+  reason: string;
+}
+
+/** One GTM pass's outcome: the decisions to commit and how each region stands. */
+export interface GtmResult {
+  decisions: Decision[];
+  regions: Record<string, RegionStatus>;
+  /** Set when no region has a ready node: weights and exclusions are left as they are (fail static). */
+  alert: 'no_ready_nodes' | null;
+}
+
+const FALLBACK_CAUSE = 'fallback: every region would be 0';
+
+interface RegionPlan {
+  region: GtmRegion;
+  pool: Pool | undefined;
+  nodes: string[];
+  stateOf: (name: string) => ObservedState;
+  ready: number;
+  desired: number;
+  assessment: WeightAssessment;
+  weightHeld: boolean;
+  excludedHeld: boolean;
+}
+
+/**
+ * The GTM decisions of one pass for one service. Per region, weight = base × health_ratio ×
+ * ready_nodes_factor × latency_factor quantized to 5% of base (see the file header for each
+ * factor); then fail static when no node is ready anywhere, fallback to base for `fallback`
+ * regions with a ready node when every region would be 0, holds, and a min_change_interval
+ * rate limit on changes that keep a region in rotation. Excluded = nodes not `active`.
+ */
+export function computeGtm(input: GtmInput): GtmResult {
+  const plans = input.policy.regions.map((region) => planRegion(input, region));
+
+  if (!plans.some((p) => p.ready > 0)) return failStatic(plans);
+
+  // A held region counts with the weight a human put there: if that keeps it in rotation,
+  // DNS is not all-zero and no fallback is needed.
+  const allZero = plans.every((p) => (p.weightHeld && p.pool ? p.pool.weight : p.assessment.computed) === 0);
+
+  const decisions: Decision[] = [];
+  const regions: Record<string, RegionStatus> = {};
+  for (const plan of plans) {
+    const fallback = allZero && plan.region.fallback && plan.ready >= 1 && plan.region.weight > 0;
+    const target = fallback ? plan.region.weight : plan.assessment.computed;
+    const cause = fallback ? FALLBACK_CAUSE : plan.assessment.cause;
+    const why = { ...plan.assessment.why, ...(fallback ? { fallback: true } : {}) };
+    const out = decideRegion(input, plan, target, cause, why);
+    decisions.push(...out.decisions);
+    regions[plan.region.name] = out.status;
+  }
+  return { decisions, regions, alert: null };
+}
+
+function planRegion(input: GtmInput, region: GtmRegion): RegionPlan {
+  const view = input.pools[region.name];
+  const pool = view?.pool;
+  const nodes = pool?.nodes ?? [];
+  const observed = new Map<string, ObservedState>((view?.nodes ?? []).map((o) => [o.name, o.state]));
+  // A name the registry has no observation for is treated like one no agent registered under.
+  const stateOf = (name: string): ObservedState => observed.get(name) ?? 'unknown';
+  const names = [...new Set(nodes)];
+  const desired = names.filter((n) => stateOf(n) !== 'drain' && stateOf(n) !== 'deleted').length;
+  const ready = names.filter((n) => stateOf(n) === 'active').length;
+  const metrics = input.metrics[region.name] ?? 'stale';
+  return {
+    region,
+    pool,
+    nodes,
+    stateOf,
+    ready,
+    desired,
+    assessment: assessWeight(region, input.policy.latency, { ready, desired }, metrics),
+    weightHeld: input.holds.has(`${region.name}:weight`),
+    excludedHeld: input.holds.has(`${region.name}:excluded`),
+  };
+}
+
+function failStatic(plans: RegionPlan[]): GtmResult {
+  const regions: Record<string, RegionStatus> = {};
+  for (const p of plans) {
+    regions[p.region.name] = {
+      ...statusBase(p),
+      weight: p.pool?.weight ?? 0,
+      excluded: [...(p.pool?.excluded ?? [])],
+      reason: `fail static: no region has a ready node, weights and exclusions left as they are (ready ${p.ready}/${p.desired})`,
+    };
+  }
+  return { decisions: [], regions, alert: 'no_ready_nodes' };
+}
+
+function statusBase(p: RegionPlan): Pick<RegionStatus, 'computed' | 'factors' | 'ready' | 'desired' | 'held'> {
+  return {
+    computed: p.assessment.computed,
+    factors: p.assessment.factors,
+    ready: p.ready,
+    desired: p.desired,
+    held: p.weightHeld || p.excludedHeld,
+  };
+}
+
+interface RegionOutcome {
+  decisions: Decision[];
+  status: RegionStatus;
+}
+
+function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: string, why: Decision['why']): RegionOutcome {
+  const service = input.policy.service;
+  const region = p.region.name;
+  const decision = (kind: string, what: string, because: string, w: Decision['why'], patch: PoolPatch): Decision => ({
+    controller: 'gtm',
+    service,
+    region,
+    kind,
+    summary: `gtm: ${service} ${region} ${what} (${because})`,
+    why: w,
+    patch,
+  });
+
+  if (!p.pool) {
+    // A human who deleted the pool entry holds its keys; recreating it would undo that.
+    if (p.weightHeld || p.excludedHeld) {
+      return { decisions: [], status: { ...statusBase(p), weight: 0, excluded: [], reason: `held by a human override: no pool in the stack, not creating one (${cause})` } };
+    }
+    const patch: PoolPatch = { weight: target, nodes: [], excluded: [] };
+    return {
+      decisions: [decision('create_pool', `create pool weight ${target}`, 'not in the stack yet', { ...why, to: target }, patch)],
+      status: { ...statusBase(p), weight: target, excluded: [], reason: `pool created (${cause})` },
+    };
+  }
+
+  const decisions: Decision[] = [];
+  const patch: PoolPatch = {};
+  const current = p.pool.weight;
+  let weight = current;
+  let reason: string;
+  if (p.weightHeld) {
+    reason = `held by a human override at ${current} (wants ${target}: ${cause})`;
+  } else if (target === current) {
+    reason = cause;
+  } else {
+    const urgent = (current === 0) !== (target === 0);
+    const last = input.lastWeightChange[region];
+    const interval = input.policy.global.min_change_interval;
+    if (urgent || last === undefined || input.now - last >= interval) {
+      weight = target;
+      patch.weight = target;
+      decisions.push(decision('weight', `weight ${current}→${target}`, cause, { ...why, from: current, to: target, urgent }, { ...patch }));
+      reason = cause;
+    } else {
+      const ago = Math.max(0, Math.round((input.now - last) / 1000));
+      reason = `waiting: last change ${ago}s ago < min_change_interval ${formatDuration(interval)}; keeps ${current}, wants ${target} (${cause})`;
+    }
+  }
+
+  let excluded = [...p.pool.excluded];
+  if (p.excludedHeld) {
+    reason += '; excluded held by a human override';
+  } else {
+    const set = new Set(p.pool.excluded);
+    for (const step of exclusionSteps(p.nodes, p.pool.excluded, p.stateOf)) {
+      if (step.kind === 'exclude') set.add(step.node);
+      else set.delete(step.node);
+      excluded = orderExcluded(set, p.nodes, p.pool.excluded);
+      patch.excluded = excluded;
+      decisions.push(decision(step.kind, `${step.kind} ${step.node}`, step.because, { node: step.node, state: step.state }, { ...patch, excluded: [...excluded] }));
+    }
+  }
+
+  return { decisions, status: { ...statusBase(p), weight, excluded, reason } };
+}

@@ -1,0 +1,3 @@
+// Public face of the reconcile loop.
+export { Reconciler, type ReconcilerDeps, type PassReport, type PlanPreview } from './reconciler.js';
+export { planPass, emptyMemory, patchesByRegion, rememberChanges, type PassInput, type PassPlan, type LoopMemory, type ServicePlan } from './plan.js';

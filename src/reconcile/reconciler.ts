@@ -1,0 +1,230 @@
+// The reconciler: one pass reads the desired state (declarations in force,
+// the stack files at the remote head) and the current state (the node
+// registry), runs both controllers, and — only if a value changes — commits
+// the new stack config in one commit and pushes it. Side effects on the
+// registry (drain, delete) happen only after the push landed.
+import type { Pool } from '../config/index.js';
+import { commitMessage, type Decision } from '../decision/index.js';
+import { findHumanChanges, type ConfigInForce, type GitMirror, type GitWriter } from '../gitops/index.js';
+import type { Logger } from '../log/index.js';
+import { PassLoop, done, type PassResult } from '../loop/index.js';
+import type { Metrics } from '../metrics/index.js';
+import type { NodeRegistry } from '../nodes/index.js';
+import { applyPoolPatches, readPools } from '../stacks/index.js';
+import type { DecisionRecord, Store } from '../store/index.js';
+import { emptyMemory, patchesByRegion, planPass, rememberChanges, type LoopMemory, type PassPlan } from './plan.js';
+
+/** Dependencies of the reconciler, all built outside. */
+export interface ReconcilerDeps {
+  store: Store;
+  registry: NodeRegistry;
+  inForce: ConfigInForce;
+  mirror: GitMirror;
+  writer: GitWriter;
+  metrics: Metrics;
+  log: Logger;
+  /** The loop's own author email: its commits are not human overrides. */
+  botEmail: string;
+  /** Compute and log, write nothing. */
+  dryRun: boolean;
+  now?: () => number;
+}
+
+/** What the last pass concluded, for the status API. */
+export interface PassReport {
+  at: number;
+  head: string | null;
+  commit: string | null;
+  plan: PassPlan | null;
+  error: string | null;
+}
+
+/** A preview of what a pass would commit, for `xplane plan`. */
+export interface PlanPreview {
+  head: string;
+  decisions: Decision[];
+  message: string | null;
+  diff: string;
+}
+
+const STACK_PREFIX = 'stacks/Pulumi.';
+const DEFAULT_HOLD_MS = 30 * 60_000;
+
+/** Runs controller passes; see the file comment. */
+export class Reconciler {
+  private readonly memory: LoopMemory = emptyMemory();
+  private lastScanned: string | null = null;
+  private loop: PassLoop | null = null;
+  private report: PassReport | null = null;
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  /** The outcome of the most recent pass. */
+  get lastReport(): PassReport | null {
+    return this.report;
+  }
+
+  /** Runs passes every `intervalMs`, sooner on `trigger()`, one at a time. */
+  start(intervalMs: number): void {
+    if (this.loop) return;
+    this.loop = new PassLoop({ name: 'reconcile', intervalMs, minGapMs: 1_000, log: this.deps.log, pass: () => this.pass() });
+    this.loop.start();
+  }
+
+  /** Asks for a pass soon (a sync or node event happened). */
+  trigger(): void {
+    this.loop?.trigger();
+  }
+
+  /** Stops the loop after the running pass. */
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+    this.loop = null;
+  }
+
+  /** One pass: plan on the remote head, commit and push if anything changes, then apply side effects. */
+  async pass(): Promise<PassResult> {
+    const { deps } = this;
+    const started = process.hrtime.bigint();
+    const declarations = deps.inForce.declarations;
+    if (!declarations) return done;
+    let last: { plan: PassPlan; head: string } | null = null;
+    try {
+      const outcome = await deps.writer.write(async (head) => {
+        const built = await this.build(head);
+        last = { plan: built.plan, head };
+        if (built.plan.decisions.length === 0) return null;
+        for (const d of built.plan.decisions) deps.log.info({ decision: d }, d.summary);
+        if (deps.dryRun) return null;
+        return { files: built.files, message: commitMessage(built.plan.decisions) };
+      });
+      const final = last as { plan: PassPlan; head: string } | null;
+      const commit = outcome.status === 'pushed' || outcome.status === 'unpushed' ? outcome.commit : null;
+      if (outcome.status === 'gave-up') throw new Error(`the remote kept moving; gave up after ${outcome.attempts} tries`);
+      if (final && commit) await this.landed(final.plan, commit, outcome.status === 'pushed');
+      this.report = { at: this.now(), head: final?.head ?? null, commit, plan: final?.plan ?? null, error: null };
+      if (final) this.publishGauges(final.plan);
+      return done;
+    } catch (error) {
+      if (error instanceof Error && /push|fetch|remote/i.test(error.message)) deps.metrics.gitPushFailures.inc();
+      this.report = { at: this.now(), head: null, commit: null, plan: null, error: error instanceof Error ? error.message : String(error) };
+      return { kind: 'error', error };
+    } finally {
+      deps.metrics.reconcileDuration.observe({ controller: 'pass' }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /** What a pass would commit now, without writing anything to the remote. */
+  async preview(): Promise<PlanPreview> {
+    const head = await this.deps.writer.fetchHead();
+    const { plan, files } = await this.build(head, { readOnly: true });
+    if (plan.decisions.length === 0) return { head, decisions: [], message: null, diff: '' };
+    const message = commitMessage(plan.decisions);
+    const commit = await this.deps.writer.commit(head, { files, message });
+    return { head, decisions: plan.decisions, message, diff: await this.deps.writer.diff(head, commit) };
+  }
+
+  private async build(head: string, options: { readOnly?: boolean } = {}): Promise<{ plan: PassPlan; files: Record<string, string> }> {
+    const { deps } = this;
+    const declarations = deps.inForce.declarations;
+    if (!declarations) throw new Error('no configuration in force');
+    const now = this.now();
+    const blobs = await deps.mirror.readFiles(head, ['stacks']);
+    const texts = new Map<string, string>();
+    const pools: Record<string, Record<string, Pool>> = {};
+    for (const blob of blobs) {
+      if (!blob.path.startsWith(STACK_PREFIX) || !blob.path.endsWith('.yaml')) continue;
+      const region = blob.path.slice(STACK_PREFIX.length, -'.yaml'.length);
+      texts.set(region, blob.text);
+      try {
+        pools[region] = readPools(blob.text);
+      } catch (err) {
+        throw new Error(`${blob.path} at ${head.slice(0, 7)} cannot be read (${err instanceof Error ? err.message : String(err)}); waiting for a fix`);
+      }
+    }
+    if (!options.readOnly) await this.recordOverrides(head, now);
+    const holds = new Set((await deps.store.listHolds(now)).map((h) => `${h.service}/${h.region}:${h.key}`));
+    const started = process.hrtime.bigint();
+    const plan = planPass({
+      now,
+      declarations,
+      pools,
+      holds,
+      memory: options.readOnly ? structuredClone(this.memory) : this.memory,
+      nodes: (name) => {
+        const record = deps.registry.record(name);
+        if (!record) return undefined;
+        const m = deps.registry.nodeMetrics(name, now);
+        return { name, state: record.state, stateSince: record.stateSince, cpu: m?.cpu ?? null, rttMs: m?.rttMs ?? null, errorRate: m?.errorRate ?? null };
+      },
+      regionMetrics: (service, region) => deps.registry.regionMetrics(service, region, now),
+      highestOrdinal: (region, service) => deps.registry.highestOrdinal(region, service),
+    });
+    deps.metrics.reconcileDuration.observe({ controller: 'compute' }, Number(process.hrtime.bigint() - started) / 1e9);
+    const files: Record<string, string> = {};
+    for (const [region, patches] of Object.entries(patchesByRegion(plan.decisions))) {
+      const before = texts.get(region);
+      const after = applyPoolPatches(before, region, patches);
+      if (after !== before) files[`${STACK_PREFIX}${region}.yaml`] = after;
+    }
+    if (Object.keys(files).length === 0 && plan.decisions.length > 0) {
+      // Decisions that change no byte (e.g. a pool created with the values it has) are not worth a commit.
+      return { plan: { ...plan, decisions: [] }, files };
+    }
+    return { plan, files };
+  }
+
+  private async recordOverrides(head: string, now: number): Promise<void> {
+    const { deps } = this;
+    const declarations = deps.inForce.declarations;
+    const holdFor = (service: string, key: string): number =>
+      key === 'nodes'
+        ? (declarations?.autoscale[service]?.global.override_hold ?? DEFAULT_HOLD_MS)
+        : (declarations?.gtm[service]?.global.override_hold ?? DEFAULT_HOLD_MS);
+    const longest = Math.max(DEFAULT_HOLD_MS, ...Object.values(declarations?.autoscale ?? {}).map((a) => a.global.override_hold), ...Object.values(declarations?.gtm ?? {}).map((g) => g.global.override_hold));
+    const changes = await findHumanChanges(deps.mirror.dir, { from: this.lastScanned, to: head, since: now - longest, botEmail: deps.botEmail });
+    for (const c of changes) {
+      const until = c.time + holdFor(c.service, c.key);
+      if (until <= now) continue;
+      await deps.store.putHold({ service: c.service, region: c.region, key: c.key, commit: c.commit, author: c.author, since: c.time, until });
+      deps.log.warn(
+        { service: c.service, region: c.region, key: c.key, commit: c.commit, author: c.author, until: new Date(until).toISOString() },
+        `override: ${c.author} changed ${c.service} ${c.region} ${c.key} in ${c.commit.slice(0, 7)}; the loop leaves it alone until ${new Date(until).toISOString()}`,
+      );
+    }
+    this.lastScanned = head;
+  }
+
+  private async landed(plan: PassPlan, commit: string, pushed: boolean): Promise<void> {
+    const { deps } = this;
+    const now = this.now();
+    rememberChanges(this.memory, plan.decisions, now);
+    for (const name of plan.drain) deps.registry.drain(name);
+    for (const name of plan.removed) deps.registry.delete(name, `removed from the node list in ${commit.slice(0, 7)}`);
+    const records: DecisionRecord[] = plan.decisions.map((d) => ({
+      at: now,
+      controller: d.controller,
+      service: d.service,
+      region: d.region,
+      kind: d.kind,
+      summary: d.summary,
+      why: d.why,
+      commit,
+    }));
+    await deps.store.appendDecisions(records);
+    for (const d of plan.decisions) deps.metrics.decisions.inc({ controller: d.controller, kind: d.kind });
+    if (pushed) deps.metrics.gitCommits.inc();
+    deps.log.info({ commit, decisions: plan.decisions.length, pushed }, `reconcile: ${pushed ? 'pushed' : 'committed locally'} ${commit.slice(0, 7)} with ${plan.decisions.length} decision(s)`);
+  }
+
+  private publishGauges(plan: PassPlan): void {
+    for (const [service, s] of Object.entries(plan.services)) {
+      for (const [region, status] of Object.entries(s.gtm?.regions ?? {})) this.deps.metrics.regionWeight.set({ service, region }, status.weight);
+      for (const [region, p] of Object.entries(s.autoscale?.regions ?? {})) this.deps.metrics.desiredNodes.set({ service, region }, p.desired);
+    }
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+}

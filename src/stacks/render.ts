@@ -1,0 +1,58 @@
+// New YAML text for the values and entries the loop writes. Scalars come from
+// yaml's own stringifier so quoting matches what the library would write.
+import { Document } from 'yaml';
+import type { Pool } from '../config/index.js';
+
+/** A line of a new block, `depth` levels below the map it is inserted into. */
+export interface BlockLine {
+  depth: number;
+  text: string;
+}
+
+/** The order the loop writes a pool's owned keys in (contract §3). */
+export const POOL_KEYS = ['weight', 'nodes', 'excluded'] as const;
+
+/**
+ * A scalar as yaml's default stringifier writes it: plain when it can be,
+ * quoted otherwise. `inFlow` also quotes flow indicators (`,[]{}`), which a
+ * plain scalar inside `[...]` may not contain.
+ */
+export function scalarText(value: string | number, inFlow = false): string {
+  // Block scalars (`|-`) and folded lines cannot sit inside one line; a JSON string is a valid YAML double-quoted scalar.
+  if (typeof value === 'string' && /[\n\r\t]/.test(value)) return JSON.stringify(value);
+  const doc = new Document();
+  doc.contents = doc.createNode(inFlow ? [value] : value, { flow: true });
+  const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false }).trimEnd();
+  return inFlow ? text.slice(1, -1) : text;
+}
+
+/** A flow sequence; `padded` writes `[ a, b ]` for files that space their brackets. */
+export function flowSeqText(items: readonly string[], padded = false): string {
+  if (items.length === 0) return '[]';
+  const inner = items.map((item) => scalarText(item, true)).join(', ');
+  return padded ? `[ ${inner} ]` : `[${inner}]`;
+}
+
+/** A pool's owned keys in contract order, sequences in flow style like the seed files. */
+export function poolBody(pool: Pool): BlockLine[] {
+  return [
+    { depth: 0, text: `weight: ${scalarText(pool.weight)}` },
+    { depth: 0, text: `nodes: ${flowSeqText(pool.nodes)}` },
+    { depth: 0, text: `excluded: ${flowSeqText(pool.excluded)}` },
+  ];
+}
+
+/** A whole pool entry: the service key with its body under it. */
+export function poolBlock(service: string, pool: Pool): BlockLine[] {
+  return [{ depth: 0, text: `${scalarText(service)}:` }, ...nested(poolBody(pool))];
+}
+
+/** Lines moved one level deeper, to sit under a new key. */
+export function nested(lines: readonly BlockLine[]): BlockLine[] {
+  return lines.map((line) => ({ depth: line.depth + 1, text: line.text }));
+}
+
+/** Block lines as text, each ending with `eol`. */
+export function blockText(lines: readonly BlockLine[], indent: number, step: number, eol: string): string {
+  return lines.map((line) => ' '.repeat(indent + line.depth * step) + line.text + eol).join('');
+}

@@ -1,0 +1,154 @@
+// The control loop end to end: a real `xplane serve` with short intervals, a
+// bare remote seeded with the example, nodes driven over HTTP (register,
+// heartbeat, /healthz), and the commits that arrive on the remote.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
+import { freePort, startServe, type ServeProcess } from './helpers/serve.js';
+
+const BOOTSTRAP = 'loop-bootstrap';
+const ADMIN = 'loop-admin';
+const GTM = 'platform-config/gtm/svc-plus.yaml';
+const AUTOSCALE = 'platform-config/autoscale/svc-plus.yaml';
+const JP = 'stacks/Pulumi.jp.yaml';
+
+/** A node the test plays: a /healthz server on its own loopback address, and heartbeats. */
+class FakeNode {
+  server: Server | null = null;
+  token = '';
+  timer: NodeJS.Timeout | null = null;
+  constructor(
+    readonly name: string,
+    readonly region: string,
+    readonly host: string,
+  ) {}
+
+  async up(serve: ServeProcess, port: number, cpu: number): Promise<void> {
+    this.server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => this.server?.listen(port, this.host, resolve));
+    const res = await fetch(`${serve.url}/v1/nodes/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'svc-plus', region: this.region, address: `${this.host}:${port}`, name: this.name }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    this.token = ((await res.json()) as { token: string }).token;
+    const beat = (): void => {
+      void fetch(`${serve.url}/v1/nodes/heartbeat`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: this.name, cpu }),
+      }).catch(() => undefined);
+    };
+    beat();
+    this.timer = setInterval(beat, 150);
+  }
+
+  async down(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+    this.server = null;
+  }
+}
+
+/** Every line of every commit message on the remote: a pass with several decisions lists them in the body. */
+function messageLines(fixture: GitFixture): string[] {
+  return gitSync(fixture.bare, 'log', '--format=%B', 'main').split('\n');
+}
+
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('control loop', () => {
+  let fixture: GitFixture;
+  let state: string;
+  let serve: ServeProcess;
+  let port: number;
+  const nodes: FakeNode[] = [];
+
+  before(async () => {
+    fixture = makeGitFixture();
+    port = await freePort();
+    fixture.commit(
+      {
+        [GTM]: fixture
+          .read(GTM)
+          .replace(/port: \d+/, `port: ${port}`)
+          .replace(/interval: \S+/, 'interval: 300ms')
+          .replace(/timeout: \S+/, 'timeout: 200ms')
+          .replace(/ttl: \d+/, 'ttl: 1'),
+        [AUTOSCALE]: fixture
+          .read(AUTOSCALE)
+          .replace(/cpu_window: \S+/, 'cpu_window: 2s')
+          .replace(/cooldown: \S+/, 'cooldown: 1h')
+          .replace(/max_regions: \d+/, 'max_regions: 2'),
+        [JP]: fixture.read(JP).replace('nodes: [jp-svc-plus-1]', 'nodes: [jp-svc-plus-1, jp-svc-plus-2]'),
+      },
+      'test: fast checks, two nodes in jp',
+    );
+    state = mkdtempSync(join(tmpdir(), 'xplane-loop-'));
+    serve = await startServe(
+      ['--repo', fixture.bare, '--db', join(state, 'x.db'), '--workdir', join(state, 'work'), '--sync-interval', '300ms', '--reconcile-interval', '300ms'],
+      { XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_ADMIN_TOKEN: ADMIN, XPLANE_LOG_LEVEL: 'warn' },
+    );
+    nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.0.0.2'), new FakeNode('jp-svc-plus-2', 'jp', '127.0.0.3'), new FakeNode('sg-svc-plus-1', 'sg', '127.0.0.4'));
+    await nodes[2]?.up(serve, port, 0.5);
+  });
+
+  after(async () => {
+    for (const n of nodes) await n.down();
+    await serve?.stop();
+    fixture?.cleanup();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('scales jp out when its nodes run hot: `autoscale: svc-plus jp 2→3 (cpu=0.90)` with the new node name', async () => {
+    await nodes[0]?.up(serve, port, 0.9);
+    await nodes[1]?.up(serve, port, 0.9);
+    const subject = await until('the scale-out commit', () => messageLines(fixture).find((s) => s.includes('autoscale: svc-plus jp 2→3 (cpu=0.90)')));
+    assert.ok(subject);
+    const stack = gitSync(fixture.bare, 'show', `main:${JP}`);
+    assert.match(stack, /nodes: \[jp-svc-plus-1, jp-svc-plus-2, jp-svc-plus-3\]/);
+    assert.match(stack, /excluded: \[jp-svc-plus-3\]/);
+    assert.match(stack, /# provider settings: humans own these/, 'comments are kept');
+    const author = gitSync(fixture.bare, 'log', '-1', '--format=%an <%ae>', 'main', '--', JP);
+    assert.equal(author, 'xplane-bot <xplane-bot@users.noreply.local>');
+  });
+
+  it('takes a region to weight 0 when its nodes stop: `gtm: svc-plus sg weight 10→0 (ready 0 < min 1)`', async () => {
+    await nodes[2]?.down();
+    await until('the gtm commit', () => (messageLines(fixture).some((s) => s.includes('gtm: svc-plus sg weight 10→0 (ready 0 < min 1)')) ? true : undefined));
+    assert.match(gitSync(fixture.bare, 'show', 'main:stacks/Pulumi.sg.yaml'), /weight: 0 /);
+  });
+
+  it('leaves a key alone after a human reverts the loop’s commit, and shows the hold', async () => {
+    const scaleOut = gitSync(fixture.bare, 'log', '--format=%H', '--grep', 'jp 2→3', 'main').split('\n')[0] ?? '';
+    gitSync(fixture.work, 'pull', '--quiet', '--rebase', 'origin', 'main');
+    gitSync(fixture.work, 'revert', '--no-edit', scaleOut);
+    gitSync(fixture.work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+    const reverted = gitSync(fixture.work, 'rev-parse', 'HEAD');
+    const status = await until('the hold in the status API', async () => {
+      const res = await fetch(`${serve.url}/v1/services/svc-plus`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      const body = (await res.json()) as { regions: Record<string, { holds: { key: string; commit: string }[] }> };
+      return body.regions.jp?.holds.some((h) => h.key === 'nodes') ? body : undefined;
+    });
+    assert.equal(status.regions.jp?.holds.find((h) => h.key === 'nodes')?.commit, reverted);
+    // Several passes later the node list is still the human's.
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.match(gitSync(fixture.bare, 'show', `main:${JP}`), /nodes: \[jp-svc-plus-1, jp-svc-plus-2\]/);
+    assert.equal(messageLines(fixture).filter((s) => s.includes('jp 2→3')).length, 1, 'the scale-out is not re-applied');
+  });
+});
