@@ -181,8 +181,8 @@ export class Reconciler {
       key === 'nodes'
         ? (declarations?.autoscale[service]?.global.override_hold ?? DEFAULT_HOLD_MS)
         : (declarations?.gtm[service]?.global.override_hold ?? DEFAULT_HOLD_MS);
-    const longest = Math.max(DEFAULT_HOLD_MS, ...Object.values(declarations?.autoscale ?? {}).map((a) => a.global.override_hold), ...Object.values(declarations?.gtm ?? {}).map((g) => g.global.override_hold));
-    const changes = await findHumanChanges(deps.mirror.dir, { from: this.lastScanned, to: head, since: now - longest, botEmail: deps.botEmail });
+    if (this.lastScanned === null) this.lastScanned = await this.scanBaseline(head);
+    const changes = await findHumanChanges(deps.mirror.dir, { from: this.lastScanned, to: head, since: 0, botEmail: deps.botEmail });
     for (const c of changes) {
       const until = c.time + holdFor(c.service, c.key);
       if (until <= now) continue;
@@ -193,6 +193,18 @@ export class Reconciler {
       );
     }
     this.lastScanned = head;
+  }
+
+  /**
+   * Where override scanning starts: after the loop's own last commit, so
+   * human commits made while xplane was down still count; on a first start
+   * (no decision ever committed), the head itself — edits made before xplane
+   * ran are the starting point, not overrides.
+   */
+  private async scanBaseline(head: string): Promise<string> {
+    const [last] = await this.deps.store.listDecisions({ limit: 1 });
+    if (last?.commit && (await this.deps.mirror.isAncestor(last.commit, head)) === true) return last.commit;
+    return head;
   }
 
   private async landed(plan: PassPlan, commit: string, pushed: boolean): Promise<void> {
