@@ -117,6 +117,18 @@ describe('gitops sync', () => {
     assert.equal(outcome.rewritten, true);
     assert.ok(outcome.changes.some((c) => c.kind === 'region' && c.name === 'sg'));
   });
+
+  it('puts an older commit back in force when the branch is rolled back to it', async () => {
+    const current = gitSync(r.fixture.work, 'rev-parse', 'HEAD');
+    const older = gitSync(r.fixture.work, 'rev-parse', 'HEAD~1');
+    gitSync(r.fixture.work, 'push', '--quiet', '--force', 'origin', `${older}:refs/heads/main`);
+    const outcome = await r.sync.syncOnce();
+    assert.ok(outcome.status === 'changed');
+    assert.equal(outcome.commit, older);
+    assert.equal(outcome.previous, current);
+    assert.equal((await r.store.latestSnapshot())?.commit, older);
+    assert.equal((await r.sync.syncOnce()).status, 'unchanged', 'the next poll sees nothing new');
+  });
 });
 
 describe('gitops sync against a failing remote', () => {

@@ -97,11 +97,19 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         assert.equal((await store.latestSnapshot())?.commit, 'b2');
       });
 
-      it('does not make an old commit latest when it is stored again', async () => {
+      it('makes an old commit latest again when it is stored again (a rollback)', async () => {
         await store.putSnapshot({ commit: 'a1', declarations, storedAt: 10 });
         await store.putSnapshot({ commit: 'b2', declarations, storedAt: 20 });
         await store.putSnapshot({ commit: 'a1', declarations, storedAt: 30 });
+        assert.deepEqual(await store.latestSnapshot(), { commit: 'a1', declarations, storedAt: 10 });
+        await store.putSnapshot({ commit: 'b2', declarations, storedAt: 40 });
         assert.equal((await store.latestSnapshot())?.commit, 'b2');
+      });
+
+      it('keeps the latest commit latest when it is stored again', async () => {
+        await store.putSnapshot({ commit: 'a1', declarations, storedAt: 10 });
+        await store.putSnapshot({ commit: 'a1', declarations, storedAt: 30 });
+        assert.deepEqual(await store.latestSnapshot(), { commit: 'a1', declarations, storedAt: 10 });
       });
     });
 

@@ -60,11 +60,14 @@ export class MemoryStore implements Store {
   private readonly holds = new Map<string, OverrideHold>();
   private closed = false;
 
-  /** Stores a valid configuration under its commit; storing the same commit again is a no-op. */
+  /** Stores a valid configuration under its commit; storing a known commit again keeps its first copy and makes it latest again. */
   async putSnapshot(snapshot: ConfigSnapshot): Promise<void> {
     this.enter({ method: 'putSnapshot', args: [snapshot] });
     checkSnapshot(snapshot.commit, snapshot.storedAt);
-    if (!this.snapshots.has(snapshot.commit)) this.snapshots.set(snapshot.commit, copy(snapshot));
+    const first = this.snapshots.get(snapshot.commit) ?? copy(snapshot);
+    // Map order is insertion order: re-inserting moves a rolled-back commit to the end.
+    this.snapshots.delete(snapshot.commit);
+    this.snapshots.set(snapshot.commit, first);
   }
 
   /** The configuration stored for a commit. */

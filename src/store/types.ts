@@ -109,7 +109,11 @@ export interface OverrideHold {
 
 /** Persistent state of the control plane. */
 export interface Store {
-  /** Stores a valid configuration under its commit; storing the same commit again is a no-op. */
+  /**
+   * Stores a valid configuration under its commit. Storing a known commit
+   * again keeps its first copy and makes it the latest again: a branch rolled
+   * back to an older commit puts that commit back in force.
+   */
   putSnapshot(snapshot: ConfigSnapshot): Promise<void>;
   /** The configuration stored for a commit. */
   getSnapshot(commit: string): Promise<ConfigSnapshot | undefined>;

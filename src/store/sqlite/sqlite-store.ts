@@ -76,7 +76,8 @@ export class SqliteStore implements Store {
     this.insertSnapshot = db.prepare(
       `INSERT INTO config_snapshots (commit_sha, declarations, stored_at)
        VALUES (@commit_sha, @declarations, @stored_at)
-       ON CONFLICT (commit_sha) DO NOTHING`,
+       ON CONFLICT (commit_sha) DO UPDATE SET seq = (SELECT MAX(seq) + 1 FROM config_snapshots)
+       WHERE seq < (SELECT MAX(seq) FROM config_snapshots)`,
     );
     this.selectSnapshot = db.prepare('SELECT commit_sha, declarations, stored_at FROM config_snapshots WHERE commit_sha = ?');
     this.selectLatestSnapshot = db.prepare(
