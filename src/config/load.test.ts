@@ -114,6 +114,11 @@ describe('parseDeclarations', () => {
       expected: [`${AUTOSCALE}:6:13 global.cooldown: expected a duration like 500ms, 5s, 1m or 2h, got "2 minutes"`],
     },
     {
+      name: 'reports a metrics window too short to average over',
+      changes: edit(AUTOSCALE, 3, '  cpu_window: 10ms'),
+      expected: [`${AUTOSCALE}:3:15 global.cpu_window: expected a duration of at least 1s, got "10ms"`],
+    },
+    {
       name: 'reports a duration without a unit',
       changes: edit(AUTOSCALE, 3, '  cpu_window: 60'),
       expected: [`${AUTOSCALE}:3:15 global.cpu_window: expected a duration like 500ms, 5s, 1m or 2h, got 60`],

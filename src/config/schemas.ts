@@ -4,7 +4,7 @@
 // Rules that compare two fields or two files live in rules.ts, where they can
 // point at the most useful node.
 import { z } from 'zod';
-import { DURATION_EXPECTED, parseDuration } from './duration.js';
+import { DURATION_EXPECTED, formatDuration, parseDuration } from './duration.js';
 import type { AutoscalePolicy, GtmPolicy, RegionDef, StackConfig } from './types.js';
 
 /** Marks a custom issue that points at a map key and needs no `, got ...` suffix. */
@@ -35,7 +35,7 @@ function text(expected = 'expected a string') {
 /** Service and region names end up in file names, node names and DNS labels. */
 function name() {
   const expected = 'expected a name of lowercase letters, digits and - (like svc-plus)';
-  return z.string({ error: expected }).regex(NAME, { error: expected });
+  return z.string({ error: expected }).regex(NAME, { error: expected }).max(63, { error: 'expected a name of at most 63 characters (a DNS label)' });
 }
 
 function dnsName() {
@@ -62,11 +62,13 @@ function bool() {
   return z.boolean({ error: 'expected true or false' });
 }
 
-function duration() {
+/** A duration; `minMs` guards values that drive timers (a 0s probe interval would spin). */
+function duration(minMs = 0) {
+  const expected = minMs > 0 ? `expected a duration of at least ${formatDuration(minMs)}` : DURATION_EXPECTED;
   return z.string({ error: DURATION_EXPECTED }).transform((value, ctx) => {
     const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.issues.push({ code: 'custom', message: DURATION_EXPECTED, input: value });
+    if (ms === undefined || ms < minMs) {
+      ctx.issues.push({ code: 'custom', message: ms === undefined ? DURATION_EXPECTED : expected, input: value });
       return z.NEVER;
     }
     return ms;
@@ -95,8 +97,8 @@ const healthCheck = strict({
     .startsWith('/', { error: 'expected a URL path starting with /' })
     .default('/healthz'),
   port: int(1, 65535),
-  interval: duration().default(5_000),
-  timeout: duration().default(2_000),
+  interval: duration(100).default(5_000),
+  timeout: duration(10).default(2_000),
   rise: int(1).default(2),
   fall: int(1).default(3),
 });
@@ -134,7 +136,7 @@ export const gtmPolicySchema: z.ZodType<GtmPolicy> = strict({
 });
 
 const autoscaleGlobal = strict({
-  cpu_window: duration(),
+  cpu_window: duration(1_000),
   min_regions: int(0),
   max_regions: int(1),
   cooldown: duration(),
