@@ -77,6 +77,39 @@ describe('NodeRegistry', () => {
     assert.equal(registry.get(name)?.state, 'warm');
   });
 
+  it('keeps a node the prober took down down while its agent still heartbeats, until a probe passes', () => {
+    const { registry } = make(seed);
+    const { name, token } = registry.register(NODE);
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.applyProbe(name, { ok: false, hard: true, detail: 'connection refused', ms: 1 });
+    assert.equal(registry.heartbeat(token, { name, cpu: 0.1 }), 'down');
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    assert.equal(registry.get(name)?.state, 'warm');
+  });
+
+  it('keeps a node down for lack of heartbeats down while only its health port answers', () => {
+    const { registry, clock } = make(seed);
+    const { name, token } = registry.register(NODE);
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    clock.advance(16_000);
+    registry.sweep();
+    assert.equal(registry.get(name)?.state, 'down');
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    assert.equal(registry.get(name)?.state, 'down');
+    registry.heartbeat(token, { name, cpu: 0.1 });
+    assert.equal(registry.get(name)?.state, 'warm');
+  });
+
+  it('counts heartbeats as passes when probing is off', () => {
+    const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => seed, probing: false });
+    const { name, token } = registry.register(NODE);
+    registry.heartbeat(token, { name, cpu: 0.1 });
+    assert.equal(registry.heartbeat(token, { name, cpu: 0.1 }), 'active');
+    assert.deepEqual(registry.probeTargets(), []);
+  });
+
   it('takes an active node down at once on a refused probe', () => {
     const { registry } = make(seed);
     const { name } = registry.register(NODE);

@@ -85,6 +85,8 @@ export interface RegistryOptions {
   flushStateMs?: number;
   /** How often heartbeat-only updates are persisted (default 15 s). */
   flushBeatsMs?: number;
+  /** Whether an active prober feeds `applyProbe` (default true); without one, heartbeats count as passes. */
+  probing?: boolean;
 }
 
 interface LiveNode {
@@ -93,6 +95,8 @@ interface LiveNode {
   window: MetricsWindow;
   /** Last sign of life for the heartbeat timeout: a heartbeat, or the registry's start. */
   lastSeen: number;
+  /** Outcome of the last active probe, null before the first. */
+  lastProbeOk: boolean | null;
 }
 
 const NODE_NAME = /^(.+)-([1-9][0-9]*)$/;
@@ -129,6 +133,7 @@ export class NodeRegistry {
         liveness: { state: record.state, passes: 0, fails: 0, since: record.stateSince },
         window: new MetricsWindow(this.windowMs(record.service)),
         lastSeen: Math.max(record.lastHeartbeat ?? 0, now),
+        lastProbeOk: null,
       };
       this.nodes.set(record.name, live);
       this.noteName(record.name);
@@ -201,7 +206,7 @@ export class NodeRegistry {
     if (existing) this.byToken.delete(existing.record.tokenHash);
     const live: LiveNode = existing
       ? { ...existing, record }
-      : { record, liveness: initialLiveness(now), window: new MetricsWindow(this.windowMs(input.service)), lastSeen: now };
+      : { record, liveness: initialLiveness(now), window: new MetricsWindow(this.windowMs(input.service)), lastSeen: now, lastProbeOk: null };
     live.lastSeen = now;
     this.nodes.set(name, live);
     this.noteName(name);
@@ -232,7 +237,12 @@ export class NodeRegistry {
     live.window.add(now, { cpu: metrics.cpu, qps: metrics.qps, errorRate: metrics.errorRate, rttMs: metrics.rttMs });
     this.heartbeats += 1;
     this.beatDirty.add(input.name);
-    this.apply(live, { kind: 'heartbeat', countsAsPass: !this.probed(live.record.service) }, now);
+    const probed = this.probed(live.record.service);
+    // A node the prober took down stays down until a probe passes: its agent
+    // being alive does not mean it serves.
+    if (!(probed && live.record.state === 'down' && live.lastProbeOk === false)) {
+      this.apply(live, { kind: 'heartbeat', countsAsPass: !probed }, now);
+    }
     return live.record.state;
   }
 
@@ -262,8 +272,14 @@ export class NodeRegistry {
   applyProbe(name: string, outcome: ProbeOutcome): void {
     const live = this.nodes.get(name);
     if (!live) return;
+    live.lastProbeOk = outcome.ok;
+    const now = this.now();
+    const h = this.health(live.record.service);
+    // A node down for lack of heartbeats stays down until its agent is back,
+    // even if something still answers its health port.
+    if (outcome.ok && live.record.state === 'down' && now - live.lastSeen > h.fall * h.interval) return;
     const event: LivenessEvent = outcome.ok ? { kind: 'probe', ok: true } : { kind: 'probe', ok: false, hard: outcome.hard, detail: outcome.detail };
-    this.apply(live, event, this.now());
+    this.apply(live, event, now);
   }
 
   /** Marks nodes down whose heartbeats stopped for fall × interval. */
@@ -280,6 +296,7 @@ export class NodeRegistry {
 
   /** Nodes the prober should check: every live node of a service with a gtm health block. */
   probeTargets(): ProbeTarget[] {
+    if (this.opts.probing === false) return [];
     const config = this.opts.config();
     const targets: ProbeTarget[] = [];
     for (const live of this.nodes.values()) {
@@ -454,7 +471,7 @@ export class NodeRegistry {
   }
 
   private probed(service: string): boolean {
-    return this.opts.config()?.gtm[service] !== undefined;
+    return (this.opts.probing ?? true) && this.opts.config()?.gtm[service] !== undefined;
   }
 
   private windowMs(service: string): number {

@@ -1,6 +1,7 @@
 // Wires the long-running reconciler of `xplane serve`: store, sync loop,
 // node registry, active prober, metrics and the HTTP API. Every part is
 // built here and passed into the next, so each stays testable alone.
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ConfigInForce, GitMirror, GitopsSync, GitWriter, parseIdentity, type SyncOutcome } from '../gitops/index.js';
@@ -32,6 +33,13 @@ export interface ControlPlaneOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** XPLANE_WEBHOOK_SECRET, or the contents of the file XPLANE_WEBHOOK_SECRET_FILE names. */
+function webhookSecret(env: Record<string, string | undefined>): string | undefined {
+  if (env.XPLANE_WEBHOOK_SECRET) return env.XPLANE_WEBHOOK_SECRET;
+  if (env.XPLANE_WEBHOOK_SECRET_FILE) return readFileSync(env.XPLANE_WEBHOOK_SECRET_FILE, 'utf8').trim() || undefined;
+  return undefined;
+}
+
 /** Starts the control plane described by `settings`. */
 export async function startControlPlane(settings: Settings, log: Logger, options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const env = options.env ?? process.env;
@@ -47,7 +55,8 @@ export async function startControlPlane(settings: Settings, log: Logger, options
     }
   };
   try {
-    const stateDir = settings.db.startsWith('postgres') ? '.xplane' : dirname(resolve(settings.db));
+    // Generated tokens live beside the work dir (default .xplane/), whatever form the db setting takes.
+    const stateDir = dirname(resolve(settings.workdir));
     const { tokens, generated } = loadTokens({ env, stateDir });
     for (const path of generated) log.warn({ path }, `generated a token in ${path} (set XPLANE_BOOTSTRAP_TOKEN / XPLANE_ADMIN_TOKEN or their _FILE forms in production)`);
 
@@ -57,7 +66,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
     const sync = new GitopsSync({ mirror, store, log });
     const author = parseIdentity(settings.author);
 
-    const registry = new NodeRegistry({ store, log, config: () => inForce.declarations });
+    const registry = new NodeRegistry({ store, log, config: () => inForce.declarations, probing: settings.probe });
     await registry.load();
     registry.start();
     stops.push(() => registry.stop());
@@ -93,7 +102,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       log,
       registerPerMinute: settings.register_per_minute,
       serviceStatus: (service) => status.get(service),
-      webhook: { secret: env.XPLANE_WEBHOOK_SECRET || undefined, trigger: () => sync.trigger() },
+      webhook: { secret: webhookSecret(env), trigger: () => sync.trigger() },
       publicMetrics: settings.metrics_public,
       notReadyReason: async () => {
         if (!inForce.snapshot) {

@@ -134,7 +134,10 @@ describe('HTTP API', () => {
         for (let i = 0; i < 5; i += 1) {
           const res = await limited.app.inject({ method: 'POST', url: '/v1/nodes/register', headers: auth(TOKENS.bootstrap), payload: NODE });
           codes.push(res.statusCode);
-          if (res.statusCode === 429) assert.equal(errorOf(res).code, 'XP_ERR_RATE_LIMITED');
+          if (res.statusCode === 429) {
+            assert.equal(errorOf(res).code, 'XP_ERR_RATE_LIMITED');
+            assert.match(errorOf(res).message, /retry in \d+ s/);
+          }
         }
         assert.deepEqual(codes, [201, 201, 201, 429, 429]);
       } finally {

@@ -44,7 +44,7 @@ export function requireAdmin(request: FastifyRequest, tokens: ServerTokens, isNo
   const role = tokenRole(token, tokens, isNodeToken);
   if (role === 'admin') return;
   if (role === undefined) throw unauthorized('invalid token');
-  throw forbidden(`a ${role} token may not use admin routes`);
+  throw forbidden(`the ${role} token may not use admin routes`);
 }
 
 /** Where a token comes from for `loadTokens`. */

@@ -69,7 +69,11 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
       break;
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
-  if (status === 429) return { status, body: { error: { code: 'XP_ERR_RATE_LIMITED', message: 'too many requests; retry later' } } };
+  if (status === 429) {
+    // The rate limiter's own answer says when to retry.
+    const said = (error as { error?: { message?: unknown } }).error?.message;
+    return { status, body: { error: { code: 'XP_ERR_RATE_LIMITED', message: typeof said === 'string' ? said : 'too many requests; retry later' } } };
+  }
   if (status === 408) return { status, body: { error: { code: 'XP_ERR_TIMEOUT', message: 'request timed out' } } };
   if (status >= 400 && status < 500) {
     // Fastify's own client errors (bad JSON, bad content type): safe to show.

@@ -12,7 +12,7 @@ drain, list), the active health prober and /metrics. Stops cleanly on SIGTERM
 or SIGINT, persisting the node registry.
 
 Tokens: XPLANE_BOOTSTRAP_TOKEN and XPLANE_ADMIN_TOKEN (or *_FILE naming a
-file). When unset, tokens are generated once next to the database
+file). When unset, tokens are generated once in the folder that holds the work dir
 (bootstrap-token, admin-token, mode 0600).
 
 ${settingsHelp()}`;

@@ -75,7 +75,7 @@ export const nodeRoutes: FastifyPluginAsync<NodeRoutesOptions> = async (app, opt
       const token = requireBearer(request);
       const role = tokenRole(token, tokens, isNodeToken);
       if (role === undefined) throw unauthorized('invalid token');
-      if (role !== 'bootstrap') throw forbidden(`register with the bootstrap token, not a ${role} token`);
+      if (role !== 'bootstrap') throw forbidden(`register with the bootstrap token, not the ${role} token`);
       return reply.code(201).send(registry.register(request.body));
     },
   );
