@@ -4,7 +4,8 @@
 # pkg/v3's go.mod has replace directives, so this builds from a small wrapper
 # module that requires pkg/v3 and sdk/v3 at the same release and copies pkg's
 # non-local replace lines. The binary is cached by version outside the repo:
-#   ${XPLANE_CACHE:-$HOME/.cache/xplane}/pulumi/<version>/pulumi
+#   ${XPLANE_CACHE:-$HOME/.cache/xplane}/pulumi/<version>/bin/pulumi
+# (the bin/ layout is what the Automation API's PulumiCommand.get({root}) expects).
 # Progress goes to stderr; the binary's path is the last line on stdout.
 # A cold build downloads ~1 GiB of modules and takes a while on 2 cores; run
 # it under `nice -n 19` on a shared machine.
@@ -17,7 +18,7 @@ set -euo pipefail
 version=${1:-${PULUMI_VERSION:-v3.259.0}}
 case $version in v*) ;; *) version=v$version ;; esac
 cache=${XPLANE_CACHE:-$HOME/.cache/xplane}/pulumi/$version
-bin=$cache/pulumi
+bin=$cache/bin/pulumi
 
 log() { echo "build-pulumi-cli: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -88,7 +89,7 @@ got=$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi/sdk/v3)
 [ "$got" = "$version" ] || log "warning: sdk/v3 resolved to $got, not $version"
 
 log "compiling github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
-mkdir -p "$cache"
+mkdir -p "$cache/bin"
 go build -o "$bin.tmp.$$" -trimpath \
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
   github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
