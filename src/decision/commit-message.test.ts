@@ -22,6 +22,11 @@ describe('commitMessage', () => {
     );
   });
 
+  it('names at most three services in the subject and counts the rest', () => {
+    const many = ['e', 'd', 'c', 'b', 'a'].map((s) => d(s, `gtm: ${s} jp weight 1→0 (ready 0 < min 1)`));
+    assert.match(commitMessage(many), /^xplane: 5 changes \(a, b, c, \+2 more\)\n\n/);
+  });
+
   it('refuses an empty pass', () => {
     assert.throws(() => commitMessage([]), /at least one decision/);
   });
