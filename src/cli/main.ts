@@ -3,6 +3,7 @@
 import { SettingsError } from '../settings/index.js';
 import { UsageError } from './args.js';
 import { agentCommand, agentHelp } from './commands/agent.js';
+import { convergeCommand, convergeHelp, previewHelp } from './commands/converge.js';
 import { planCommand, planHelp } from './commands/plan.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { syncCommand, syncHelp } from './commands/sync.js';
@@ -20,6 +21,8 @@ const COMMANDS: Record<string, Command> = {
   sync: { summary: 'one sync: pull, validate, store; prints what changed', help: syncHelp, run: syncCommand },
   serve: { summary: 'the long-running reconciler: sync loop, node API, health prober, metrics', help: serveHelp, run: serveCommand },
   plan: { summary: 'what the controllers would commit now, as a diff; writes nothing', help: planHelp, run: planCommand },
+  converge: { summary: 'Pulumi Automation API: up (or preview) of each region stack', help: convergeHelp, run: (argv) => convergeCommand(argv) },
+  preview: { summary: 'xplane converge --preview', help: previewHelp, run: (argv) => convergeCommand(argv, true) },
   agent: { summary: 'the node agent: registers, heartbeats, serves /healthz', help: agentHelp, run: (argv) => agentCommand(argv) },
 };
 
