@@ -25,6 +25,7 @@ failed, 2 on a usage error.
   --refresh          refresh state from the cloud first
   --concurrency N    stacks at once (default 4)
   --dir DIR          the repo root (default: the current directory)
+  --list             print the stacks that would run and exit (JSON with --json)
   --json             print the results as JSON on stdout (progress on stderr)
 
 Environment:
@@ -48,6 +49,7 @@ export async function convergeCommand(argv: string[], forcePreview = false): Pro
       concurrency: { type: 'string' },
       dir: { type: 'string' },
       json: { type: 'boolean' },
+      list: { type: 'boolean' },
     },
     false,
   );
@@ -66,6 +68,11 @@ export async function convergeCommand(argv: string[], forcePreview = false): Pro
     stacks = stacks.filter((s) => changed.includes(s));
   }
   const json = values.json === true;
+  if (values.list === true) {
+    if (json) outJson(stacks);
+    else for (const s of stacks) out(s);
+    return 0;
+  }
   if (stacks.length === 0) {
     if (json) outJson([]);
     else out('no stack to converge: nothing changed');
