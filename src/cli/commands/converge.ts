@@ -63,7 +63,8 @@ export async function convergeCommand(argv: string[], forcePreview = false): Pro
   const named = (values.stack as string[] | undefined) ?? [];
   for (const s of named) if (!all.includes(s)) throw new UsageError(`--stack ${s}: no stacks/Pulumi.${s}.yaml (stacks: ${all.join(', ')})`);
   let stacks = named.length > 0 ? named : all;
-  if (typeof values.changed === 'string') {
+  // A new branch's first push has no "before" (all zeros): everything is new.
+  if (typeof values.changed === 'string' && !/^0+$/.test(values.changed)) {
     const changed = await changedStacks(root, values.changed);
     stacks = stacks.filter((s) => changed.includes(s));
   }
