@@ -198,6 +198,20 @@ const rows: Row[] = [
     },
   },
   {
+    name: 'removes a never-registered victim at once instead of draining it',
+    input: input({
+      pools: { jp: pool([node(n('jp', 1), 'active', { cpu: 0.2 }), node(n('jp', 2), 'active', { cpu: 0.05 }), node(n('jp', 3), 'unknown')], [n('jp', 3)]) },
+      metrics: { jp: cpu(0.12) },
+      scaleDownSince: { jp: NOW - 300 * S },
+    }),
+    summaries: ['autoscale: svc-plus jp 3→2 (cpu=0.12)'],
+    drain: [],
+    check: (r) => {
+      assert.deepEqual(r.decisions[0]?.patch, { nodes: [n('jp', 1), n('jp', 2)], excluded: [] });
+      assert.deepEqual(r.removed, [n('jp', 3)]);
+    },
+  },
+  {
     name: 'does not scale down one second before the stabilization window ends',
     input: input({ pools: { jp: pool(actives('jp', 1, 2, 3)) }, metrics: { jp: cpu(0.12) }, scaleDownSince: { jp: NOW - 299 * S } }),
     summaries: [],

@@ -45,7 +45,8 @@
 //   overflows into, and flap.
 // - Scale down victims: down, then unknown/warm, then excluded, then the least
 //   loaded active nodes (see victims.ts). They go into `excluded` and the result's
-//   `drain`; `nodes` keeps them until the removal rule fires.
+//   `drain`; `nodes` keeps them until the removal rule fires. A victim no agent
+//   ever registered under was never in DNS: it leaves `nodes` at once (`removed`).
 // - Holds. `${region}:nodes` or `${region}:excluded` on hold → no decision in that
 //   region at all: every autoscale decision writes both keys.
 // - Order. Regions are visited in a fixed order: rule scale downs most expensive
@@ -251,18 +252,33 @@ export function computeAutoscale(input: AutoscaleInput): AutoscaleResult {
       .slice(0, w.live - target)
       .map((o) => o.name);
     const from = w.live;
+    const drained: string[] = [];
+    const dropped: string[] = [];
     for (const v of victims) {
+      const o = w.obs.get(v);
+      if (o?.state === 'unknown') {
+        // Never registered, so never in DNS: nothing to drain, it leaves at once.
+        w.nodes = w.nodes.filter((n) => n !== v);
+        w.excluded = w.excluded.filter((n) => n !== v);
+        w.obs.delete(v);
+        removed.push(v);
+        dropped.push(v);
+        continue;
+      }
       if (!w.excluded.includes(v)) w.excluded.push(v);
       drain.push(v);
       w.draining.push(v);
+      drained.push(v);
       // The executor puts it in drain; for the rest of this pass it is already leaving.
-      const o = w.obs.get(v);
       if (o) w.obs.set(v, { ...o, state: 'drain', stateSince: now });
     }
     w.live -= victims.length;
     if (w.live === 0) withNodes -= 1;
     w.changed = true;
-    w.reason = `${label}: ${from}→${w.live}, draining ${victims.join(', ')}`;
+    const what = [drained.length > 0 ? `draining ${drained.join(', ')}` : '', dropped.length > 0 ? `removing ${dropped.join(', ')} (never registered)` : '']
+      .filter((x) => x !== '')
+      .join(', ');
+    w.reason = `${label}: ${from}→${w.live}, ${what}`;
     decide(w, 'scale_down', `${from}→${w.live} (${label})`, { ...kindWhy, from, to: w.live, victims: victims.join(',') });
   }
 

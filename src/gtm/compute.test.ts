@@ -68,8 +68,8 @@ describe('computeGtm: weight factors', () => {
     f('one of two ready halves the weight', 'jp', ['active', 'down'], [0.5, 1, 1], 50),
     f('two of three ready is 66.7% of base, quantized to 65', 'jp', ['active', 'active', 'down'], [2 / 3, 1, 1], 65),
     f('one of three ready is 33.3% of base, quantized to 35', 'jp', ['active', 'down', 'down'], [1 / 3, 1, 1], 35),
-    f('a warm node counts as desired but not ready', 'jp', ['active', 'warm'], [0.5, 1, 1], 50),
-    f('an unregistered node counts as desired but not ready', 'jp', ['active', 'unknown'], [0.5, 1, 1], 50),
+    f('a warm node (still joining) counts as neither desired nor ready', 'jp', ['active', 'warm'], [1, 1, 1], 100),
+    f('an unregistered node (still joining) counts as neither desired nor ready', 'jp', ['active', 'unknown'], [1, 1, 1], 100),
     f('a draining node does not count as desired', 'jp', ['active', 'drain'], [1, 1, 1], 100),
     f('a deleted node does not count as desired', 'jp', ['active', 'deleted'], [1, 1, 1], 100),
     f('no ready node cuts the weight to 0 by min_ready_nodes', 'jp', ['down', 'down'], [0, 0, 1], 0),
@@ -109,7 +109,7 @@ describe('computeGtm: weight factors', () => {
   it('counts ready and desired nodes in the status', () => {
     const status = computeGtm(input({ jp: pv('jp', 35, ['active', 'down', 'warm', 'drain', 'deleted', 'unknown']) })).regions.jp;
     assert.equal(status?.ready, 1);
-    assert.equal(status?.desired, 4);
+    assert.equal(status?.desired, 2, 'active and down nodes should serve; joining and leaving ones do not count');
   });
 
   it('treats a name with no observation as not registered', () => {
@@ -117,7 +117,7 @@ describe('computeGtm: weight factors', () => {
     const result = computeGtm(input({ jp: view }));
     assert.deepEqual(
       result.decisions.map((d) => d.summary),
-      ['gtm: svc-plus jp weight 100→50 (ready 1/2)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (not registered)'],
+      ['gtm: svc-plus jp exclude jp-svc-plus-2 (not registered)'],
     );
   });
 });
@@ -153,11 +153,11 @@ describe('computeGtm: decisions and their commit lines', () => {
       want: [w('sg', 'gtm: svc-plus sg weight 0→10 (fallback: every region would be 0)', 10)],
     }),
     row({ name: 'a down node is excluded', in: input({ jp: pv('jp', 50, ['active', 'down'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)', { excluded: ['jp-svc-plus-2'] })] }),
-    row({ name: 'a warm node is excluded', in: input({ jp: pv('jp', 50, ['active', 'warm'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (warm)', { excluded: ['jp-svc-plus-2'] })] }),
+    row({ name: 'a warm node is excluded', in: input({ jp: pv('jp', 100, ['active', 'warm'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (warm)', { excluded: ['jp-svc-plus-2'] })] }),
     row({ name: 'a draining node is excluded', in: input({ jp: pv('jp', 100, ['active', 'drain'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (drain)', { excluded: ['jp-svc-plus-2'] })] }),
     row({
       name: 'a node no agent registered under is excluded',
-      in: input({ jp: pv('jp', 50, ['active', 'unknown'], []) }),
+      in: input({ jp: pv('jp', 100, ['active', 'unknown'], []) }),
       want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (not registered)', { excluded: ['jp-svc-plus-2'] })],
     }),
     row({ name: 'a deleted node is excluded', in: input({ jp: pv('jp', 100, ['active', 'deleted'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (deleted)', { excluded: ['jp-svc-plus-2'] })] }),
@@ -173,7 +173,7 @@ describe('computeGtm: decisions and their commit lines', () => {
     }),
     row({
       name: 'node changes come one per decision in nodes order, each patch cumulative',
-      in: input({ jp: pv('jp', 50, ['down', 'active', 'warm', 'active'], [4]) }),
+      in: input({ jp: pv('jp', 65, ['down', 'active', 'warm', 'active'], [4]) }),
       want: [
         ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-1 (down)', { excluded: ['jp-svc-plus-1', 'jp-svc-plus-4'] }),
         ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-3 (warm)', { excluded: ['jp-svc-plus-1', 'jp-svc-plus-3', 'jp-svc-plus-4'] }),
@@ -233,7 +233,7 @@ describe('computeGtm: decisions and their commit lines', () => {
   });
 
   it('names the node and its state in an exclusion why', () => {
-    const [d] = computeGtm(input({ jp: pv('jp', 50, ['active', 'unknown'], []) })).decisions;
+    const [d] = computeGtm(input({ jp: pv('jp', 100, ['active', 'unknown'], []) })).decisions;
     assert.deepEqual(d?.why, { node: 'jp-svc-plus-2', state: 'unknown' });
   });
 

@@ -5,7 +5,9 @@
 // writer writes.
 //
 // Weight of one region (all factors in [0, 1]; see weight.ts):
-//   desired            = names in pool.nodes whose state is not drain/deleted (nodes on their way out don't count)
+//   desired            = names in pool.nodes that should be serving: active or down. Nodes still joining
+//                        (unknown, warm) and nodes leaving (drain, deleted) don't count, so a scale-up does
+//                        not lower the weight of the region that is growing.
 //   ready              = names in pool.nodes whose state is active
 //   health_ratio       = ready / desired, 0 when desired is 0, at most 1
 //   ready_nodes_factor = 0 when ready < min_ready_nodes, else 1
@@ -125,7 +127,7 @@ function planRegion(input: GtmInput, region: GtmRegion): RegionPlan {
   // A name the registry has no observation for is treated like one no agent registered under.
   const stateOf = (name: string): ObservedState => observed.get(name) ?? 'unknown';
   const names = [...new Set(nodes)];
-  const desired = names.filter((n) => stateOf(n) !== 'drain' && stateOf(n) !== 'deleted').length;
+  const desired = names.filter((n) => stateOf(n) === 'active' || stateOf(n) === 'down').length;
   const ready = names.filter((n) => stateOf(n) === 'active').length;
   const metrics = input.metrics[region.name] ?? 'stale';
   return {

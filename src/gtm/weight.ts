@@ -12,7 +12,7 @@ export interface WeightFactors {
   latency_factor: number;
 }
 
-/** How many of a pool's nodes count: `ready` are active, `desired` are not drain/deleted. */
+/** How many of a pool's nodes count: `ready` are active, `desired` are active or down (should be serving). */
 export interface NodeCounts {
   ready: number;
   desired: number;
