@@ -5,4 +5,4 @@ export { DECLARATION_KINDS, isDeclarationPath, pathRole } from './declaration-pa
 export { formatDuration, parseDuration } from './duration.js';
 export { formatIssue } from './format.js';
 export { loadDeclarations, parseDeclarations, readDeclarationFiles } from './load.js';
-export { autoscalePolicySchema, gtmPolicySchema, regionDefSchema, stackConfigSchema } from './schemas.js';
+export { autoscalePolicySchema, gtmPolicySchema, regionDefSchema, stackConfigSchema, GLOBAL_STACK } from './schemas.js';

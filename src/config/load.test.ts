@@ -226,7 +226,7 @@ describe('parseDeclarations', () => {
     {
       name: 'reports a misspelt xplane key in a stack but keeps keys of other namespaces',
       changes: edit(STACK_JP, 3, '  xplane:pool: {}\n  aws:secret: { secure: v1:abc }'),
-      expected: [`${STACK_JP}:3:3 config.xplane:pool: unknown key (expected one of: xplane:region, xplane:pools)`],
+      expected: [`${STACK_JP}:3:3 config.xplane:pool: unknown key (expected one of: xplane:region, xplane:pools, xplane:role, xplane:controlPlaneUrl, xplane:agentPackage, xplane:bootstrapToken, xplane:servicePorts, xplane:cloudflareAccountId, xplane:cloudflareZoneId, xplane:stackOrganization)`],
     },
     {
       name: 'reports a misspelt top-level key in a stack and accepts the ones Pulumi writes',
@@ -310,6 +310,27 @@ describe('parseDeclarations', () => {
       region: 'jp',
       pools: { 'svc-plus': { weight: 100, nodes: ['jp-svc-plus-1', 'jp-svc-plus-2'], excluded: ['jp-svc-plus-2'] } },
     });
+  });
+
+  it('accepts a global stack with role global and the program’s settings', () => {
+    const global = lines('config:', '  xplane:role: global', '  xplane:cloudflareZoneId: abc123', '  cloudflare:apiToken:', '    secure: AAAA');
+    const result = parseDeclarations(repo({ 'stacks/Pulumi.global.yaml': global }));
+    assert.deepEqual(messages(result), []);
+    assert.ok(result.ok);
+    assert.deepEqual(result.declarations.stacks.global, { region: 'global', pools: {} });
+  });
+
+  it('refuses a global stack without its role, and a region stack that claims it', () => {
+    const result = parseDeclarations(
+      repo({
+        'stacks/Pulumi.global.yaml': lines('config:', '  aws:region: us-east-1'),
+        'stacks/Pulumi.jp.yaml': lines('config:', '  xplane:region: jp', '  xplane:role: global'),
+      }),
+    );
+    assert.deepEqual(messages(result), [
+      'stacks/Pulumi.global.yaml:2:3 config: expected xplane:role: global in the global stack',
+      'stacks/Pulumi.jp.yaml:3:16 config.xplane:role: expected role global only in stacks/Pulumi.global.yaml',
+    ]);
   });
 
   it('ignores files outside platform-config/ and stacks/Pulumi.*.yaml', () => {

@@ -9,6 +9,7 @@ import { valueAt } from './key-path.js';
 import type { KeyPath } from './key-path.js';
 import type { AutoscalePolicy, ConfigIssue, GtmPolicy, Pool, RegionDef, StackConfig } from './types.js';
 import type { YamlSource } from './yaml-source.js';
+import { GLOBAL_STACK } from './schemas.js';
 
 /** A declaration file: its name from the path, its source, and its value when it passed its schema. */
 export interface ParsedFile<T> {
@@ -134,6 +135,16 @@ function stackIssues(
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const regionPath = ['config', 'xplane:region'];
+  if (fileRegion === GLOBAL_STACK || stack.region === GLOBAL_STACK) {
+    if (fileRegion !== GLOBAL_STACK) issues.push(source.issue(['config', 'xplane:role'], 'value', `expected role global only in stacks/Pulumi.${GLOBAL_STACK}.yaml`));
+    else if (stack.region !== GLOBAL_STACK) issues.push(source.issue(['config'], 'value', 'expected xplane:role: global in the global stack'));
+    else if (Object.keys(stack.pools).length > 0) issues.push(source.issue(['config', 'xplane:pools'], 'value', 'expected no pools in the global stack: pools live in region stacks'));
+    return issues;
+  }
+  if (stack.region === '') {
+    issues.push(source.issue(regionPath, 'parent', 'required key is missing'));
+    return issues;
+  }
   if (stack.region !== fileRegion) {
     issues.push(source.issue(regionPath, 'value', `expected "${fileRegion}" (from the file name Pulumi.${fileRegion}.yaml), got "${stack.region}"`));
   }

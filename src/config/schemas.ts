@@ -185,7 +185,19 @@ const pool = strict({
   excluded: stringList().default([]),
 });
 
-const XPLANE_KEYS = ['xplane:region', 'xplane:pools'] as const;
+/** The stack config keys of xplane: the loop's two, then the program's settings (program/settings.ts checks their values). */
+const XPLANE_KEYS = [
+  'xplane:region',
+  'xplane:pools',
+  'xplane:role',
+  'xplane:controlPlaneUrl',
+  'xplane:agentPackage',
+  'xplane:bootstrapToken',
+  'xplane:servicePorts',
+  'xplane:cloudflareAccountId',
+  'xplane:cloudflareZoneId',
+  'xplane:stackOrganization',
+] as const;
 
 /**
  * Pulumi's `config` map: xplane reads its own keys and leaves the rest, which
@@ -195,7 +207,9 @@ const XPLANE_KEYS = ['xplane:region', 'xplane:pools'] as const;
 const stackConfigMap = z
   .looseObject(
     {
-      'xplane:region': text(),
+      // The global stack (Pulumi.global.yaml, role global) names no region; rules.ts checks which one applies.
+      'xplane:region': text().optional(),
+      'xplane:role': oneOf(['region', 'global'] as const).optional(),
       'xplane:pools': mapOf(pool, 'expected a map of service name to pool').default({}),
     },
     { error: 'expected a map' },
@@ -224,4 +238,10 @@ export const stackConfigSchema: z.ZodType<StackConfig> = strict({
   encryptedkey: z.unknown().optional(),
   encryptionsalt: z.unknown().optional(),
   environment: z.unknown().optional(),
-}).transform((file) => ({ region: file.config['xplane:region'], pools: file.config['xplane:pools'] }));
+}).transform((file) => ({
+  region: file.config['xplane:role'] === 'global' ? GLOBAL_STACK : (file.config['xplane:region'] ?? ''),
+  pools: file.config['xplane:pools'],
+}));
+
+/** The name of the stack that holds what spans regions (a Cloudflare load balancer). */
+export const GLOBAL_STACK = 'global';

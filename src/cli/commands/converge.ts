@@ -91,7 +91,7 @@ export async function convergeCommand(argv: string[], forcePreview = false): Pro
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PATH: pathWithCli(cli, root),
   };
-  const { xplaneProgram } = await import('../../../program/index.js');
+  const { xplaneProgram } = await import('../../../program/xplane-program.js');
   const runner = new AutomationRunner({ root, cli, env, program: () => xplaneProgram({ root }) });
   const write = (line: string): void => void (json ? process.stderr : process.stdout).write(`${line}\n`);
   const reporter: ConvergeReporter = !json && process.stdout.isTTY ? new TtyReporter(stacks, process.stdout) : new PlainReporter(write);

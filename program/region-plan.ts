@@ -1,0 +1,97 @@
+// What one region stack builds, decided as plain data before any resource is
+// declared: per service, whether it gets VMs, which DNS provider, and which
+// nodes get a DNS record. Things the program cannot build yet (the `local`
+// provider, a later task) become notes the stack logs, never errors.
+import type { Declarations, DnsSettings, HealthCheck, Pool, RegionDef } from '../src/config/index.js';
+
+/** Where a service's nodes are made in this region. */
+export type MachineTarget = 'aws' | 'none';
+
+/** Where a service's DNS answers are made for this region. */
+export type DnsTarget = 'route53' | 'cloudflare' | 'none';
+
+/** One service of a region stack. */
+export interface ServicePlan {
+  service: string;
+  domain: string;
+  health: HealthCheck;
+  dns: DnsSettings;
+  /** The region's effective weight from the stack config. */
+  weight: number;
+  /** Every desired node: each gets a VM, excluded or not. */
+  nodes: string[];
+  excluded: string[];
+  /** The nodes in DNS: in `nodes` and not in `excluded`, in `nodes` order. */
+  dnsNodes: string[];
+  machines: MachineTarget;
+  dnsTarget: DnsTarget;
+}
+
+/** A region stack, decided. */
+export interface RegionPlan {
+  region: RegionDef;
+  services: ServicePlan[];
+  /** Why something is not built, one line each, for `pulumi.log.info`. */
+  notes: string[];
+}
+
+/** The nodes that get a DNS record or origin: desired and not excluded. */
+export function dnsNodes(pool: Pool): string[] {
+  const excluded = new Set(pool.excluded);
+  return pool.nodes.filter((node) => !excluded.has(node));
+}
+
+/** Plans the stack of `regionName` from validated declarations; throws when a pool names a service without a gtm policy. */
+export function planRegion(declarations: Pick<Declarations, 'gtm' | 'regions'>, regionName: string, pools: Readonly<Record<string, Pool>>): RegionPlan {
+  const region = declarations.regions[regionName];
+  if (!region) throw new Error(`region "${regionName}" has no platform-config/regions/${regionName}.yaml`);
+  const notes: string[] = [];
+  const services: ServicePlan[] = [];
+
+  for (const service of Object.keys(pools).sort()) {
+    const pool = pools[service];
+    const gtm = declarations.gtm[service];
+    if (!pool) continue;
+    if (!gtm) throw new Error(`xplane:pools.${service}: no platform-config/gtm/${service}.yaml, so there is no domain or health check for it`);
+    if (!gtm.regions.some((r) => r.name === regionName)) {
+      notes.push(`${service}: region ${regionName} is not in gtm/${service}.yaml; its nodes are built as the stack says`);
+    }
+
+    const machines: MachineTarget = region.provider === 'aws' ? 'aws' : 'none';
+    if (machines === 'none' && pool.nodes.length > 0) {
+      notes.push(`${service}: region ${regionName} uses provider ${region.provider}; its ${pool.nodes.length} node(s) are not built by this program yet`);
+    }
+
+    const included = dnsNodes(pool);
+    let dnsTarget: DnsTarget = gtm.dns.provider === 'local' ? 'none' : gtm.dns.provider;
+    if (gtm.dns.provider === 'local') {
+      notes.push(`${service}: DNS provider local is not built by this program yet`);
+    } else if (machines === 'none') {
+      // Without VMs there is no address to put in a record or pool.
+      dnsTarget = 'none';
+      notes.push(`${service}: no ${gtm.dns.provider} DNS for region ${regionName}: its nodes have no cloud address`);
+    } else if (included.length === 0) {
+      // Route 53: no records, so the region is simply not in the answers. Cloudflare: a pool must have an origin, so none is made.
+      notes.push(`${service}: no node in DNS for region ${regionName} (${pool.nodes.length === 0 ? 'no nodes' : 'every node is excluded'}); no ${gtm.dns.provider} ${gtm.dns.provider === 'route53' ? 'records' : 'pool'}`);
+    }
+
+    services.push({
+      service,
+      domain: gtm.domain,
+      health: gtm.health,
+      dns: gtm.dns,
+      weight: pool.weight,
+      nodes: [...pool.nodes],
+      excluded: [...pool.excluded],
+      dnsNodes: included,
+      machines,
+      dnsTarget,
+    });
+  }
+  return { region, services, notes };
+}
+
+/** Whether any service of the plan makes VMs, which need the agent settings. */
+export function needsAgent(plan: RegionPlan): boolean {
+  return plan.services.some((s) => s.machines === 'aws' && s.nodes.length > 0);
+}

@@ -1,0 +1,151 @@
+// A region stack (stacks/Pulumi.<region>.yaml): per service in `xplane:pools`,
+// the VMs of its nodes and this region's part of its DNS, with the DNS
+// provider's own health checks (contract §8). region-plan.ts decides; this
+// file only turns the decision into components and outputs.
+//
+// Outputs, read by humans and by the global stack (global-stack.ts):
+//   region    the region name
+//   services  <service>: { provider, domain, weight, nodes: [{name, ip}], excluded,
+//             records + healthChecks (route53, by node) | poolId + monitorId (cloudflare) }
+import * as pulumi from '@pulumi/pulumi';
+import type { Declarations, Pool, RegionDef } from '../src/config/index.js';
+import { AwsNodePool, debianAmi, type AwsNodePoolArgs } from './components/aws-node-pool.js';
+import { CloudflarePool } from './components/cloudflare-pool.js';
+import { Route53Records } from './components/route53-records.js';
+import { needsAgent, planRegion, type ServicePlan } from './region-plan.js';
+import type { StackSettings } from './settings.js';
+
+/** What a region stack is built from. */
+export interface RegionStackArgs {
+  declarations: Pick<Declarations, 'gtm' | 'regions'>;
+  region: string;
+  /** The validated `xplane:pools`. */
+  pools: Readonly<Record<string, Pool>>;
+  settings: StackSettings;
+  /** The agents' bootstrap token; required when the region has aws nodes. */
+  bootstrapToken?: pulumi.Input<string>;
+}
+
+/** One node in the outputs; `ip` is absent where the program made no VM. */
+export interface NodeOutput {
+  name: string;
+  ip?: pulumi.Output<string>;
+}
+
+/** One service in the outputs. */
+export interface ServiceOutput {
+  /** The gtm DNS provider. */
+  provider: string;
+  domain: string;
+  /** The region's effective weight from the stack config. */
+  weight: number;
+  nodes: NodeOutput[];
+  excluded: string[];
+  /** Route 53 record id by node. */
+  records?: Record<string, pulumi.Output<string>>;
+  /** Route 53 health check id by node. */
+  healthChecks?: Record<string, pulumi.Output<string>>;
+  /** The Route 53 weight of each record. */
+  recordWeight?: number;
+  /** The Cloudflare pool of this region, when it has a node in DNS. */
+  poolId?: pulumi.Output<string>;
+  monitorId?: pulumi.Output<string>;
+}
+
+/** The outputs of a region stack. */
+export interface RegionStackOutputs {
+  region: string;
+  services: Record<string, ServiceOutput>;
+}
+
+/** Declares a region stack's resources and returns its outputs; throws a plain message on a configuration mistake. */
+export function regionStack(args: RegionStackArgs): RegionStackOutputs {
+  const plan = planRegion(args.declarations, args.region, args.pools);
+  for (const note of plan.notes) void pulumi.log.info(note);
+
+  const machines = needsAgent(plan) ? awsSettings(args, plan.region) : undefined;
+
+  const services: Record<string, ServiceOutput> = {};
+  for (const service of plan.services) {
+    const ips: Record<string, pulumi.Output<string>> = {};
+    if (service.machines === 'aws' && service.nodes.length > 0 && machines) {
+      const pool = new AwsNodePool(service.service, {
+        ...machines,
+        service: service.service,
+        region: args.region,
+        nodes: service.nodes,
+        healthPort: service.health.port,
+        servicePorts: args.settings.servicePorts[service.service] ?? [],
+        labels: plan.region.labels,
+      });
+      Object.assign(ips, pool.publicIps);
+    }
+    services[service.service] = {
+      provider: service.dns.provider,
+      domain: service.domain,
+      weight: service.weight,
+      nodes: service.nodes.map((name) => (ips[name] === undefined ? { name } : { name, ip: ips[name] })),
+      excluded: service.excluded,
+      ...dnsFor(service, ips, args),
+    };
+  }
+  return { region: args.region, services };
+}
+
+function dnsFor(service: ServicePlan, ips: Record<string, pulumi.Output<string>>, args: RegionStackArgs): Partial<ServiceOutput> {
+  const nodes = service.dnsNodes.flatMap((name) => (ips[name] === undefined ? [] : [{ name, ip: ips[name] }]));
+  if (service.dnsTarget === 'none' || nodes.length === 0) return {};
+  if (service.dnsTarget === 'route53') {
+    const records = new Route53Records(service.service, {
+      service: service.service,
+      region: args.region,
+      domain: service.domain,
+      dns: service.dns,
+      health: service.health,
+      regionWeight: service.weight,
+      nodes,
+    });
+    return { records: records.recordIds, healthChecks: records.healthCheckIds, recordWeight: records.recordWeight };
+  }
+  const accountId = args.settings.cloudflareAccountId;
+  if (accountId === undefined) throw new Error(`${service.service} uses Cloudflare DNS: set xplane:cloudflareAccountId in the stack config`);
+  const pool = new CloudflarePool(service.service, {
+    service: service.service,
+    region: args.region,
+    accountId,
+    domain: service.domain,
+    health: service.health,
+    origins: nodes,
+  });
+  return { poolId: pool.poolId, monitorId: pool.monitorId };
+}
+
+/** What every AwsNodePool of the region shares. */
+type AwsSettings = Pick<AwsNodePoolArgs, 'location' | 'instanceType' | 'ami' | 'controlPlaneUrl' | 'agentPackage' | 'bootstrapToken'>;
+
+function awsSettings(args: RegionStackArgs, region: RegionDef): AwsSettings {
+  const missing: string[] = [];
+  const { controlPlaneUrl, agentPackage } = args.settings;
+  if (controlPlaneUrl === undefined) missing.push('xplane:controlPlaneUrl (the xplane server URL the agents register with)');
+  if (agentPackage === undefined) missing.push('xplane:agentPackage (the npm spec of the xplane package the nodes install, e.g. a tarball URL or a scoped name you publish)');
+  if (args.bootstrapToken === undefined) missing.push('the bootstrap token (XPLANE_BOOTSTRAP_TOKEN or XPLANE_BOOTSTRAP_TOKEN_FILE at converge time, or the secret xplane:bootstrapToken)');
+  if (controlPlaneUrl === undefined || agentPackage === undefined || args.bootstrapToken === undefined) {
+    throw new Error(`region ${args.region} has aws nodes, which need:\n  ${missing.join('\n  ')}`);
+  }
+  const location = required(region.location, `regions/${args.region}.yaml: location`);
+  return {
+    location,
+    instanceType: required(region.instance_type, `regions/${args.region}.yaml: instance_type`),
+    // One lookup for the whole region: every service's nodes boot the same image.
+    ami: debianAmi(location),
+    controlPlaneUrl,
+    agentPackage,
+    bootstrapToken: args.bootstrapToken,
+  };
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  // The declaration rules already require these for aws regions; this guards a caller that skipped them.
+  if (value === undefined) throw new Error(`${what} is required when provider is aws`);
+  return value;
+}

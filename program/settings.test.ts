@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readStackSettings, tokenFromEnvironment } from './settings.js';
+
+const from = (values: Record<string, string>) => (key: string) => values[key];
+
+describe('readStackSettings', () => {
+  it('defaults to a region stack with no extra ports', () => {
+    assert.deepEqual(readStackSettings(from({ region: 'jp' })), { role: 'region', region: 'jp', servicePorts: {}, stackOrganization: 'organization' });
+  });
+  it('reads every key', () => {
+    const settings = readStackSettings(
+      from({
+        role: 'global',
+        region: 'jp',
+        pools: '{"svc-plus":{"weight":1}}',
+        controlPlaneUrl: 'https://cp:7070',
+        agentPackage: '@acme/xplane',
+        servicePorts: '{"svc-plus":[443]}',
+        cloudflareAccountId: 'acc',
+        cloudflareZoneId: 'zone',
+        stackOrganization: 'acme',
+      }),
+    );
+    assert.deepEqual(settings, {
+      role: 'global',
+      region: 'jp',
+      pools: { 'svc-plus': { weight: 1 } },
+      controlPlaneUrl: 'https://cp:7070',
+      agentPackage: '@acme/xplane',
+      servicePorts: { 'svc-plus': [443] },
+      cloudflareAccountId: 'acc',
+      cloudflareZoneId: 'zone',
+      stackOrganization: 'acme',
+    });
+  });
+  it('treats an empty value as unset', () => {
+    assert.equal(readStackSettings(from({ controlPlaneUrl: ' ' })).controlPlaneUrl, undefined);
+  });
+  it('rejects an unknown role', () => {
+    assert.throws(() => readStackSettings(from({ role: 'primary' })), /xplane:role must be "region" or "global", got "primary"/);
+  });
+  it('names the key of a bad port', () => {
+    assert.throws(() => readStackSettings(from({ servicePorts: '{"svc-plus":[0]}' })), /xplane:servicePorts\.svc-plus\.0/);
+  });
+});
+
+describe('tokenFromEnvironment', () => {
+  const noFile = (): string => {
+    throw new Error('ENOENT');
+  };
+  it('prefers XPLANE_BOOTSTRAP_TOKEN', () => {
+    assert.equal(tokenFromEnvironment({ env: { XPLANE_BOOTSTRAP_TOKEN: ' tok ', XPLANE_BOOTSTRAP_TOKEN_FILE: '/f' }, readText: () => 'file' }), 'tok');
+  });
+  it('reads XPLANE_BOOTSTRAP_TOKEN_FILE', () => {
+    assert.equal(tokenFromEnvironment({ env: { XPLANE_BOOTSTRAP_TOKEN_FILE: '/f' }, readText: () => 'file-tok\n' }), 'file-tok');
+  });
+  it('is undefined when neither is set, so the stack secret is used', () => {
+    assert.equal(tokenFromEnvironment({ env: {}, readText: noFile }), undefined);
+  });
+  it('fails on an unreadable or empty file', () => {
+    assert.throws(() => tokenFromEnvironment({ env: { XPLANE_BOOTSTRAP_TOKEN_FILE: '/f' }, readText: noFile }), /cannot read XPLANE_BOOTSTRAP_TOKEN_FILE \/f/);
+    assert.throws(() => tokenFromEnvironment({ env: { XPLANE_BOOTSTRAP_TOKEN_FILE: '/f' }, readText: () => '\n' }), /is empty/);
+  });
+});

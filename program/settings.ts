@@ -1,0 +1,115 @@
+// The stack config keys the program reads, under the `xplane:` namespace.
+// The control loop owns only `region` and `pools` (contract §3); the rest are
+// set by humans in stacks/Pulumi.<stack>.yaml (or by the Automation API):
+//
+//   role                 `region` (default) or `global` (the Cloudflare load balancers)
+//   region               names platform-config/regions/<region>.yaml
+//   pools                <service>: {weight, nodes, excluded}
+//   controlPlaneUrl      the xplane server the agents register with; required
+//                        when the region has aws nodes
+//   bootstrapToken       (secret) the agents' bootstrap token, unless the
+//                        environment has XPLANE_BOOTSTRAP_TOKEN(_FILE)
+//   agentPackage         npm spec of the xplane package the nodes install;
+//                        required with aws nodes (see below)
+//   servicePorts         <service>: [ports] opened besides the health port
+//   cloudflareAccountId  the account of pools and monitors (region stacks)
+//   cloudflareZoneId     the zone of the load balancers (global stack)
+//   stackOrganization    prefix of the region stacks the global stack reads
+//                        (default `organization`: the file backend's name)
+//
+// `agentPackage` has no default: the bare name `xplane` on the public npm
+// registry is an unrelated package, and the nodes install it as root.
+import { z } from 'zod';
+
+/** The `xplane:` stack config besides the secret token, parsed. */
+export interface StackSettings {
+  role: 'region' | 'global';
+  region?: string;
+  /** As given; validated together with the declarations (it is the stack file's `xplane:pools`). */
+  pools?: unknown;
+  controlPlaneUrl?: string;
+  agentPackage?: string;
+  servicePorts: Record<string, number[]>;
+  cloudflareAccountId?: string;
+  cloudflareZoneId?: string;
+  stackOrganization: string;
+}
+
+/** Reads one raw config value (`pulumi.Config.get`: objects come as JSON text). */
+export type ConfigGetter = (key: string) => string | undefined;
+
+const port = z.number().int().min(1).max(65535);
+const servicePortsSchema = z.record(z.string(), z.array(port));
+
+/** Parses the non-secret `xplane:` keys; throws with the key name on a bad value. */
+export function readStackSettings(get: ConfigGetter): StackSettings {
+  const text = (key: string): string | undefined => {
+    const value = get(key)?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const role = text('role') ?? 'region';
+  if (role !== 'region' && role !== 'global') throw new Error(`xplane:role must be "region" or "global", got "${role}"`);
+
+  const settings: StackSettings = {
+    role,
+    servicePorts: parseJson('servicePorts', text('servicePorts'), servicePortsSchema) ?? {},
+    stackOrganization: text('stackOrganization') ?? 'organization',
+  };
+  const region = text('region');
+  if (region !== undefined) settings.region = region;
+  const pools = text('pools');
+  if (pools !== undefined) settings.pools = parseJson('pools', pools, z.unknown());
+  const controlPlaneUrl = text('controlPlaneUrl');
+  if (controlPlaneUrl !== undefined) settings.controlPlaneUrl = controlPlaneUrl;
+  const agentPackage = text('agentPackage');
+  if (agentPackage !== undefined) settings.agentPackage = agentPackage;
+  const accountId = text('cloudflareAccountId');
+  if (accountId !== undefined) settings.cloudflareAccountId = accountId;
+  const zoneId = text('cloudflareZoneId');
+  if (zoneId !== undefined) settings.cloudflareZoneId = zoneId;
+  return settings;
+}
+
+function parseJson<T>(key: string, text: string | undefined, schema: z.ZodType<T>): T | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`xplane:${key} must be a YAML map, got "${text}"`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
+    throw new Error(`xplane:${key}${at}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return parsed.data;
+}
+
+/** Where the bootstrap token comes from, first match wins. */
+export interface TokenSources {
+  env: Readonly<Record<string, string | undefined>>;
+  readText: (path: string) => string;
+}
+
+/**
+ * The bootstrap token from the converge-time environment: XPLANE_BOOTSTRAP_TOKEN,
+ * else the file named by XPLANE_BOOTSTRAP_TOKEN_FILE (the spellings the server
+ * and agent use, contract §5); undefined when neither is set, so the caller
+ * falls back to the `xplane:bootstrapToken` secret.
+ */
+export function tokenFromEnvironment({ env, readText }: TokenSources): string | undefined {
+  const direct = env.XPLANE_BOOTSTRAP_TOKEN?.trim();
+  if (direct !== undefined && direct !== '') return direct;
+  const file = env.XPLANE_BOOTSTRAP_TOKEN_FILE;
+  if (file === undefined || file === '') return undefined;
+  let text: string;
+  try {
+    text = readText(file);
+  } catch (err) {
+    throw new Error(`cannot read XPLANE_BOOTSTRAP_TOKEN_FILE ${file}: ${(err as Error).message}`);
+  }
+  if (text.trim() === '') throw new Error(`XPLANE_BOOTSTRAP_TOKEN_FILE ${file} is empty`);
+  return text.trim();
+}

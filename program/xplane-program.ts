@@ -1,0 +1,48 @@
+// The program as a factory: reads the stack config with `new
+// pulumi.Config('xplane')`, loads platform-config/ from the repo root and
+// builds a region stack (or, with `xplane:role: global`, the Cloudflare load
+// balancers). index.ts hands it to the Pulumi CLI; the Automation API runs it
+// as an inline program: `LocalWorkspace.createOrSelectStack({ stackName,
+// projectName: 'xplane', program: xplaneProgram({ root }) })`.
+// The stack config keys are listed in settings.ts.
+import { readFileSync } from 'node:fs';
+import * as pulumi from '@pulumi/pulumi';
+import { loadProgramDeclarations } from './declarations.js';
+import { globalStack } from './global-stack.js';
+import { regionStack } from './region-stack.js';
+import { readStackSettings, tokenFromEnvironment } from './settings.js';
+
+/** Where the inline program finds the repo and the converge-time environment. */
+export interface XplaneProgramOptions {
+  /** The GitOps repo checkout; default `process.cwd()` (the Pulumi CLI runs in the project directory). */
+  root?: string;
+  /** Environment for XPLANE_BOOTSTRAP_TOKEN(_FILE); default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The program as a function: an Automation API inline program, and (called with no options) the CLI's entry point. */
+export function xplaneProgram(options: XplaneProgramOptions = {}): () => Promise<Record<string, unknown>> {
+  return async () => {
+    try {
+      const config = new pulumi.Config('xplane');
+      const settings = readStackSettings((key) => config.get(key));
+      const root = options.root ?? process.cwd();
+      if (settings.role === 'global') {
+        return { ...(await globalStack({ declarations: await loadProgramDeclarations(root), settings, project: pulumi.getProject() })) };
+      }
+      const region = settings.region;
+      if (region === undefined) throw new Error('xplane:region is not set: a region stack needs it (or set xplane:role: global)');
+      const declarations = await loadProgramDeclarations(root, { region, pools: settings.pools });
+      const envToken = tokenFromEnvironment({ env: options.env ?? process.env, readText: (path) => readFileSync(path, 'utf8') });
+      const secretToken = envToken ?? config.getSecret('bootstrapToken');
+      const bootstrapToken = secretToken === undefined ? undefined : pulumi.secret(secretToken);
+      const pools = declarations.stacks[region]?.pools ?? {};
+      return { ...regionStack({ declarations, region, pools, settings, ...(bootstrapToken ? { bootstrapToken } : {}) }) };
+    } catch (err) {
+      // The program throws plain Errors for configuration mistakes: show those as one message, not a stack
+      // trace through the program. Anything else (a TypeError, …) is a bug and keeps its trace.
+      if (err instanceof Error && err.constructor === Error) throw new pulumi.RunError(err.message);
+      throw err;
+    }
+  };
+}
