@@ -3,6 +3,7 @@
 // CLI reads Pulumi.yaml and stacks/Pulumi.<stack>.yaml (stackConfigDir).
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type PulumiFn } from '@pulumi/pulumi/automation/index.js';
 import { classifyError } from './errors.js';
+import { ConvergeError } from './types.js';
 import type { RunOptions, StackAction, StackEvent, StackRunOutput, StackRunner } from './types.js';
 
 /** Settings of the Automation API runner. */
@@ -34,6 +35,8 @@ export class AutomationRunner implements StackRunner {
   constructor(private readonly opts: AutomationRunnerOptions) {}
 
   async run(stackName: string, action: StackAction, options: RunOptions): Promise<StackRunOutput> {
+    // The engine's own error diagnostics say what went wrong better than the CLI's output dump.
+    const errors: string[] = [];
     try {
       this.command ??= PulumiCommand.get({ root: this.cliRoot(), skipVersionCheck: true });
       const stack = await LocalWorkspace.createOrSelectStack(
@@ -42,6 +45,7 @@ export class AutomationRunner implements StackRunner {
       );
       const onEvent = (e: EngineEvent): void => {
         const event = toEvent(e);
+        if (event?.kind === 'diagnostic' && event.severity === 'error' && !errors.includes(event.message)) errors.push(event.message);
         if (event) options.onEvent(event);
       };
       switch (action) {
@@ -63,7 +67,8 @@ export class AutomationRunner implements StackRunner {
         }
       }
     } catch (err) {
-      throw classifyError(err);
+      const failure = classifyError(err);
+      throw errors.length > 0 && failure.kind === 'failed' ? new ConvergeError('failed', errors.join('\n')) : failure;
     }
   }
 

@@ -99,6 +99,16 @@ export class TtyReporter implements ConvergeReporter {
   }
 }
 
+/** A multi-line error on one line for a table cell. */
+function oneLine(text: string, max = 160): string {
+  const flat = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
 /** The closing table: one row per stack. */
 export function summaryTable(results: StackResult[]): string {
   const rows = [
@@ -107,7 +117,7 @@ export function summaryTable(results: StackResult[]): string {
       r.stack,
       r.action,
       r.status + (r.attempts > 1 ? ` (${r.attempts} tries)` : ''),
-      r.status === 'succeeded' ? describeChanges(r.changes) : (r.error ?? '').split('\n')[0] ?? '',
+      r.status === 'succeeded' ? describeChanges(r.changes) : oneLine(r.error ?? ''),
       seconds(r.durationMs),
     ]),
   ];
