@@ -197,6 +197,7 @@ const XPLANE_KEYS = [
   'xplane:cloudflareAccountId',
   'xplane:cloudflareZoneId',
   'xplane:stackOrganization',
+  'xplane:localStateDir',
 ] as const;
 
 /**
