@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ConfigInForce, GitMirror, GitopsSync, GitWriter, parseIdentity, type SyncOutcome } from '../gitops/index.js';
+import { DnsServer, RecordStore } from '../dns/index.js';
 import { Reconciler } from '../reconcile/index.js';
 import { ServiceStatus } from '../reconcile/status.js';
 import type { Logger } from '../log/index.js';
@@ -24,6 +25,8 @@ export interface ControlPlane {
   metrics: Metrics;
   tokens: ServerTokens;
   reconciler: Reconciler;
+  /** Where the embedded DNS server answers (host:port), or null. */
+  dnsAddress: string | null;
   /** Stops every part, persisting the registry, in reverse order of start. */
   stop(): Promise<void>;
 }
@@ -117,12 +120,34 @@ export async function startControlPlane(settings: Settings, log: Logger, options
     const url = await listen(app, settings.listen);
     stops.push(() => app.close());
 
+    // The local provider's data plane: answers from the record files converge
+    // writes, leaving out nodes the registry has marked down at once (contract §8).
+    let dnsAddress: string | null = null;
+    if (settings.dns_listen !== 'off') {
+      const zones = Object.values(inForce.declarations?.gtm ?? {})
+        .filter((g) => g.dns.provider === 'local')
+        .map((g) => g.dns.zone);
+      const dns = new DnsServer({
+        records: new RecordStore({ dir: resolve(settings.dns_dir), log, zones }),
+        isDown: (node) => registry.record(node)?.state === 'down',
+        log,
+      });
+      try {
+        const ports = await dns.listen(settings.dns_listen);
+        dnsAddress = `${settings.dns_listen.replace(/:\d+$/, '')}:${ports.udp}`;
+        stops.push(() => dns.close());
+        log.info({ dns: dnsAddress, dir: settings.dns_dir }, `xplane serve: DNS on ${dnsAddress} (udp+tcp)`);
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err), dns: settings.dns_listen }, 'xplane serve: the embedded DNS server could not start; continuing without it');
+      }
+    }
+
     sync.start(settings.sync_interval);
     stops.push(() => sync.stop());
     reconciler.start(settings.reconcile_interval);
     stops.push(() => reconciler.stop());
     log.info({ url, repo: settings.repo, branch: settings.branch, db: settings.db }, `xplane serve: API on ${url}`);
-    return { url, app, store, registry, sync, metrics, tokens, reconciler, stop: stopAll };
+    return { url, app, store, registry, sync, metrics, tokens, reconciler, dnsAddress, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

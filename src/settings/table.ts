@@ -27,6 +27,8 @@ export const SETTINGS = {
   probe: { kind: 'bool', default: true, help: 'actively probe nodes’ health endpoints' },
   register_per_minute: { kind: 'int', default: 600, help: 'node registrations accepted per minute per client address' },
   metrics_public: { kind: 'bool', default: true, help: 'serve /metrics without a token (false: admin token)' },
+  dns_listen: { kind: 'string', default: '127.0.0.1:5353', help: 'embedded DNS server for the local provider, host:port (off: none)' },
+  dns_dir: { kind: 'string', default: '.xplane/local/dns', help: 'where the local target writes its DNS record files' },
 } as const satisfies Record<string, SettingSpec>;
 
 /** A setting's key, e.g. `sync_interval`. */

@@ -34,7 +34,8 @@ export interface ServeProcess {
 export async function startServe(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<ServeProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [join(ROOT, 'bin/xplane.js'), 'serve', '--listen', `127.0.0.1:${port}`, ...args], {
+  // DNS on a port of its own (0: any free one), so parallel servers never collide on 5353.
+  const child = spawn(process.execPath, [join(ROOT, 'bin/xplane.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--dns-listen', '127.0.0.1:0', ...args], {
     env: { ...process.env, XPLANE_LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,2 @@
+// Public face of the load generator.
+export { runLoad, type LoadOptions, type LoadSecond, type LoadTotals } from './load.js';
