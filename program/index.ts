@@ -1,5 +1,6 @@
 // The Pulumi program of the GitOps repo (Pulumi.yaml `main: program/`): one
-// stack = one region, its VMs and its part of each service's DNS, from
+// stack = one region, its nodes (EC2 VMs, or agent processes on this machine
+// for a `local` region) and its part of each service's DNS, from
 // `xplane:region` / `xplane:pools` and platform-config/; or, with
 // `xplane:role: global`, the Cloudflare load balancers over every region.
 //

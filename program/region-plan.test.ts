@@ -19,7 +19,7 @@ const aws: RegionDef = { name: 'jp', provider: 'aws', location: 'ap-northeast-1'
 const local: RegionDef = { name: 'lab', provider: 'local', node_template: 'containerd-only', labels: {} };
 const declarations = {
   regions: { jp: aws, lab: local },
-  gtm: { r53: gtm('r53', 'route53', ['jp', 'lab']), cf: gtm('cf', 'cloudflare'), loc: gtm('loc', 'local') },
+  gtm: { r53: gtm('r53', 'route53', ['jp', 'lab']), cf: gtm('cf', 'cloudflare'), loc: gtm('loc', 'local', ['jp', 'lab']) },
 };
 
 describe('dnsNodes', () => {
@@ -56,20 +56,36 @@ describe('planRegion', () => {
     assert.match(plan.notes[0] ?? '', /no node in DNS for region jp \(every node is excluded\); no cloudflare pool/);
   });
 
-  it('skips a local region with a note, never an error', () => {
-    const plan = planRegion(declarations, 'lab', { r53: { weight: 10, nodes: ['lab-r53-1'], excluded: [] } });
-    assert.equal(plan.services[0]?.machines, 'none');
-    assert.equal(plan.services[0]?.dnsTarget, 'none');
-    assert.ok(!needsAgent(plan));
-    assert.equal(plan.notes.length, 2);
-    assert.match(plan.notes[0] ?? '', /provider local; its 1 node\(s\) are not built/);
+  it('runs a local region\'s nodes as local processes with local DNS', () => {
+    const plan = planRegion(declarations, 'lab', { loc: { weight: 10, nodes: ['lab-loc-1', 'lab-loc-2'], excluded: ['lab-loc-2'] } });
+    assert.deepEqual(plan.notes, []);
+    assert.equal(plan.services[0]?.machines, 'local');
+    assert.equal(plan.services[0]?.dnsTarget, 'local');
+    assert.deepEqual(plan.services[0]?.dnsNodes, ['lab-loc-1']);
+    assert.ok(needsAgent(plan, 'local'));
+    assert.ok(!needsAgent(plan, 'aws'));
   });
 
-  it('skips the local DNS provider with a note but still builds the VMs', () => {
+  it('keeps local DNS for a region whose every node is excluded (the file then has no records)', () => {
+    const plan = planRegion(declarations, 'lab', { loc: { weight: 10, nodes: ['lab-loc-1'], excluded: ['lab-loc-1'] } });
+    assert.equal(plan.services[0]?.dnsTarget, 'local');
+    assert.deepEqual(plan.services[0]?.dnsNodes, []);
+    assert.deepEqual(plan.notes, []);
+  });
+
+  it('puts no loopback address in public DNS: a local region with route53 gets its nodes and a note', () => {
+    const plan = planRegion(declarations, 'lab', { r53: { weight: 10, nodes: ['lab-r53-1'], excluded: [] } });
+    assert.equal(plan.services[0]?.machines, 'local');
+    assert.equal(plan.services[0]?.dnsTarget, 'none');
+    assert.equal(plan.notes.length, 1);
+    assert.match(plan.notes[0] ?? '', /no route53 DNS for region lab: its nodes are local processes with loopback addresses/);
+  });
+
+  it('writes local DNS for aws nodes too', () => {
     const plan = planRegion(declarations, 'jp', { loc: { weight: 10, nodes: ['jp-loc-1'], excluded: [] } });
     assert.equal(plan.services[0]?.machines, 'aws');
-    assert.equal(plan.services[0]?.dnsTarget, 'none');
-    assert.match(plan.notes.join('\n'), /DNS provider local is not built/);
+    assert.equal(plan.services[0]?.dnsTarget, 'local');
+    assert.ok(needsAgent(plan));
   });
 
   it('notes a region the gtm policy does not list', () => {

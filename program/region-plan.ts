@@ -1,14 +1,15 @@
 // What one region stack builds, decided as plain data before any resource is
-// declared: per service, whether it gets VMs, which DNS provider, and which
-// nodes get a DNS record. Things the program cannot build yet (the `local`
-// provider, a later task) become notes the stack logs, never errors.
+// declared: per service, where its nodes run (EC2 VMs, or agent processes on
+// this machine for a `local` region), which DNS provider, and which nodes get
+// a DNS record. Combinations that cannot work (a loopback address in public
+// DNS) become notes the stack logs, never errors.
 import type { Declarations, DnsSettings, HealthCheck, Pool, RegionDef } from '../src/config/index.js';
 
-/** Where a service's nodes are made in this region. */
-export type MachineTarget = 'aws' | 'none';
+/** Where a service's nodes are made in this region: EC2 instances, or agent processes on the converging machine. */
+export type MachineTarget = 'aws' | 'local';
 
-/** Where a service's DNS answers are made for this region. */
-export type DnsTarget = 'route53' | 'cloudflare' | 'none';
+/** Where a service's DNS answers are made for this region; `local` = a record file for xplane's embedded DNS. */
+export type DnsTarget = 'route53' | 'cloudflare' | 'local' | 'none';
 
 /** One service of a region stack. */
 export interface ServicePlan {
@@ -18,7 +19,7 @@ export interface ServicePlan {
   dns: DnsSettings;
   /** The region's effective weight from the stack config. */
   weight: number;
-  /** Every desired node: each gets a VM, excluded or not. */
+  /** Every desired node: each gets a VM (or a local process), excluded or not. */
   nodes: string[];
   excluded: string[];
   /** The nodes in DNS: in `nodes` and not in `excluded`, in `nodes` order. */
@@ -57,19 +58,17 @@ export function planRegion(declarations: Pick<Declarations, 'gtm' | 'regions'>, 
       notes.push(`${service}: region ${regionName} is not in gtm/${service}.yaml; its nodes are built as the stack says`);
     }
 
-    const machines: MachineTarget = region.provider === 'aws' ? 'aws' : 'none';
-    if (machines === 'none' && pool.nodes.length > 0) {
-      notes.push(`${service}: region ${regionName} uses provider ${region.provider}; its ${pool.nodes.length} node(s) are not built by this program yet`);
-    }
-
+    const machines: MachineTarget = region.provider;
     const included = dnsNodes(pool);
-    let dnsTarget: DnsTarget = gtm.dns.provider === 'local' ? 'none' : gtm.dns.provider;
+    let dnsTarget: DnsTarget = gtm.dns.provider;
+    // A local record file is written even with no node in DNS (an empty region is an answer too), and takes
+    // any node address: loopback ones, or aws public IPs for an embedded DNS that fronts cloud nodes.
     if (gtm.dns.provider === 'local') {
-      notes.push(`${service}: DNS provider local is not built by this program yet`);
-    } else if (machines === 'none') {
-      // Without VMs there is no address to put in a record or pool.
+      dnsTarget = 'local';
+    } else if (machines === 'local') {
+      // A loopback address means nothing in public DNS.
       dnsTarget = 'none';
-      notes.push(`${service}: no ${gtm.dns.provider} DNS for region ${regionName}: its nodes have no cloud address`);
+      notes.push(`${service}: no ${gtm.dns.provider} DNS for region ${regionName}: its nodes are local processes with loopback addresses (use dns.provider: local)`);
     } else if (included.length === 0) {
       // Route 53: no records, so the region is simply not in the answers. Cloudflare: a pool must have an origin, so none is made.
       notes.push(`${service}: no node in DNS for region ${regionName} (${pool.nodes.length === 0 ? 'no nodes' : 'every node is excluded'}); no ${gtm.dns.provider} ${gtm.dns.provider === 'route53' ? 'records' : 'pool'}`);
@@ -91,7 +90,7 @@ export function planRegion(declarations: Pick<Declarations, 'gtm' | 'regions'>, 
   return { region, services, notes };
 }
 
-/** Whether any service of the plan makes VMs, which need the agent settings. */
-export function needsAgent(plan: RegionPlan): boolean {
-  return plan.services.some((s) => s.machines === 'aws' && s.nodes.length > 0);
+/** Whether any service of the plan makes nodes of `target`, which need the agent settings. */
+export function needsAgent(plan: RegionPlan, target: MachineTarget = 'aws'): boolean {
+  return plan.services.some((s) => s.machines === target && s.nodes.length > 0);
 }

@@ -257,18 +257,6 @@ describe('configuration mistakes', () => {
   });
 });
 
-describe('a local region', () => {
-  it('is skipped without a resource or an error', async () => {
-    const root = await writeFixtureRepo(
-      [{ name: 'lab', provider: 'local' }],
-      [{ service: 'svc', provider: 'route53', regions: [{ name: 'lab', weight: 100 }] }],
-    );
-    const outputs = await run({ 'xplane:region': 'lab', 'xplane:pools': { svc: { weight: 100, nodes: ['lab-svc-1'] } } }, { root });
-    assert.deepEqual(mocks.resources, []);
-    assert.deepEqual(outputs.services.svc?.nodes, [{ name: 'lab-svc-1' }]);
-  });
-});
-
 describe('the entry module (program/index.ts)', () => {
   it('has only a default export, since the Pulumi runtime rejects a default export next to named ones', async () => {
     const entry = await import('./index.js');

@@ -1,17 +1,22 @@
 // A region stack (stacks/Pulumi.<region>.yaml): per service in `xplane:pools`,
-// the VMs of its nodes and this region's part of its DNS, with the DNS
-// provider's own health checks (contract §8). region-plan.ts decides; this
-// file only turns the decision into components and outputs.
+// its nodes (EC2 VMs for an aws region, agent processes on this machine for a
+// `local` one) and this region's part of its DNS, with the DNS provider's own
+// health checks (contract §8). region-plan.ts decides; this file only turns
+// the decision into components and outputs.
 //
-// Outputs, read by humans and by the global stack (global-stack.ts):
+// Outputs, read by humans, by the global stack (global-stack.ts) and by tests:
 //   region    the region name
-//   services  <service>: { provider, domain, weight, nodes: [{name, ip}], excluded,
-//             records + healthChecks (route53, by node) | poolId + monitorId (cloudflare) }
+//   services  <service>: { provider, domain, weight, nodes: [{name, ip, address + pid (local)}], excluded,
+//             records + healthChecks (route53, by node) | poolId + monitorId (cloudflare)
+//             | recordFile (local) }
 import * as pulumi from '@pulumi/pulumi';
 import type { Declarations, Pool, RegionDef } from '../src/config/index.js';
 import { AwsNodePool, debianAmi, type AwsNodePoolArgs } from './components/aws-node-pool.js';
 import { CloudflarePool } from './components/cloudflare-pool.js';
+import { LocalDnsRecords } from './components/local-dns-records.js';
+import { LocalNodePool } from './components/local-node.js';
 import { Route53Records } from './components/route53-records.js';
+import { localNodeAddress } from './local-addresses.js';
 import { needsAgent, planRegion, type ServicePlan } from './region-plan.js';
 import type { StackSettings } from './settings.js';
 
@@ -22,14 +27,23 @@ export interface RegionStackArgs {
   /** The validated `xplane:pools`. */
   pools: Readonly<Record<string, Pool>>;
   settings: StackSettings;
-  /** The agents' bootstrap token; required when the region has aws nodes. */
+  /** The agents' bootstrap token; required when the region has nodes. */
   bootstrapToken?: pulumi.Input<string>;
+  /** Absolute directory of the local target's node logs, pid files and DNS record files. */
+  localStateDir: string;
 }
 
-/** One node in the outputs; `ip` is absent where the program made no VM. */
+/** The control plane local agents register with when `xplane:controlPlaneUrl` is not set: `xplane serve`'s default. */
+export const LOCAL_CONTROL_PLANE_URL = 'http://127.0.0.1:7070';
+
+/** One node in the outputs; `ip` is absent where the program made no node. */
 export interface NodeOutput {
   name: string;
   ip?: pulumi.Output<string>;
+  /** Local nodes: `ip:port` the agent listens on. */
+  address?: pulumi.Output<string>;
+  /** Local nodes: the agent's process id. */
+  pid?: pulumi.Output<number>;
 }
 
 /** One service in the outputs. */
@@ -50,6 +64,8 @@ export interface ServiceOutput {
   /** The Cloudflare pool of this region, when it has a node in DNS. */
   poolId?: pulumi.Output<string>;
   monitorId?: pulumi.Output<string>;
+  /** The local DNS record file of this region. */
+  recordFile?: pulumi.Output<string>;
 }
 
 /** The outputs of a region stack. */
@@ -63,11 +79,15 @@ export function regionStack(args: RegionStackArgs): RegionStackOutputs {
   const plan = planRegion(args.declarations, args.region, args.pools);
   for (const note of plan.notes) void pulumi.log.info(note);
 
-  const machines = needsAgent(plan) ? awsSettings(args, plan.region) : undefined;
+  const machines = needsAgent(plan, 'aws') ? awsSettings(args, plan.region) : undefined;
+  const local = needsAgent(plan, 'local') ? localSettings(args) : undefined;
+  const regionNames = Object.keys(args.declarations.regions);
+  const serviceNames = Object.keys(args.declarations.gtm);
 
   const services: Record<string, ServiceOutput> = {};
   for (const service of plan.services) {
     const ips: Record<string, pulumi.Output<string>> = {};
+    const extra: Record<string, Pick<NodeOutput, 'address' | 'pid'>> = {};
     if (service.machines === 'aws' && service.nodes.length > 0 && machines) {
       const pool = new AwsNodePool(service.service, {
         ...machines,
@@ -80,11 +100,26 @@ export function regionStack(args: RegionStackArgs): RegionStackOutputs {
       });
       Object.assign(ips, pool.publicIps);
     }
+    if (service.machines === 'local' && service.nodes.length > 0 && local) {
+      const at = (node: string): string => localNodeAddress({ regions: regionNames, services: serviceNames, region: args.region, service: service.service, node }, service.health.port);
+      const pool = new LocalNodePool(service.service, {
+        ...local,
+        service: service.service,
+        region: args.region,
+        addresses: Object.fromEntries(service.nodes.map((node) => [node, at(node)])),
+      });
+      Object.assign(ips, pool.ips);
+      for (const node of service.nodes) {
+        const address = pool.addresses[node];
+        const pid = pool.pids[node];
+        if (address && pid) extra[node] = { address, pid };
+      }
+    }
     services[service.service] = {
       provider: service.dns.provider,
       domain: service.domain,
       weight: service.weight,
-      nodes: service.nodes.map((name) => (ips[name] === undefined ? { name } : { name, ip: ips[name] })),
+      nodes: service.nodes.map((name) => (ips[name] === undefined ? { name } : { name, ip: ips[name], ...extra[name] })),
       excluded: service.excluded,
       ...dnsFor(service, ips, args),
     };
@@ -94,6 +129,18 @@ export function regionStack(args: RegionStackArgs): RegionStackOutputs {
 
 function dnsFor(service: ServicePlan, ips: Record<string, pulumi.Output<string>>, args: RegionStackArgs): Partial<ServiceOutput> {
   const nodes = service.dnsNodes.flatMap((name) => (ips[name] === undefined ? [] : [{ name, ip: ips[name] }]));
+  if (service.dnsTarget === 'local') {
+    const file = new LocalDnsRecords(`${service.service}-dns`, {
+      domain: service.domain,
+      zone: service.dns.zone,
+      region: args.region,
+      ttl: service.dns.ttl,
+      regionWeight: service.weight,
+      nodes,
+      stateDir: args.localStateDir,
+    });
+    return { recordFile: file.path };
+  }
   if (service.dnsTarget === 'none' || nodes.length === 0) return {};
   if (service.dnsTarget === 'route53') {
     const records = new Route53Records(service.service, {
@@ -118,6 +165,16 @@ function dnsFor(service: ServicePlan, ips: Record<string, pulumi.Output<string>>
     origins: nodes,
   });
   return { poolId: pool.poolId, monitorId: pool.monitorId };
+}
+
+/** What every LocalNodePool of the region shares. */
+type LocalSettings = { server: string; bootstrapToken: pulumi.Input<string>; stateDir: string };
+
+function localSettings(args: RegionStackArgs): LocalSettings {
+  if (args.bootstrapToken === undefined) {
+    throw new Error(`region ${args.region} has local nodes, which need the bootstrap token of the control plane they register with (XPLANE_BOOTSTRAP_TOKEN or XPLANE_BOOTSTRAP_TOKEN_FILE at converge time, or the secret xplane:bootstrapToken)`);
+  }
+  return { server: args.settings.controlPlaneUrl ?? LOCAL_CONTROL_PLANE_URL, bootstrapToken: args.bootstrapToken, stateDir: args.localStateDir };
 }
 
 /** What every AwsNodePool of the region shares. */

@@ -6,7 +6,11 @@
 //   region               names platform-config/regions/<region>.yaml
 //   pools                <service>: {weight, nodes, excluded}
 //   controlPlaneUrl      the xplane server the agents register with; required
-//                        when the region has aws nodes
+//                        when the region has aws nodes; default
+//                        http://127.0.0.1:7070 for local nodes
+//   localStateDir        where the local target keeps node logs and pid files
+//                        (nodes/) and DNS record files (dns/); relative to the
+//                        repo root; default .xplane/local
 //   bootstrapToken       (secret) the agents' bootstrap token, unless the
 //                        environment has XPLANE_BOOTSTRAP_TOKEN(_FILE)
 //   agentPackage         npm spec of the xplane package the nodes install;
@@ -28,6 +32,8 @@ export interface StackSettings {
   /** As given; validated together with the declarations (it is the stack file's `xplane:pools`). */
   pools?: unknown;
   controlPlaneUrl?: string;
+  /** As given (maybe relative); the program resolves it against the repo root. */
+  localStateDir?: string;
   agentPackage?: string;
   servicePorts: Record<string, number[]>;
   cloudflareAccountId?: string;
@@ -61,6 +67,8 @@ export function readStackSettings(get: ConfigGetter): StackSettings {
   if (pools !== undefined) settings.pools = parseJson('pools', pools, z.unknown());
   const controlPlaneUrl = text('controlPlaneUrl');
   if (controlPlaneUrl !== undefined) settings.controlPlaneUrl = controlPlaneUrl;
+  const localStateDir = text('localStateDir');
+  if (localStateDir !== undefined) settings.localStateDir = localStateDir;
   const agentPackage = text('agentPackage');
   if (agentPackage !== undefined) settings.agentPackage = agentPackage;
   const accountId = text('cloudflareAccountId');

@@ -4,13 +4,18 @@
 // balancers). index.ts hands it to the Pulumi CLI; the Automation API runs it
 // as an inline program: `LocalWorkspace.createOrSelectStack({ stackName,
 // projectName: 'xplane', program: xplaneProgram({ root }) })`.
-// The stack config keys are listed in settings.ts.
+// The stack config keys are listed in settings.ts. The repo root also anchors
+// the local target's state (`xplane:localStateDir`, default .xplane/local).
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { loadProgramDeclarations } from './declarations.js';
 import { globalStack } from './global-stack.js';
 import { regionStack } from './region-stack.js';
 import { readStackSettings, tokenFromEnvironment } from './settings.js';
+
+/** The local target's state (node logs, pid files, DNS record files), relative to the repo root; `.xplane/` is git-ignored. */
+export const DEFAULT_LOCAL_STATE_DIR = '.xplane/local';
 
 /** Where the inline program finds the repo and the converge-time environment. */
 export interface XplaneProgramOptions {
@@ -37,7 +42,8 @@ export function xplaneProgram(options: XplaneProgramOptions = {}): () => Promise
       const secretToken = envToken ?? config.getSecret('bootstrapToken');
       const bootstrapToken = secretToken === undefined ? undefined : pulumi.secret(secretToken);
       const pools = declarations.stacks[region]?.pools ?? {};
-      return { ...regionStack({ declarations, region, pools, settings, ...(bootstrapToken ? { bootstrapToken } : {}) }) };
+      const localStateDir = resolve(root, settings.localStateDir ?? DEFAULT_LOCAL_STATE_DIR);
+      return { ...regionStack({ declarations, region, pools, settings, localStateDir, ...(bootstrapToken ? { bootstrapToken } : {}) }) };
     } catch (err) {
       // The program throws plain Errors for configuration mistakes: show those as one message, not a stack
       // trace through the program. Anything else (a TypeError, …) is a bug and keeps its trace.

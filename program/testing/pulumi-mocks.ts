@@ -46,6 +46,16 @@ export function fakeIp(name: string): string {
   return `198.51.${Math.floor(hash / 254) % 254}.${(hash % 254) + 1}`;
 }
 
+/** The Pulumi type of a LocalNode (a dynamic resource of module `xplane`). */
+export const LOCAL_NODE_TYPE = 'pulumi-nodejs:dynamic/xplane:LocalNode';
+/** The Pulumi type of a LocalDnsRecords. */
+export const LOCAL_DNS_TYPE = 'pulumi-nodejs:dynamic/xplane:LocalDnsRecords';
+
+/** A fake process id per local node name, stable for a given name. */
+export function fakePid(name: string): number {
+  return 10_000 + (Number(/([0-9]+)$/.exec(name)?.[1] ?? 0) % 10_000);
+}
+
 /** Installs the mocks for project `xplane`; resolves once they are in place. */
 export async function installMocks(options: MockOptions = {}): Promise<MockRecorder> {
   const recorder: MockRecorder = {
@@ -77,6 +87,9 @@ export async function installMocks(options: MockOptions = {}): Promise<MockRecor
         // Pass inputs back unchanged (secrets still wrapped), so outputs keep their secretness.
         const state: Record<string, unknown> = { ...raw };
         if (args.type === 'aws:ec2/instance:Instance') state.publicIp = fakeIp(args.name);
+        // The local target's dynamic resources: what their providers would add (program/local/*.cjs).
+        if (args.type === LOCAL_NODE_TYPE) state.pid = fakePid(args.name);
+        if (args.type === LOCAL_DNS_TYPE) state.path = `${String(inputs.stateDir)}/dns/${String(inputs.domain)}/${String(inputs.region)}.json`;
         return { id: `${args.name}-id`, state };
       },
       call: (args) => {

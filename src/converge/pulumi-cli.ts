@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** How to get a CLI, for the error when none is found. */
 export const HOW_TO_GET_PULUMI = [
@@ -67,7 +68,14 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** PATH with the CLI's folder and the project's bin/ (the dynamic-provider plugin shim) in front. */
+/** This xplane install's bin/, which holds the dynamic-provider plugin shim. */
+const XPLANE_BIN = fileURLToPath(new URL('../../bin', import.meta.url));
+
+/**
+ * PATH with the CLI's folder and xplane's bin/ (the `pulumi-resource-pulumi-nodejs`
+ * shim the local target's dynamic providers need) in front; the GitOps repo's
+ * own bin/ follows, in case it pins a shim of its own.
+ */
 export function pathWithCli(cli: string, root: string, path = process.env.PATH ?? ''): string {
-  return [dirname(cli), join(root, 'bin'), path].filter((p) => p !== '').join(delimiter);
+  return [dirname(cli), XPLANE_BIN, join(root, 'bin'), path].filter((p) => p !== '').join(delimiter);
 }
