@@ -43,7 +43,11 @@ export function xplaneProgram(options: XplaneProgramOptions = {}): () => Promise
       const bootstrapToken = secretToken === undefined ? undefined : pulumi.secret(secretToken);
       const pools = declarations.stacks[region]?.pools ?? {};
       const localStateDir = resolve(root, settings.localStateDir ?? DEFAULT_LOCAL_STATE_DIR);
-      return { ...regionStack({ declarations, region, pools, settings, localStateDir, ...(bootstrapToken ? { bootstrapToken } : {}) }) };
+      // XPLANE_SERVER (the agent's own variable) at converge time stands in for an unset
+      // xplane:controlPlaneUrl: `converge: inline` tells the program where its control plane listens.
+      const server = (options.env ?? process.env).XPLANE_SERVER;
+      const withServer = settings.controlPlaneUrl === undefined && server ? { ...settings, controlPlaneUrl: server } : settings;
+      return { ...regionStack({ declarations, region, pools, settings: withServer, localStateDir, ...(bootstrapToken ? { bootstrapToken } : {}) }) };
     } catch (err) {
       // The program throws plain Errors for configuration mistakes: show those as one message, not a stack
       // trace through the program. Anything else (a TypeError, …) is a bug and keeps its trace.

@@ -131,11 +131,13 @@ describe('control loop', () => {
   it('takes a region to weight 0 when its nodes stop: `gtm: svc-plus sg weight 10→0 (ready 0 < min 1)`', async () => {
     await nodes[2]?.down();
     await until('the gtm commit', () => (messageLines(fixture).some((s) => s.includes('gtm: svc-plus sg weight 10→0 (ready 0 < min 1)')) ? true : undefined));
-    assert.match(gitSync(fixture.bare, 'show', 'main:stacks/Pulumi.sg.yaml'), /weight: 0 /);
+    // The head may have moved on since; read the stack as that commit left it.
+    const commit = gitSync(fixture.bare, 'log', '--format=%H', '--fixed-strings', '--grep', 'gtm: svc-plus sg weight 10→0', 'main').split('\n')[0] ?? '';
+    assert.match(gitSync(fixture.bare, 'show', `${commit}:stacks/Pulumi.sg.yaml`), /weight: 0 /);
   });
 
   it('leaves a key alone after a human reverts the loop’s commit, and shows the hold', async () => {
-    const scaleOut = gitSync(fixture.bare, 'log', '--format=%H', '--grep', 'jp 2→3', 'main').split('\n')[0] ?? '';
+    const scaleOut = gitSync(fixture.bare, 'log', '--format=%H', '--fixed-strings', '--grep', 'autoscale: svc-plus jp 2→3', 'main').split('\n')[0] ?? '';
     gitSync(fixture.work, 'pull', '--quiet', '--rebase', 'origin', 'main');
     gitSync(fixture.work, 'revert', '--no-edit', scaleOut);
     gitSync(fixture.work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
@@ -149,6 +151,6 @@ describe('control loop', () => {
     // Several passes later the node list is still the human's.
     await new Promise((r) => setTimeout(r, 2_000));
     assert.match(gitSync(fixture.bare, 'show', `main:${JP}`), /nodes: \[jp-svc-plus-1, jp-svc-plus-2\]/);
-    assert.equal(messageLines(fixture).filter((s) => s.includes('jp 2→3')).length, 1, 'the scale-out is not re-applied');
+    assert.equal(messageLines(fixture).filter((s) => s.startsWith('autoscale: svc-plus jp 2→3')).length, 1, 'the scale-out is not re-applied');
   });
 });

@@ -4,6 +4,7 @@ import { SettingsError } from '../settings/index.js';
 import { UsageError } from './args.js';
 import { agentCommand, agentHelp } from './commands/agent.js';
 import { convergeCommand, convergeHelp, previewHelp } from './commands/converge.js';
+import { demoCommand, demoHelp } from './commands/demo.js';
 import { loadCommand, loadHelp } from './commands/load.js';
 import { planCommand, planHelp } from './commands/plan.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   plan: { summary: 'what the controllers would commit now, as a diff; writes nothing', help: planHelp, run: planCommand },
   converge: { summary: 'Pulumi Automation API: up (or preview) of each region stack', help: convergeHelp, run: (argv) => convergeCommand(argv) },
   preview: { summary: 'xplane converge --preview', help: previewHelp, run: (argv) => convergeCommand(argv, true) },
+  demo: { summary: 'the local playground (npm start): loop, DNS, nodes, inline converge', help: demoHelp, run: demoCommand },
   load: { summary: 'traffic for the playground, resolved through the embedded DNS', help: loadHelp, run: loadCommand },
   agent: { summary: 'the node agent: registers, heartbeats, serves /healthz', help: agentHelp, run: (argv) => agentCommand(argv) },
 };

@@ -75,6 +75,8 @@ export function git(cwd: string, args: string[], options: GitRunOptions = {}): P
 export interface Blob {
   path: string;
   text: string;
+  /** The blob's object id: equal ids mean equal contents, so callers can cache what they derive from the text. */
+  oid: string;
 }
 
 /**
@@ -94,7 +96,7 @@ export async function readBlobs(cwd: string, commit: string, prefixes: string[])
     .filter((e) => e.type === 'blob');
   if (entries.length === 0) return [];
   const out = await catFileBatch(cwd, entries.map((e) => e.oid));
-  return entries.map((e, i) => ({ path: e.path, text: out[i] ?? '' }));
+  return entries.map((e, i) => ({ path: e.path, text: out[i] ?? '', oid: e.oid }));
 }
 
 function catFileBatch(cwd: string, oids: string[]): Promise<string[]> {

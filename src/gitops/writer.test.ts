@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { silentLogger } from '../log/index.js';
 import { gitSync, makeGitFixture, type GitFixture } from '../../test/helpers/git-fixture.js';
+import { readBlobs } from './git.js';
 import { GitMirror } from './mirror.js';
 import { GitWriter, parseIdentity } from './writer.js';
 
@@ -82,6 +83,30 @@ describe('GitWriter', () => {
     const diff = await writer.diff(head, commit);
     assert.match(diff, /^-\s+weight: 100 /m);
     assert.match(diff, /^\+\s+weight: 50 /m);
+  });
+
+  it('writes every file of a commit byte for byte, whatever its path, and leaves the others as they were', async () => {
+    const head = await writer.fetchHead();
+    const before = new Map((await readBlobs(mirror.dir, head, ['stacks', 'platform-config'])).map((b) => [b.path, b.oid]));
+    const files: Record<string, string> = {
+      [STACK]: 'config:\r\n  xplane:region: jp\r\n',
+      'stacks/Pulumi.a b.yaml': 'config: {}\n',
+      'stacks/Pulumi.\u00fc\u00f1\u00ee.yaml': '# \u00e9t\u00e9\nconfig: {}',
+      'stacks/new/dir/Pulumi.x\ty.yaml': '',
+      ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`stacks/Pulumi.r${i}.yaml`, `config:\n  xplane:region: r${i}\n`])),
+    };
+    const commit = await writer.commit(head, { files, message: 'many\n' });
+    const after = await readBlobs(mirror.dir, commit, ['stacks', 'platform-config']);
+    const texts = new Map(after.map((b) => [b.path, b.text]));
+    for (const [path, text] of Object.entries(files)) assert.equal(texts.get(path), text, path);
+    for (const [path, oid] of before) if (!(path in files)) assert.equal(after.find((b) => b.path === path)?.oid, oid, `${path} unchanged`);
+    assert.equal(gitSync(mirror.dir, 'rev-parse', `${commit}^`), head);
+  });
+
+  it('makes a commit with the head’s tree when no file is listed', async () => {
+    const head = await writer.fetchHead();
+    const commit = await writer.commit(head, { files: {}, message: 'empty\n' });
+    assert.equal(gitSync(mirror.dir, 'rev-parse', `${commit}^{tree}`), gitSync(mirror.dir, 'rev-parse', `${head}^{tree}`));
   });
 });
 

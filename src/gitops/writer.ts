@@ -3,7 +3,7 @@
 // tree, so a failed write leaves nothing half-done), pushes it as a
 // fast-forward, and when the remote moved, fetches and lets the caller
 // recompute on the new head. It never force-pushes and never merges.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../log/index.js';
@@ -86,16 +86,32 @@ export class GitWriter {
     return { status: 'gave-up', head, attempts };
   }
 
-  /** Creates a commit with `planned.files` on top of `head` (objects only; no ref, no working tree). */
+  /**
+   * Creates a commit with `planned.files` on top of `head` (objects only; no
+   * ref, no working tree). Five git processes whatever the number of files:
+   * each spawn costs milliseconds, so the blobs are written by one
+   * `hash-object --stdin-paths` and staged by one `update-index --index-info`.
+   */
   async commit(head: string, planned: PlannedCommit): Promise<string> {
     const dir = this.opts.mirror.dir;
     const scratch = await mkdtemp(join(tmpdir(), 'xplane-index-'));
     const env = { GIT_INDEX_FILE: join(scratch, 'index') };
     try {
-      await git(dir, ['read-tree', head], { env });
-      for (const [path, text] of Object.entries(planned.files)) {
-        const blob = (await git(dir, ['hash-object', '-w', '--stdin'], { input: text })).trim();
-        await git(dir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], { env });
+      const entries = Object.entries(planned.files);
+      // Scratch file names are ours (0, 1, …), so the newline-separated path list cannot be misread.
+      const temps = entries.map((_, i) => join(scratch, `blob-${i}`));
+      await Promise.all(entries.map(([, text], i) => writeFile(temps[i] ?? '', text, 'utf8')));
+      const [, blobs] = await Promise.all([
+        git(dir, ['read-tree', head], { env }),
+        // --no-filters: the bytes are stored as given, as `hash-object --stdin` did (a scratch path must not pick up attributes).
+        entries.length > 0 ? git(dir, ['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: temps.join('\n') + '\n' }) : Promise.resolve(''),
+      ]);
+      const oids = blobs.split('\n').filter((l) => l !== '');
+      if (oids.length !== entries.length) throw new Error(`internal: git hash-object wrote ${oids.length} blobs for ${entries.length} files`);
+      if (entries.length > 0) {
+        // -z: NUL-terminated records, so any path is taken literally.
+        const info = entries.map(([path], i) => `100644 ${oids[i] ?? ''}\t${path}\0`).join('');
+        await git(dir, ['update-index', '-z', '--index-info'], { env, input: info });
       }
       const tree = (await git(dir, ['write-tree'], { env })).trim();
       const { name, email } = this.opts.author;

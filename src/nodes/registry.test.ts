@@ -154,6 +154,84 @@ describe('NodeRegistry', () => {
     assert.equal(registry.regionMetrics('svc-plus', 'sg'), 'stale');
   });
 
+  it('counts only the active nodes of the asked pool, and forgets a deleted node', () => {
+    const config: Declarations = { ...seed, gtm: {} };
+    const { registry } = make(config);
+    const beat = (n: { name: string; token: string }, cpu: number): void => {
+      registry.heartbeat(n.token, { name: n.name, cpu, qps: 10 });
+      registry.heartbeat(n.token, { name: n.name, cpu, qps: 10 });
+    };
+    const jp1 = registry.register(NODE);
+    const jp2 = registry.register(NODE);
+    const sg1 = registry.register({ ...NODE, region: 'sg' });
+    beat(jp1, 0.2);
+    beat(jp2, 0.6);
+    beat(sg1, 0.9);
+    const jp = registry.regionMetrics('svc-plus', 'jp');
+    assert.ok(jp !== 'stale');
+    assert.equal(jp.nodes, 2);
+    assert.ok(Math.abs(jp.cpu - 0.4) < 1e-9, `cpu ${jp.cpu}`);
+    registry.delete(jp2.name, 'removed by autoscale');
+    const after = registry.regionMetrics('svc-plus', 'jp');
+    assert.ok(after !== 'stale');
+    assert.equal(after.nodes, 1);
+    assert.ok(Math.abs(after.cpu - 0.2) < 1e-9, `cpu ${after.cpu}`);
+    registry.drain(jp1.name);
+    assert.equal(registry.regionMetrics('svc-plus', 'jp'), 'stale', 'a drained node is not active');
+    const sg = registry.regionMetrics('svc-plus', 'sg');
+    assert.ok(sg !== 'stale' && sg.nodes === 1);
+  });
+
+  it('gives a new average when a heartbeat arrives at the same instant as the last question', () => {
+    const config: Declarations = { ...seed, gtm: {} };
+    const { registry } = make(config);
+    const { name, token } = registry.register(NODE);
+    registry.heartbeat(token, { name, cpu: 0.2 });
+    registry.heartbeat(token, { name, cpu: 0.2 });
+    assert.equal(registry.nodeMetrics(name)?.cpu, 0.2);
+    const first = registry.regionMetrics('svc-plus', 'jp');
+    assert.ok(first !== 'stale' && Math.abs(first.cpu - 0.2) < 1e-9);
+    registry.heartbeat(token, { name, cpu: 0.8 });
+    assert.ok(Math.abs((registry.nodeMetrics(name)?.cpu ?? 0) - 0.4) < 1e-9);
+    const second = registry.regionMetrics('svc-plus', 'jp');
+    assert.ok(second !== 'stale' && Math.abs(second.cpu - 0.4) < 1e-9, `cpu ${second === 'stale' ? second : second.cpu}`);
+  });
+
+  it('gives a new average when the metrics window of the service changes', () => {
+    let config: Declarations = { ...seed, gtm: {} };
+    const clock = new Clock();
+    const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => config, now: clock.now });
+    const { name, token } = registry.register(NODE);
+    registry.heartbeat(token, { name, cpu: 0.2 });
+    registry.heartbeat(token, { name, cpu: 0.2 });
+    clock.advance(30_000);
+    assert.equal(registry.nodeMetrics(name)?.cpu, 0.2, 'within the 60 s window');
+    const policy = seed.autoscale['svc-plus'];
+    assert.ok(policy);
+    config = { ...config, autoscale: { ...config.autoscale, 'svc-plus': { ...policy, global: { ...policy.global, cpu_window: 10_000 } } } };
+    assert.equal(registry.nodeMetrics(name), null, 'older than the new 10 s window');
+    assert.equal(registry.regionMetrics('svc-plus', 'jp'), 'stale');
+  });
+
+  it('finds the nodes of a pool again after a restart, without the deleted ones', async () => {
+    const config: Declarations = { ...seed, gtm: {} };
+    const first = make(config);
+    const keep = first.registry.register(NODE);
+    const gone = first.registry.register(NODE);
+    for (const n of [keep, gone]) {
+      first.registry.heartbeat(n.token, { name: n.name, cpu: 0.3 });
+      first.registry.heartbeat(n.token, { name: n.name, cpu: 0.3 });
+    }
+    first.registry.delete(gone.name, 'removed by autoscale');
+    await first.registry.stop();
+    const again = make(config, first.store, first.clock);
+    await again.registry.load();
+    again.registry.heartbeat(keep.token, { name: keep.name, cpu: 0.5 });
+    const m = again.registry.regionMetrics('svc-plus', 'jp');
+    assert.ok(m !== 'stale');
+    assert.equal(m.nodes, 1);
+  });
+
   it('persists state changes and events, and comes back after a restart with a fresh grace period', async () => {
     const first = make(seed);
     const { name, token } = first.registry.register(NODE);

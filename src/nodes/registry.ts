@@ -11,7 +11,7 @@ import type { Logger } from '../log/index.js';
 import type { NodeEvent, NodeFilter, NodeMetrics, NodeRecord, NodeState, Store } from '../store/index.js';
 import { isValidAddress, splitAddress } from './address.js';
 import { initialLiveness, step, type Liveness, type LivenessEvent, type Transition } from './liveness.js';
-import { MetricsWindow, aggregateRegion, type RegionMetrics } from './metrics-window.js';
+import { MetricsWindow, aggregateRegion, type RegionMetrics, type WindowAverage } from './metrics-window.js';
 import type { ProbeOutcome } from './probe.js';
 import type { ProbeTarget } from './prober.js';
 import { hashToken, hashesEqual, newToken } from './tokens.js';
@@ -97,6 +97,12 @@ interface LiveNode {
   lastSeen: number;
   /** Outcome of the last active probe, null before the first. */
   lastProbeOk: boolean | null;
+  /**
+   * The window's average as last computed: a pass asks for every node's
+   * average twice (its own facts, then its pool's metrics) at one `now`, and
+   * only a heartbeat or a window change can make the answer differ.
+   */
+  average?: { at: number; windowMs: number; value: WindowAverage | null };
 }
 
 const NODE_NAME = /^(.+)-([1-9][0-9]*)$/;
@@ -107,6 +113,12 @@ const FLUSH_CHUNK = 250;
 export class NodeRegistry {
   private readonly nodes = new Map<string, LiveNode>();
   private readonly byToken = new Map<string, string>();
+  /**
+   * Names of the nodes not deleted, per pool (`poolKey`), in registration
+   * order: regionMetrics runs for every (service, region) each pass and must
+   * not scan the whole fleet each time. A node's pool never changes.
+   */
+  private readonly byPool = new Map<string, Set<string>>();
   /** Highest `n` seen per `<region>-<service>-` prefix, so names only grow. */
   private readonly maxOrdinal = new Map<string, number>();
   private readonly stateDirty = new Set<string>();
@@ -137,7 +149,10 @@ export class NodeRegistry {
       };
       this.nodes.set(record.name, live);
       this.noteName(record.name);
-      if (record.state !== 'deleted') this.byToken.set(record.tokenHash, record.name);
+      if (record.state !== 'deleted') {
+        this.byToken.set(record.tokenHash, record.name);
+        this.index(record);
+      }
     }
     this.opts.log.info({ nodes: this.nodes.size }, `registry: loaded ${this.nodes.size} nodes`);
   }
@@ -204,6 +219,8 @@ export class NodeRegistry {
       metrics: existing?.record.metrics ?? null,
     };
     if (existing) this.byToken.delete(existing.record.tokenHash);
+    // The name fixes the pool, except when hyphens make it ambiguous (region `a-b` + service `c`, region `a` + service `b-c`).
+    if (existing && (existing.record.service !== input.service || existing.record.region !== input.region)) this.unindex(existing.record);
     const live: LiveNode = existing
       ? { ...existing, record }
       : { record, liveness: initialLiveness(now), window: new MetricsWindow(this.windowMs(input.service)), lastSeen: now, lastProbeOk: null };
@@ -211,6 +228,7 @@ export class NodeRegistry {
     this.nodes.set(name, live);
     this.noteName(name);
     this.byToken.set(tokenHash, name);
+    this.index(record);
     if (existing) this.apply(live, { kind: 'register' }, now);
     else this.recordTransitions(live, [{ from: 'warm', to: 'warm', cause: `registered from ${input.address}` }], now, true);
     this.stateDirty.add(name);
@@ -235,6 +253,7 @@ export class NodeRegistry {
     live.record.lastHeartbeat = now;
     live.lastSeen = now;
     live.window.add(now, { cpu: metrics.cpu, qps: metrics.qps, errorRate: metrics.errorRate, rttMs: metrics.rttMs });
+    live.average = undefined;
     this.heartbeats += 1;
     this.beatDirty.add(input.name);
     const probed = this.probed(live.record.service);
@@ -266,6 +285,7 @@ export class NodeRegistry {
     if (!live) return;
     this.apply(live, { kind: 'delete' }, this.now(), cause);
     this.byToken.delete(live.record.tokenHash);
+    this.unindex(live.record);
   }
 
   /** Feeds an active probe's outcome into the node's state machine. */
@@ -339,24 +359,20 @@ export class NodeRegistry {
 
   /** Windowed metrics of a service's active nodes in a region, or 'stale' when none reported recently. */
   regionMetrics(service: string, region: string, now = this.now()): RegionMetrics | 'stale' {
-    const windowMs = this.windowMs(service);
-    const averages = [];
-    for (const live of this.nodes.values()) {
-      const r = live.record;
-      if (r.service !== service || r.region !== region || r.state !== 'active') continue;
-      live.window.resize(windowMs);
-      const avg = live.window.average(now);
+    const averages: WindowAverage[] = [];
+    for (const name of this.byPool.get(poolKey(service, region)) ?? []) {
+      const live = this.nodes.get(name);
+      if (!live || live.record.state !== 'active') continue;
+      const avg = this.averageOf(live, now);
       if (avg) averages.push(avg);
     }
     return aggregateRegion(averages);
   }
 
   /** Windowed metrics of one node, or null when stale. */
-  nodeMetrics(name: string, now = this.now()): ReturnType<MetricsWindow['average']> {
+  nodeMetrics(name: string, now = this.now()): WindowAverage | null {
     const live = this.nodes.get(name);
-    if (!live) return null;
-    live.window.resize(this.windowMs(live.record.service));
-    return live.window.average(now);
+    return live ? this.averageOf(live, now) : null;
   }
 
   /** Count of nodes per (service, region, state), for metrics. */
@@ -449,6 +465,31 @@ export class NodeRegistry {
     this.stateDirty.add(r.name);
   }
 
+  /** A node's window average at `now`, computed once per (now, window length, heartbeat). */
+  private averageOf(live: LiveNode, now: number): WindowAverage | null {
+    const windowMs = this.windowMs(live.record.service);
+    const cached = live.average;
+    if (cached && cached.at === now && cached.windowMs === windowMs) return cached.value;
+    live.window.resize(windowMs);
+    const value = live.window.average(now);
+    live.average = { at: now, windowMs, value };
+    return value;
+  }
+
+  private index(r: NodeRecord): void {
+    const key = poolKey(r.service, r.region);
+    let names = this.byPool.get(key);
+    if (!names) this.byPool.set(key, (names = new Set()));
+    names.add(r.name);
+  }
+
+  private unindex(r: NodeRecord): void {
+    const key = poolKey(r.service, r.region);
+    const names = this.byPool.get(key);
+    names?.delete(r.name);
+    if (names?.size === 0) this.byPool.delete(key);
+  }
+
   /** The highest node number ever registered under `<region>-<service>-`. */
   highestOrdinal(region: string, service: string): number {
     return this.maxOrdinal.get(`${region}-${service}-`) ?? 0;
@@ -482,6 +523,9 @@ export class NodeRegistry {
     return (this.opts.now ?? Date.now)();
   }
 }
+
+// NUL cannot occur in a declared name, so no two (service, region) pairs share a key.
+const poolKey = (service: string, region: string): string => `${service}\0${region}`;
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();

@@ -62,8 +62,8 @@ const key = (service: string, region: string): string => `${service}/${region}`;
 
 function observe(input: PassInput, names: string[]): NodeObservation[] {
   return names.map((name) => {
-    const seen = input.memory.firstSeen.get(name) ?? input.now;
-    input.memory.firstSeen.set(name, seen);
+    let seen = input.memory.firstSeen.get(name);
+    if (seen === undefined) input.memory.firstSeen.set(name, (seen = input.now));
     const fact = input.nodes(name);
     return fact
       ? { ...fact, addedAt: seen }
@@ -74,6 +74,26 @@ function observe(input: PassInput, names: string[]): NodeObservation[] {
 function regionHolds(holds: ReadonlySet<string>, service: string): Set<string> {
   const prefix = `${service}/`;
   return new Set([...holds].filter((h) => h.startsWith(prefix)).map((h) => h.slice(prefix.length)));
+}
+
+/** Builds per-region records over a fixed list of regions (a plain loop: it runs six times per service and pass). */
+function byRegion(regions: readonly string[]): <T>(f: (region: string) => T) => Record<string, T> {
+  return <T>(f: (region: string) => T): Record<string, T> => {
+    const out: Record<string, T> = {};
+    for (const region of regions) out[region] = f(region);
+    return out;
+  };
+}
+
+/** Nodes listed in each region's pools at the head, all services together. */
+function nodesPerRegion(pools: PassInput['pools']): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const [region, byService] of Object.entries(pools)) {
+    let sum = 0;
+    for (const pool of Object.values(byService)) sum += pool.nodes.length;
+    totals.set(region, sum);
+  }
+  return totals;
 }
 
 /** Applies decision patches in order to a region's pools of one service. */
@@ -100,11 +120,19 @@ export function planPass(input: PassInput): PassPlan {
   const { declarations: decl, now, memory } = input;
   const plan: PassPlan = { decisions: [], drain: [], removed: [], services: {} };
   const services = [...new Set([...Object.keys(decl.gtm), ...Object.keys(decl.autoscale)])].sort();
+  const regionTotals = nodesPerRegion(input.pools);
   for (const service of services) {
     const gtm = decl.gtm[service];
     const autoscale = decl.autoscale[service];
     const regions = [...new Set([...(gtm?.regions.map((r) => r.name) ?? []), ...Object.keys(autoscale?.regions ?? {})])].sort();
     const holds = regionHolds(input.holds, service);
+    // Both controllers read the same metrics; the registry computes them once per (service, region) and pass.
+    const metricsCache = new Map<string, RegionMetrics | 'stale'>();
+    const metricsOf = (region: string): RegionMetrics | 'stale' => {
+      let m = metricsCache.get(region);
+      if (m === undefined) metricsCache.set(region, (m = input.regionMetrics(service, region)));
+      return m;
+    };
     let views: Record<string, PoolView> = {};
     for (const region of regions) {
       const pool = input.pools[region]?.[service];
@@ -113,19 +141,14 @@ export function planPass(input: PassInput): PassPlan {
 
     let scaled: AutoscaleResult | null = null;
     if (autoscale) {
-      const regionNames = Object.keys(autoscale.regions);
-      const pick = <T>(f: (region: string) => T): Record<string, T> => Object.fromEntries(regionNames.map((r) => [r, f(r)]));
+      const pick = byRegion(Object.keys(autoscale.regions));
       scaled = computeAutoscale({
         now,
         policy: autoscale,
         regionDefs: decl.regions,
         pools: pick((r) => views[r] ?? { pool: undefined, nodes: [] }),
-        metrics: pick((r) => input.regionMetrics(service, r)),
-        otherServicesNodes: pick((r) =>
-          Object.entries(input.pools[r] ?? {})
-            .filter(([s]) => s !== service)
-            .reduce((sum, [, p]) => sum + p.nodes.length, 0),
-        ),
+        metrics: pick(metricsOf),
+        otherServicesNodes: pick((r) => (regionTotals.get(r) ?? 0) - (input.pools[r]?.[service]?.nodes.length ?? 0)),
         lastChange: pick((r) => memory.lastScale.get(key(service, r))),
         scaleDownSince: pick((r) => memory.scaleDownSince.get(key(service, r))),
         maxOrdinal: pick((r) => input.highestOrdinal(r, service)),
@@ -144,13 +167,12 @@ export function planPass(input: PassInput): PassPlan {
 
     let weighted: GtmResult | null = null;
     if (gtm) {
-      const names = gtm.regions.map((r) => r.name);
-      const pick = <T>(f: (region: string) => T): Record<string, T> => Object.fromEntries(names.map((r) => [r, f(r)]));
+      const pick = byRegion(gtm.regions.map((r) => r.name));
       weighted = computeGtm({
         now,
         policy: gtm,
         pools: pick((r) => views[r] ?? { pool: undefined, nodes: [] }),
-        metrics: pick((r) => input.regionMetrics(service, r)),
+        metrics: pick(metricsOf),
         lastWeightChange: pick((r) => memory.lastWeight.get(key(service, r))),
         holds,
       });

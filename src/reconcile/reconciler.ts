@@ -10,7 +10,7 @@ import type { Logger } from '../log/index.js';
 import { PassLoop, done, type PassResult } from '../loop/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
-import { applyPoolPatches, readPools } from '../stacks/index.js';
+import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../stacks/index.js';
 import type { DecisionRecord, Store } from '../store/index.js';
 import { emptyMemory, patchesByRegion, planPass, rememberChanges, type LoopMemory, type PassPlan } from './plan.js';
 
@@ -53,6 +53,8 @@ const DEFAULT_HOLD_MS = 30 * 60_000;
 /** Runs controller passes; see the file comment. */
 export class Reconciler {
   private readonly memory: LoopMemory = emptyMemory();
+  /** Stack files parsed at earlier passes, by blob id: most passes find every file unchanged. */
+  private readonly stacks = new StackCache();
   private lastScanned: string | null = null;
   private loop: PassLoop | null = null;
   private report: PassReport | null = null;
@@ -130,18 +132,22 @@ export class Reconciler {
     if (!declarations) throw new Error('no configuration in force');
     const now = this.now();
     const blobs = await deps.mirror.readFiles(head, ['stacks']);
-    const texts = new Map<string, string>();
+    const stacks = new Map<string, ParsedStack>();
     const pools: Record<string, Record<string, Pool>> = {};
+    const oids: string[] = [];
     for (const blob of blobs) {
       if (!blob.path.startsWith(STACK_PREFIX) || !blob.path.endsWith('.yaml')) continue;
       const region = blob.path.slice(STACK_PREFIX.length, -'.yaml'.length);
-      texts.set(region, blob.text);
+      oids.push(blob.oid);
       try {
-        pools[region] = readPools(blob.text);
+        const parsed = this.stacks.get(blob.oid, blob.text);
+        stacks.set(region, parsed);
+        pools[region] = readPools(parsed);
       } catch (err) {
         throw new Error(`${blob.path} at ${head.slice(0, 7)} cannot be read (${err instanceof Error ? err.message : String(err)}); waiting for a fix`);
       }
     }
+    this.stacks.keepOnly(oids);
     if (!options.readOnly) await this.recordOverrides(head, now);
     const holds = new Set((await deps.store.listHolds(now)).map((h) => `${h.service}/${h.region}:${h.key}`));
     const started = process.hrtime.bigint();
@@ -163,9 +169,9 @@ export class Reconciler {
     deps.metrics.reconcileDuration.observe({ controller: 'compute' }, Number(process.hrtime.bigint() - started) / 1e9);
     const files: Record<string, string> = {};
     for (const [region, patches] of Object.entries(patchesByRegion(plan.decisions))) {
-      const before = texts.get(region);
+      const before = stacks.get(region);
       const after = applyPoolPatches(before, region, patches);
-      if (after !== before) files[`${STACK_PREFIX}${region}.yaml`] = after;
+      if (after !== before?.source) files[`${STACK_PREFIX}${region}.yaml`] = after;
     }
     if (Object.keys(files).length === 0 && plan.decisions.length > 0) {
       // Decisions that change no byte (e.g. a pool created with the values it has) are not worth a commit.

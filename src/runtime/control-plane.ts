@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ConfigInForce, GitMirror, GitopsSync, GitWriter, parseIdentity, type SyncOutcome } from '../gitops/index.js';
+import { inlineConverger, type InlineConverger } from '../converge/inline.js';
 import { DnsServer, RecordStore } from '../dns/index.js';
 import { Reconciler } from '../reconcile/index.js';
 import { ServiceStatus } from '../reconcile/status.js';
@@ -27,6 +28,8 @@ export interface ControlPlane {
   reconciler: Reconciler;
   /** Where the embedded DNS server answers (host:port), or null. */
   dnsAddress: string | null;
+  /** The inline converger of `converge: inline`, or null. */
+  inline: InlineConverger | null;
   /** Stops every part, persisting the registry, in reverse order of start. */
   stop(): Promise<void>;
 }
@@ -144,10 +147,26 @@ export async function startControlPlane(settings: Settings, log: Logger, options
 
     sync.start(settings.sync_interval);
     stops.push(() => sync.stop());
+
+    if (settings.converge !== 'ci' && settings.converge !== 'inline') throw new Error(`converge: expected ci or inline, got "${settings.converge}"`);
+    let inline: InlineConverger | null = null;
+    if (settings.converge === 'inline') {
+      // The playground's mode: serve converges the stacks itself after each commit.
+      inline = await inlineConverger({ remote: settings.repo, branch: settings.branch, workdir: resolve(settings.workdir), bootstrapToken: tokens.bootstrap, serverUrl: url, log, env });
+      const converger = inline;
+      void converger
+        .convergeAll()
+        .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'inline converge: the first converge failed'))
+        .finally(() => converger.start());
+      sync.onOutcome((outcome) => {
+        if (outcome.status === 'changed') converger.trigger();
+      });
+      stops.push(() => converger.stop());
+    }
     reconciler.start(settings.reconcile_interval);
     stops.push(() => reconciler.stop());
     log.info({ url, repo: settings.repo, branch: settings.branch, db: settings.db }, `xplane serve: API on ${url}`);
-    return { url, app, store, registry, sync, metrics, tokens, reconciler, dnsAddress, stop: stopAll };
+    return { url, app, store, registry, sync, metrics, tokens, reconciler, dnsAddress, inline, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -29,6 +29,7 @@ export const SETTINGS = {
   metrics_public: { kind: 'bool', default: true, help: 'serve /metrics without a token (false: admin token)' },
   dns_listen: { kind: 'string', default: '127.0.0.1:5353', help: 'embedded DNS server for the local provider, host:port (off: none)' },
   dns_dir: { kind: 'string', default: '.xplane/local/dns', help: 'where the local target writes its DNS record files' },
+  converge: { kind: 'string', default: 'ci', help: 'who converges the stacks: ci (CI runs xplane converge) or inline (serve does, after each commit)' },
 } as const satisfies Record<string, SettingSpec>;
 
 /** A setting's key, e.g. `sync_interval`. */

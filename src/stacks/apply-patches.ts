@@ -17,27 +17,32 @@ import {
   isEmptyValue,
   keyIndent,
   kindOf,
-  parseStackText,
   poolsSlots,
   readList,
-  readWeight,
+  stackOf,
   startOf,
 } from './stack-file.js';
-import type { MapSlot, StackText } from './stack-file.js';
+import type { MapSlot, ParsedStack, StackText } from './stack-file.js';
 import { applyEdits, columnOf, lineEndAfter, lineStart } from './text-edits.js';
 import type { TextEdit } from './text-edits.js';
+import { verifyPatched } from './verify-patches.js';
+import type { PoolEdit } from './verify-patches.js';
 
 /** The indentation step used when nothing in the file shows one. */
 const DEFAULT_STEP = 2;
 
-/** Applies pool patches to a stack file's text, changing only the bytes of the values that change. */
-export function applyPoolPatches(source: string | undefined, region: string, patches: Record<string, PoolPatch>): string {
+/**
+ * Applies pool patches to a stack file (its text, or its parsed form from
+ * parseStack to skip parsing it again), changing only the bytes of the values
+ * that change; returns the new text.
+ */
+export function applyPoolPatches(source: string | ParsedStack | undefined, region: string, patches: Record<string, PoolPatch>): string {
   if (source === undefined) return blockText(configBlock(region, patches), 0, DEFAULT_STEP, '\n');
-  const st = parseStackText(source);
+  const st = stackOf(source);
   const edits = planEdits(st, region, patches);
-  if (edits.length === 0) return source;
-  const result = applyEdits(source, edits);
-  verify(result, patches);
+  if (edits.length === 0) return st.source;
+  const result = applyEdits(st.source, edits);
+  verifyPatched(st, result, edits, patches);
   return result;
 }
 
@@ -64,20 +69,22 @@ function configBlock(region: string, patches: Record<string, PoolPatch>): BlockL
   ];
 }
 
-function planEdits(st: StackText, region: string, patches: Record<string, PoolPatch>): TextEdit[] {
+/** The edits that apply `patches` to a parsed stack file, each tagged with its pool when it stays inside one (exported for the verification tests). */
+export function planEdits(st: StackText, region: string, patches: Record<string, PoolPatch>): PoolEdit[] {
   if (Object.keys(patches).length === 0) return [];
   const { root, config, pools } = poolsSlots(st);
   const step = indentStep(st, pools, config);
   if (!config) return appendToMap(st, root, 0, step, configBlock(region, patches));
   if (!pools) return appendToMap(st, config, childIndent(st, config, step), step, poolsBlock(patches));
 
-  const edits: TextEdit[] = [];
+  const edits: PoolEdit[] = [];
   const created: BlockLine[] = [];
   for (const [service, patch] of Object.entries(patches)) {
     const pool = childSlot(st, pools, service);
     if (!pool) created.push(...poolBlock(service, newPool(patch)));
     else if (!pool.map) edits.push(...appendToMap(st, pool, childIndent(st, pool, step), step, poolBody(newPool(patch))));
-    else edits.push(...poolEdits(st, pool, patch, step));
+    // Tagged with their pool, so verification can re-read just that pool.
+    else edits.push(...poolEdits(st, pool, patch, step).map((edit) => ({ ...edit, service })));
   }
   // Planned last, so new pools land after any items appended to the last pool at the same line end.
   if (created.length > 0) edits.push(...appendToMap(st, pools, childIndent(st, pools, step), step, created));
@@ -242,34 +249,4 @@ function blockSeqEdits(st: StackText, pair: Pair, seq: YAMLSeq, current: string[
   const start = lineStart(source, seq.range?.[0] ?? colon);
   const end = lineEndAfter(source, contentEnd(seq, colon));
   return [...emptied, { start, end, text: render(want) }];
-}
-
-/**
- * Reads the edited text back and checks every patched value: a planner bug
- * must fail here, before the writer commits a file that says something else.
- */
-function verify(result: string, patches: Record<string, PoolPatch>): void {
-  let st: StackText;
-  try {
-    st = parseStackText(result);
-  } catch (e) {
-    throw new Error(`internal: the edited stack file does not parse (${e instanceof Error ? e.message : String(e)})`);
-  }
-  const { pools } = poolsSlots(st);
-  for (const [service, patch] of Object.entries(patches)) {
-    const pool = pools && childSlot(st, pools, service);
-    const check = (key: string, ok: (pair: Pair | undefined) => boolean): void => {
-      if (!ok(findPair(pool?.map, key))) throw new Error(`internal: editing ${service}.${key} did not give the patched value`);
-    };
-    const label = `${pools?.label ?? 'xplane:pools'}.${service}`;
-    if (patch.weight !== undefined) check('weight', (p) => p !== undefined && readWeight(st, p, label) === patch.weight);
-    for (const key of ['nodes', 'excluded'] as const) {
-      const want = patch[key];
-      if (want === undefined) continue;
-      check(key, (p) => {
-        const got = p ? readList(st, p, label) : [];
-        return got.length === want.length && got.every((item, i) => item === want[i]);
-      });
-    }
-  }
 }

@@ -2,4 +2,5 @@
 // stacks/Pulumi.<region>.yaml (contract §3).
 export { applyPoolPatches } from './apply-patches.js';
 export { readPools } from './read-pools.js';
-export { StackFileError } from './stack-file.js';
+export { StackCache } from './stack-cache.js';
+export { StackFileError, parseStack, type ParsedStack } from './stack-file.js';

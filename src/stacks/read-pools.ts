@@ -3,11 +3,27 @@
 // them with what the loop last wrote.
 import { isScalar } from 'yaml';
 import type { Pool } from '../config/index.js';
-import { childSlot, fail, parseStackText, poolsSlots, readPool, startOf } from './stack-file.js';
+import { childSlot, fail, poolsSlots, readPool, stackOf, startOf } from './stack-file.js';
+import type { ParsedStack, StackText } from './stack-file.js';
 
-/** Reads the pools (service → {weight, nodes, excluded}) from a stack file's text, for the writer and for override detection. */
-export function readPools(source: string): Record<string, Pool> {
-  const st = parseStackText(source);
+// Pools read from a parsed stack, which never changes: the reconciler asks again on every pass.
+const readBefore = new WeakMap<ParsedStack, Record<string, Pool>>();
+
+/**
+ * Reads the pools (service → {weight, nodes, excluded}) from a stack file's
+ * text or parsed form, for the writer and for override detection. Each call
+ * returns new objects, so a caller may change them without touching anyone else's.
+ */
+export function readPools(source: string | ParsedStack): Record<string, Pool> {
+  if (typeof source === 'string') return walk(stackOf(source));
+  let pools = readBefore.get(source);
+  if (!pools) readBefore.set(source, (pools = walk(source)));
+  const out: Record<string, Pool> = {};
+  for (const [service, pool] of Object.entries(pools)) out[service] = { weight: pool.weight, nodes: [...pool.nodes], excluded: [...pool.excluded] };
+  return out;
+}
+
+function walk(st: StackText): Record<string, Pool> {
   const { pools } = poolsSlots(st);
   const out: Record<string, Pool> = {};
   if (!pools?.map) return out;

@@ -18,12 +18,24 @@ export const POOL_KEYS = ['weight', 'nodes', 'excluded'] as const;
  * plain scalar inside `[...]` may not contain.
  */
 export function scalarText(value: string | number, inFlow = false): string {
+  if (isPlainAnywhere(value)) return String(value);
   // Block scalars (`|-`) and folded lines cannot sit inside one line; a JSON string is a valid YAML double-quoted scalar.
   if (typeof value === 'string' && /[\n\r\t]/.test(value)) return JSON.stringify(value);
   const doc = new Document();
   doc.contents = doc.createNode(inFlow ? [value] : value, { flow: true });
   const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false }).trimEnd();
   return inFlow ? text.slice(1, -1) : text;
+}
+
+// Node and service names and integer weights, which are nearly all the loop writes, read back as the
+// same string or number when written plain, in a flow list or not. yaml's stringifier builds a Document
+// per scalar, and a pass writes thousands. Anything else takes the stringifier's path.
+const PLAIN_NAME = /^[a-z][a-z0-9-]*$/i;
+const CORE_WORDS = /^(true|false|null)$/i;
+
+function isPlainAnywhere(value: string | number): boolean {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && !Object.is(value, -0);
+  return PLAIN_NAME.test(value) && !CORE_WORDS.test(value);
 }
 
 /** A flow sequence; `padded` writes `[ a, b ]` for files that space their brackets. */

@@ -40,6 +40,23 @@ export interface MapSlot {
   label: string;
 }
 
+/**
+ * A stack file parsed once: readPools and applyPoolPatches take it in place of
+ * the text, so a file that has not changed is not parsed again. Nothing
+ * modifies its tree, which is what makes sharing it safe.
+ */
+export type ParsedStack = Readonly<StackText>;
+
+/** Parses a stack file for readPools and applyPoolPatches; throws a StackFileError on any YAML error. */
+export function parseStack(source: string): ParsedStack {
+  return parseStackText(source);
+}
+
+/** The parsed form of either input: text is parsed now, a parsed stack is used as it is. */
+export function stackOf(source: string | ParsedStack): StackText {
+  return typeof source === 'string' ? parseStackText(source) : source;
+}
+
 /** Parses stack file text; throws a StackFileError on any YAML error. */
 export function parseStackText(source: string): StackText {
   const lines = new LineCounter();

@@ -1,0 +1,51 @@
+// The playground's GitOps repo: this repo's own example, moved onto the
+// `local` target (nodes are loopback processes, DNS is the embedded server)
+// with timings short enough to watch the loop work in a minute or two.
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Text edits, in order, per seed file: [pattern, replacement]. */
+const EDITS: Record<string, [RegExp, string][]> = {
+  'platform-config/regions/jp.yaml': [
+    [/^provider: aws(\s*#.*)?$/m, 'provider: local            # the playground: nodes are processes on loopback addresses'],
+    [/^location: .*\n/m, ''],
+    [/^instance_type: .*\n/m, ''],
+  ],
+  'platform-config/regions/sg.yaml': [
+    [/^provider: aws(\s*#.*)?$/m, 'provider: local            # the playground: nodes are processes on loopback addresses'],
+    [/^location: .*\n/m, ''],
+    [/^instance_type: .*\n/m, ''],
+  ],
+  'platform-config/gtm/svc-plus.yaml': [
+    [/^(\s*)provider: route53(.*)$/m, '$1provider: local          # xplane serve’s embedded DNS server'],
+    [/^(\s*)interval: 5s$/m, '$1interval: 1s'],
+    [/^(\s*)timeout: 2s$/m, '$1timeout: 500ms'],
+    [/^(\s*)ttl: 30$/m, '$1ttl: 5'],
+  ],
+  'platform-config/autoscale/svc-plus.yaml': [
+    [/cpu_window: 60s /, 'cpu_window: 10s '],
+    [/cooldown: 120s /, 'cooldown: 20s  '],
+    [/scale_down_stabilization: 300s /, 'scale_down_stabilization: 30s  '],
+    [/drain: 60s /, 'drain: 10s '],
+    [/replace_after: 5m /, 'replace_after: 1m '],
+    [/provision_timeout: 10m /, 'provision_timeout: 2m  '],
+  ],
+};
+
+/** The files of the playground repo. */
+export const SEED_PATHS = ['Pulumi.yaml', 'platform-config', 'stacks', 'program', '.gitignore'];
+
+/** Copies the example from `root` to `dir` and moves it onto the local target. */
+export async function writePlaygroundRepo(root: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const path of SEED_PATHS) await cp(join(root, path), join(dir, path), { recursive: true });
+  for (const [path, edits] of Object.entries(EDITS)) {
+    let text = await readFile(join(dir, path), 'utf8');
+    for (const [pattern, replacement] of edits) {
+      const next = text.replace(pattern, replacement);
+      if (next === text) throw new Error(`the playground seed no longer matches ${path} (${pattern}); update src/demo/seed.ts`);
+      text = next;
+    }
+    await writeFile(join(dir, path), text);
+  }
+}
