@@ -19,6 +19,7 @@ interface Rig {
   store: Store;
   registry: NodeRegistry;
   reconciler: Reconciler;
+  inForce: ConfigInForce;
   clock: { t: number };
 }
 
@@ -35,7 +36,7 @@ async function rig(): Promise<Rig> {
   const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => 0, isLeader: () => true }, { defaultMetrics: false });
   const writer = new GitWriter({ mirror, author: BOT, push: true, log, backoffMs: 1 });
   const reconciler = new Reconciler({ store, registry, inForce, mirror, writer, metrics, log, botEmail: BOT.email, dryRun: false, now: () => clock.t });
-  return { fixture, store, registry, reconciler, clock };
+  return { fixture, store, registry, reconciler, inForce, clock };
 }
 
 function activate(r: Rig, name: string, region: string): void {
@@ -94,6 +95,29 @@ describe('Reconciler', () => {
     await r.reconciler.pass();
     assert.equal(gitSync(r.fixture.bare, 'rev-parse', 'main~1'), human);
     assert.equal(gitSync(r.fixture.bare, 'log', '-1', '--format=%an', 'main'), 'xplane-bot');
+  });
+
+  it('records, drains and deletes nothing when push is off', async () => {
+    const local = new Reconciler({
+      store: r.store,
+      registry: r.registry,
+      inForce: r.inForce,
+      mirror: new GitMirror(r.fixture.bare, 'main', join(r.fixture.root, 'mirror')),
+      writer: new GitWriter({ mirror: new GitMirror(r.fixture.bare, 'main', join(r.fixture.root, 'mirror')), author: BOT, push: false, log: silentLogger() }),
+      metrics: new Metrics({ nodeCounts: () => [], heartbeatCount: () => 0, isLeader: () => true }, { defaultMetrics: false }),
+      log: silentLogger(),
+      botEmail: BOT.email,
+      dryRun: false,
+      now: () => r.clock.t,
+    });
+    activate(r, 'jp-svc-plus-1', 'jp');
+    activate(r, 'sg-svc-plus-1', 'sg');
+    r.registry.applyProbe('sg-svc-plus-1', { ok: false, hard: true, detail: 'connection refused', ms: 1 });
+    const before = head(r);
+    await local.pass();
+    assert.equal(head(r), before, 'nothing pushed');
+    assert.equal(local.lastReport?.commit !== null, true, 'a local commit was made');
+    assert.deepEqual(await r.store.listDecisions({}), [], 'no decision recorded for a commit that did not land');
   });
 
   it('changes nothing while no region has a ready node (fail static)', async () => {

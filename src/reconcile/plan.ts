@@ -51,6 +51,8 @@ export interface ServicePlan {
 /** The outcome of a pass: decisions in commit order, side effects, and status for the API. */
 export interface PassPlan {
   decisions: Decision[];
+  /** Seconds each controller spent deciding, for xplane_reconcile_duration_seconds. */
+  seconds: { autoscale: number; gtm: number };
   /** Nodes to put into drain once the commit lands. */
   drain: string[];
   /** Nodes removed from `nodes`, to mark deleted once the commit lands. */
@@ -118,7 +120,7 @@ function patched(views: Record<string, PoolView>, decisions: Decision[], result:
 /** Runs the autoscaler, then GTM, for every declared service. Updates `input.memory`. */
 export function planPass(input: PassInput): PassPlan {
   const { declarations: decl, now, memory } = input;
-  const plan: PassPlan = { decisions: [], drain: [], removed: [], services: {} };
+  const plan: PassPlan = { decisions: [], seconds: { autoscale: 0, gtm: 0 }, drain: [], removed: [], services: {} };
   const services = [...new Set([...Object.keys(decl.gtm), ...Object.keys(decl.autoscale)])].sort();
   const regionTotals = nodesPerRegion(input.pools);
   for (const service of services) {
@@ -142,6 +144,7 @@ export function planPass(input: PassInput): PassPlan {
     let scaled: AutoscaleResult | null = null;
     if (autoscale) {
       const pick = byRegion(Object.keys(autoscale.regions));
+      const t0 = process.hrtime.bigint();
       scaled = computeAutoscale({
         now,
         policy: autoscale,
@@ -155,6 +158,7 @@ export function planPass(input: PassInput): PassPlan {
         holds,
         drainMs: Math.max(autoscale.global.drain, 2 * (gtm?.dns.ttl ?? 0) * 1000),
       });
+      plan.seconds.autoscale += Number(process.hrtime.bigint() - t0) / 1e9;
       for (const [region, since] of Object.entries(scaled.scaleDownSince)) {
         if (since === undefined) memory.scaleDownSince.delete(key(service, region));
         else memory.scaleDownSince.set(key(service, region), since);
@@ -168,6 +172,7 @@ export function planPass(input: PassInput): PassPlan {
     let weighted: GtmResult | null = null;
     if (gtm) {
       const pick = byRegion(gtm.regions.map((r) => r.name));
+      const t1 = process.hrtime.bigint();
       weighted = computeGtm({
         now,
         policy: gtm,
@@ -176,6 +181,7 @@ export function planPass(input: PassInput): PassPlan {
         lastWeightChange: pick((r) => memory.lastWeight.get(key(service, r))),
         holds,
       });
+      plan.seconds.gtm += Number(process.hrtime.bigint() - t1) / 1e9;
       plan.decisions.push(...weighted.decisions);
     }
     plan.services[service] = { autoscale: scaled, gtm: weighted };

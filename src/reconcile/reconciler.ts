@@ -103,7 +103,9 @@ export class Reconciler {
       const final = last as { plan: PassPlan; head: string } | null;
       const commit = outcome.status === 'pushed' || outcome.status === 'unpushed' ? outcome.commit : null;
       if (outcome.status === 'gave-up') throw new Error(`the remote kept moving; gave up after ${outcome.attempts} tries`);
-      if (final && commit) await this.landed(final.plan, commit, outcome.status === 'pushed');
+      // Only a pushed commit happened: with push off, nothing is drained, deleted or recorded.
+      if (final && commit && outcome.status === 'pushed') await this.landed(final.plan, commit);
+      if (outcome.status === 'unpushed') deps.log.info({ commit }, `reconcile: committed ${commit?.slice(0, 7)} locally (push is off); refs/xplane/unpushed`);
       this.report = { at: this.now(), head: final?.head ?? null, commit, plan: final?.plan ?? null, error: null };
       if (final) this.publishGauges(final.plan);
       return done;
@@ -166,7 +168,8 @@ export class Reconciler {
       regionMetrics: (service, region) => deps.registry.regionMetrics(service, region, now),
       highestOrdinal: (region, service) => deps.registry.highestOrdinal(region, service),
     });
-    deps.metrics.reconcileDuration.observe({ controller: 'compute' }, Number(process.hrtime.bigint() - started) / 1e9);
+    deps.metrics.reconcileDuration.observe({ controller: 'autoscale' }, plan.seconds.autoscale);
+    deps.metrics.reconcileDuration.observe({ controller: 'gtm' }, plan.seconds.gtm);
     const files: Record<string, string> = {};
     for (const [region, patches] of Object.entries(patchesByRegion(plan.decisions))) {
       const before = stacks.get(region);
@@ -213,11 +216,18 @@ export class Reconciler {
     return head;
   }
 
-  private async landed(plan: PassPlan, commit: string, pushed: boolean): Promise<void> {
+  private async landed(plan: PassPlan, commit: string): Promise<void> {
     const { deps } = this;
     const now = this.now();
     rememberChanges(this.memory, plan.decisions, now);
-    for (const name of plan.drain) deps.registry.drain(name);
+    // The commit has landed: a side effect that fails now is logged, never undoes it.
+    for (const name of plan.drain) {
+      try {
+        deps.registry.drain(name);
+      } catch (err) {
+        deps.log.warn({ node: name, err: err instanceof Error ? err.message : String(err) }, `reconcile: could not mark ${name} draining`);
+      }
+    }
     for (const name of plan.removed) deps.registry.delete(name, `removed from the node list in ${commit.slice(0, 7)}`);
     const records: DecisionRecord[] = plan.decisions.map((d) => ({
       at: now,
@@ -231,8 +241,8 @@ export class Reconciler {
     }));
     await deps.store.appendDecisions(records);
     for (const d of plan.decisions) deps.metrics.decisions.inc({ controller: d.controller, kind: d.kind });
-    if (pushed) deps.metrics.gitCommits.inc();
-    deps.log.info({ commit, decisions: plan.decisions.length, pushed }, `reconcile: ${pushed ? 'pushed' : 'committed locally'} ${commit.slice(0, 7)} with ${plan.decisions.length} decision(s)`);
+    deps.metrics.gitCommits.inc();
+    deps.log.info({ commit, decisions: plan.decisions.length }, `reconcile: pushed ${commit.slice(0, 7)} with ${plan.decisions.length} decision(s)`);
   }
 
   private publishGauges(plan: PassPlan): void {
