@@ -135,6 +135,8 @@ export async function startDemo(opts: DemoOptions): Promise<ControlPlane | null>
 /** Stops the playground: destroys its nodes, then the control plane. */
 export async function stopDemo(plane: ControlPlane, say: (line: string) => void): Promise<void> {
   say('stopping: removing the playground’s nodes…');
+  // The loop must not see the nodes go and scale up to replace them.
+  await plane.reconciler.stop();
   await plane.inline?.stop();
   try {
     await plane.inline?.destroyAll();

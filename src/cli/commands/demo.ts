@@ -22,6 +22,13 @@ Ctrl-C removes the nodes and stops.
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { dir: { type: 'string' }, listen: { type: 'string' }, 'dns-listen': { type: 'string' } }, false);
   const log = createLogger();
+  // Listen for Ctrl-C before anything starts, so a signal during start-up or
+  // during a converge still ends in a clean stop, never a bare kill.
+  let signalled: () => void = () => undefined;
+  const stopping = new Promise<void>((resolve) => (signalled = resolve));
+  const onSignal = (): void => signalled();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const plane = await startDemo({
     dir: typeof values.dir === 'string' ? values.dir : '.xplane/demo',
     listen: typeof values.listen === 'string' ? values.listen : '127.0.0.1:7070',
@@ -30,10 +37,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     say: out,
   });
   if (!plane) return 1;
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await stopping;
   await stopDemo(plane, out);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   return 0;
 }

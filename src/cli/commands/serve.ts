@@ -22,16 +22,19 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, settingsOptions(), false);
   const { settings } = await settingsFrom(values);
   const log = createLogger();
+  // Listen for signals before anything starts, so a signal during start-up or a
+  // running converge still ends in a clean stop.
+  let signalled: (signal: string) => void = () => undefined;
+  const stopping = new Promise<string>((resolve) => (signalled = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => signalled(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const plane = await startControlPlane(settings, log);
   out(`xplane serve: API on ${plane.url} (repo ${settings.repo}, branch ${settings.branch})`);
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string): void => {
-      log.info({ signal }, `xplane serve: ${signal}, shutting down`);
-      resolve();
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
+  const signal = await stopping;
+  log.info({ signal }, `xplane serve: ${signal}, shutting down`);
   await plane.stop();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   return 0;
 }
