@@ -5,7 +5,7 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { git, normalizeRemote } from '../gitops/index.js';
 import type { Logger } from '../log/index.js';
-import { PassLoop, done, type PassResult } from '../loop/index.js';
+import { LoopSlot, done, type PassResult } from '../loop/index.js';
 import { converge, type ConvergeReporter } from './converge.js';
 import { PlainReporter } from './progress.js';
 import { changedStacks, discoverStacks } from './stacks.js';
@@ -29,10 +29,12 @@ export interface InlineConvergeOptions {
 
 /** Follows the branch and converges changed stacks. */
 export class InlineConverger {
-  private loop: PassLoop | null = null;
+  private readonly slot: LoopSlot;
   private converged: string | null = null;
 
-  constructor(private readonly opts: InlineConvergeOptions) {}
+  constructor(private readonly opts: InlineConvergeOptions) {
+    this.slot = new LoopSlot({ name: 'inline-converge', log: opts.log, pass: () => this.pass() });
+  }
 
   /** Clones the checkout if needed; returns its head. */
   async prepare(): Promise<string> {
@@ -54,20 +56,17 @@ export class InlineConverger {
 
   /** Starts following the branch. */
   start(): void {
-    if (this.loop) return;
-    this.loop = new PassLoop({ name: 'inline-converge', intervalMs: this.opts.intervalMs ?? 2_000, log: this.opts.log, pass: () => this.pass() });
-    this.loop.start();
+    this.slot.start(this.opts.intervalMs ?? 2_000);
   }
 
   /** Looks for new commits soon. */
   trigger(): void {
-    this.loop?.trigger();
+    this.slot.trigger();
   }
 
   /** Stops following (after a running converge). */
   async stop(): Promise<void> {
-    await this.loop?.stop();
-    this.loop = null;
+    await this.slot.stop();
   }
 
   /** One look: fast-forward the checkout and converge what changed. */

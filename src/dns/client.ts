@@ -1,4 +1,4 @@
-// A minimal stub resolver for tests and the demo: one query over UDP or TCP
+// A minimal resolver client for tests and the demo: one query over UDP or TCP
 // to a given server, with a timeout, so nothing needs `dig` installed.
 import { createSocket } from 'node:dgram';
 import { connect, isIPv6 } from 'node:net';

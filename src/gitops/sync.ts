@@ -5,7 +5,7 @@
 // and metrics).
 import { formatIssue, parseDeclarations, type ConfigIssue } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { PassLoop, done, type PassResult } from '../loop/index.js';
+import { LoopSlot, done, type PassResult } from '../loop/index.js';
 import type { Store, SyncRecord } from '../store/index.js';
 import { describeChange, diffDeclarations, eventsFor, type ConfigChange, type ConfigEvent } from './diff.js';
 import type { GitMirror } from './mirror.js';
@@ -40,10 +40,20 @@ export class GitopsSync {
   private readonly handlers = new Set<(event: ConfigEvent) => void>();
   private readonly outcomeHandlers = new Set<(outcome: SyncOutcome) => void>();
   private lastRecord: Pick<SyncRecord, 'commit' | 'status' | 'message'> | null | undefined;
-  private loop: PassLoop | null = null;
+  private readonly slot: LoopSlot;
   private last: SyncOutcome | null = null;
 
-  constructor(private readonly deps: SyncDeps) {}
+  constructor(private readonly deps: SyncDeps) {
+    this.slot = new LoopSlot({
+      name: 'sync',
+      minGapMs: 500,
+      log: deps.log,
+      pass: async (): Promise<PassResult> => {
+        const outcome = await this.syncOnce();
+        return outcome.status === 'error' ? { kind: 'error', error: new Error(outcome.message) } : done;
+      },
+    });
+  }
 
   /** The outcome of the most recent sync in this process. */
   get lastOutcome(): SyncOutcome | null {
@@ -120,29 +130,17 @@ export class GitopsSync {
 
   /** Polls every `intervalMs` (sooner on `trigger`), backing off while the remote fails. */
   start(intervalMs: number): void {
-    if (this.loop) return;
-    this.loop = new PassLoop({
-      name: 'sync',
-      intervalMs,
-      minGapMs: 500,
-      log: this.deps.log,
-      pass: async (): Promise<PassResult> => {
-        const outcome = await this.syncOnce();
-        return outcome.status === 'error' ? { kind: 'error', error: new Error(outcome.message) } : done;
-      },
-    });
-    this.loop.start();
+    this.slot.start(intervalMs);
   }
 
   /** Syncs as soon as possible (a webhook arrived). */
   trigger(): void {
-    this.loop?.trigger();
+    this.slot.trigger();
   }
 
   /** Stops polling and waits for a running sync to end. */
   async stop(): Promise<void> {
-    await this.loop?.stop();
-    this.loop = null;
+    await this.slot.stop();
   }
 
   private publish(event: ConfigEvent): void {

@@ -1,2 +1,2 @@
 // Public face of the pass loop shared by sync and the controllers.
-export { PassLoop, done, requeue, errorText, type PassResult, type PassLoopOptions } from './pass-loop.js';
+export { PassLoop, LoopSlot, done, requeue, errorText, type PassResult, type PassLoopOptions } from './pass-loop.js';

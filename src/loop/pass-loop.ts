@@ -127,3 +127,31 @@ export class PassLoop {
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A PassLoop made on first start: the start / trigger / stop face that sync,
+ * the reconciler and inline converge each show, in one place.
+ */
+export class LoopSlot {
+  private loop: PassLoop | null = null;
+
+  constructor(private readonly options: Omit<PassLoopOptions, 'intervalMs'>) {}
+
+  /** Starts passes every `intervalMs`; a second start is a no-op. */
+  start(intervalMs: number): void {
+    if (this.loop) return;
+    this.loop = new PassLoop({ ...this.options, intervalMs });
+    this.loop.start();
+  }
+
+  /** Asks for a pass soon. */
+  trigger(): void {
+    this.loop?.trigger();
+  }
+
+  /** Stops after the running pass. */
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+    this.loop = null;
+  }
+}

@@ -7,7 +7,7 @@ import type { Pool } from '../config/index.js';
 import { commitMessage, type Decision } from '../decision/index.js';
 import { findHumanChanges, type ConfigInForce, type GitMirror, type GitWriter } from '../gitops/index.js';
 import type { Logger } from '../log/index.js';
-import { PassLoop, done, type PassResult } from '../loop/index.js';
+import { LoopSlot, done, type PassResult } from '../loop/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../stacks/index.js';
@@ -56,10 +56,12 @@ export class Reconciler {
   /** Stack files parsed at earlier passes, by blob id: most passes find every file unchanged. */
   private readonly stacks = new StackCache();
   private lastScanned: string | null = null;
-  private loop: PassLoop | null = null;
+  private readonly slot: LoopSlot;
   private report: PassReport | null = null;
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.slot = new LoopSlot({ name: 'reconcile', minGapMs: 1_000, log: deps.log, pass: () => this.pass() });
+  }
 
   /** The outcome of the most recent pass. */
   get lastReport(): PassReport | null {
@@ -68,20 +70,17 @@ export class Reconciler {
 
   /** Runs passes every `intervalMs`, sooner on `trigger()`, one at a time. */
   start(intervalMs: number): void {
-    if (this.loop) return;
-    this.loop = new PassLoop({ name: 'reconcile', intervalMs, minGapMs: 1_000, log: this.deps.log, pass: () => this.pass() });
-    this.loop.start();
+    this.slot.start(intervalMs);
   }
 
   /** Asks for a pass soon (a sync or node event happened). */
   trigger(): void {
-    this.loop?.trigger();
+    this.slot.trigger();
   }
 
   /** Stops the loop after the running pass. */
   async stop(): Promise<void> {
-    await this.loop?.stop();
-    this.loop = null;
+    await this.slot.stop();
   }
 
   /** One pass: plan on the remote head, commit and push if anything changes, then apply side effects. */
