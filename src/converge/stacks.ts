@@ -1,9 +1,8 @@
 // Which stacks to converge: every stacks/Pulumi.<stack>.yaml by default, or
 // with --changed <rev> only those whose inputs changed since that revision.
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git } from '../gitops/index.js';
-import { readFile } from 'node:fs/promises';
 import { readPools } from '../stacks/index.js';
 import { loadDeclarations } from '../config/index.js';
 
