@@ -45,7 +45,8 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+// One file at a time: the end-to-end files use the playground's fixed loopback addresses.
+const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, XPLANE_LOG_LEVEL: process.env.XPLANE_LOG_LEVEL ?? 'silent' },
