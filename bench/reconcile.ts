@@ -19,6 +19,7 @@ import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../sr
 import { MemoryStore } from '../src/store/index.js';
 import { makeGitFixture } from '../test/helpers/git-fixture.js';
 import { progress, writeResults } from '../test/helpers/serve.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const SERVICES = 100;
 const REGIONS = 20;
@@ -35,17 +36,6 @@ const regionNames = Array.from({ length: REGIONS }, (_, i) => `r${pad(i + 1, 2)}
 const serviceNames = Array.from({ length: SERVICES }, (_, i) => `s${pad(i + 1, 3)}`);
 const stackPath = (region: string): string => `${STACK_PREFIX}${region}.yaml`;
 
-// A fixed seed so every run of the bench sees the same fleet and makes the same decisions.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the fleet in one (service, region) is doing, so the pass has real work. */
 type Profile = 'hot' | 'cold' | 'down' | 'slow' | 'errors' | 'normal';
@@ -164,7 +154,7 @@ try {
   const store = new MemoryStore();
   const log = silentLogger();
   const registry = new NodeRegistry({ store, log, config: () => declarations, now: () => clock });
-  const rand = prng(20_240_601);
+  const rand = seededRandom(20_240_601);
   const profiles = new Map<string, Profile>();
   const tokens: { name: string; token: string; profile: Profile; down: boolean }[] = [];
   progress(`registering ${SERVICES * REGIONS * NODES_PER_POOL} nodes and probing them active`);

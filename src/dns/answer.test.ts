@@ -5,18 +5,8 @@ import { encodeQuery } from './client.js';
 import type { RecordFile } from './record-file.js';
 import { buildTable } from './table.js';
 import { RRType, Rcode, decodeMessage, type DnsMessage } from './wire.js';
+import { seededRandom } from '../../test/helpers/seeded-random.js';
 
-/** mulberry32: a small seeded PRNG, so distribution tests are repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const jp: RecordFile = {
   domain: 'api.svc.plus',
@@ -42,7 +32,7 @@ const empty: RecordFile = { domain: 'deep.www.svc.plus', region: 'jp', ttl: 30, 
 
 const table = buildTable([jp, sg, idle, empty], ['other.example'], 9);
 
-function ctx(down: string[] = [], random: () => number = seeded(1)): AnswerContext {
+function ctx(down: string[] = [], random: () => number = seededRandom(1)): AnswerContext {
   const set = new Set(down);
   return { table, isDown: (node) => set.has(node), random };
 }
@@ -70,7 +60,7 @@ function decodedQuery(name: string): DnsMessage {
 
 /** How often each node is chosen in `n` draws. */
 function draws(records: Array<{ node: string; weight: number }>, down: string[], n: number, seed = 7): Map<string, number> {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const counts = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const r = chooseRecord(records, (node) => down.includes(node), random);
@@ -147,14 +137,14 @@ describe('answering a query', () => {
 
   it('fails open when every node of the name is down', () => {
     const seen = new Set<string | undefined>();
-    const context = ctx(['jp-1', 'jp-2', 'sg-1'], seeded(3));
+    const context = ctx(['jp-1', 'jp-2', 'sg-1'], seededRandom(3));
     for (let i = 0; i < 200; i++) seen.add(answerIp(ask('api.svc.plus', RRType.A, context)));
     assert.deepEqual([...seen].sort(), ['127.1.1.1', '127.1.1.2', '127.2.1.1']);
   });
 
   it('serves weight-0 records uniformly when a name has nothing else', () => {
     const seen = new Set<string | undefined>();
-    const context = ctx([], seeded(5));
+    const context = ctx([], seededRandom(5));
     for (let i = 0; i < 100; i++) seen.add(answerIp(ask('idle.svc.plus', RRType.A, context)));
     assert.deepEqual([...seen].sort(), ['127.3.1.1', '127.3.1.2']);
   });
