@@ -36,7 +36,6 @@ const regionNames = Array.from({ length: REGIONS }, (_, i) => `r${pad(i + 1, 2)}
 const serviceNames = Array.from({ length: SERVICES }, (_, i) => `s${pad(i + 1, 3)}`);
 const stackPath = (region: string): string => `${STACK_PREFIX}${region}.yaml`;
 
-
 /** What the fleet in one (service, region) is doing, so the pass has real work. */
 type Profile = 'hot' | 'cold' | 'down' | 'slow' | 'errors' | 'normal';
 

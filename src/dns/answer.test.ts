@@ -7,7 +7,6 @@ import { buildTable } from './table.js';
 import { RRType, Rcode, decodeMessage, type DnsMessage } from './wire.js';
 import { seededRandom } from '../../test/helpers/seeded-random.js';
 
-
 const jp: RecordFile = {
   domain: 'api.svc.plus',
   region: 'jp',
