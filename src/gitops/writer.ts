@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { failpoint } from '../failpoints.js';
 import type { Logger } from '../log/index.js';
 import { git, GitError } from './git.js';
 import type { GitMirror } from './mirror.js';
@@ -48,7 +49,16 @@ export interface GitWriterOptions {
   maxAttempts?: number;
   /** Base backoff between tries in ms (default 200; doubles each try). */
   backoffMs?: number;
+  /** Throws unless this replica may still write (the leader lease); checked right before each push. */
+  fence?: () => Promise<void>;
 }
+
+/**
+ * Git's answers when the branch moved under a push: `[rejected] (fetch first | non-fast-forward)`,
+ * or the remote's ref lock finding another commit. Any other refusal — `[remote rejected]` for
+ * a full disk (unpacker error) or a declining hook, a 401 — is an error to show, not a race to retry.
+ */
+const REMOTE_MOVED = /! \[rejected\]|non-fast-forward|fetch first|\(stale info\)|cannot lock ref .* but expected/i;
 
 /** Writes commits to the GitOps repo; see the file comment. */
 export class GitWriter {
@@ -75,7 +85,11 @@ export class GitWriter {
         await git(this.opts.mirror.dir, ['update-ref', 'refs/xplane/unpushed', commit]);
         return { status: 'unpushed', head, commit };
       }
+      await failpoint('writer.before-push', this.opts.log, planned.message.replaceAll('\n', ' | '));
+      // The first fence: a replica that lost the lead pushes nothing. The fast-forward-only push is the second.
+      await this.opts.fence?.();
       if (await this.push(commit)) {
+        await failpoint('writer.after-push', this.opts.log, planned.message.replaceAll('\n', ' | '));
         await git(this.opts.mirror.dir, ['update-ref', this.opts.mirror.trackingRef, commit]);
         return { status: 'pushed', head, commit, attempts: attempt };
       }
@@ -132,7 +146,7 @@ export class GitWriter {
       await git(this.opts.mirror.dir, ['push', '--quiet', 'origin', `${commit}:refs/heads/${this.opts.mirror.branch}`], { timeoutMs: 120_000 });
       return true;
     } catch (err) {
-      if (err instanceof GitError && /\[rejected\]|non-fast-forward|fetch first|\(stale info\)|! .*rejected/i.test(err.stderr + err.message)) return false;
+      if (err instanceof GitError && REMOTE_MOVED.test(err.stderr)) return false;
       throw err;
     }
   }

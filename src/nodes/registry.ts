@@ -87,6 +87,8 @@ export interface RegistryOptions {
   flushBeatsMs?: number;
   /** Whether an active prober feeds `applyProbe` (default true); without one, heartbeats count as passes. */
   probing?: boolean;
+  /** Whether this replica may write nodes now (default: always); a replica that lost the lead must not overwrite the new leader's. */
+  mayPersist?: () => boolean;
 }
 
 interface LiveNode {
@@ -172,6 +174,19 @@ export class NodeRegistry {
   async stop(): Promise<void> {
     for (const t of this.timers.splice(0)) clearInterval(t);
     await this.flush('all');
+  }
+
+  /** Stops the timers and forgets every node without writing: the store is another leader's now. */
+  async reset(): Promise<void> {
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    await this.flushing;
+    this.nodes.clear();
+    this.byToken.clear();
+    this.byPool.clear();
+    this.maxOrdinal.clear();
+    this.stateDirty.clear();
+    this.beatDirty.clear();
+    this.pendingEvents = [];
   }
 
   /** Calls `listener` on every state change; returns the unsubscribe function. */
@@ -396,6 +411,7 @@ export class NodeRegistry {
   }
 
   private async writeOut(what: 'state' | 'all'): Promise<void> {
+    if (this.opts.mayPersist?.() === false) return;
     const names = new Set(this.stateDirty);
     if (what === 'all') for (const n of this.beatDirty) names.add(n);
     const events = this.pendingEvents;

@@ -7,12 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigInForce, GitMirror, GitopsSync, GitWriter, parseIdentity, type SyncOutcome } from '../gitops/index.js';
 import { inlineConverger, type InlineConverger } from '../converge/inline.js';
 import { DnsServer, RecordStore } from '../dns/index.js';
+import { Leadership, newReplicaId, type LeaderView } from '../leader/index.js';
 import { Reconciler } from '../reconcile/index.js';
 import { ServiceStatus } from '../reconcile/status.js';
 import type { Logger } from '../log/index.js';
 import { Metrics } from '../metrics/index.js';
 import { NodeRegistry, Prober } from '../nodes/index.js';
-import { buildApp, listen, loadTokens, type ServerTokens } from '../server/index.js';
+import { buildApp, listen, loadTokens, type ForwardTarget, type ServerTokens } from '../server/index.js';
 import type { Settings } from '../settings/index.js';
 import { openStore, type Store } from '../store/index.js';
 
@@ -26,10 +27,12 @@ export interface ControlPlane {
   metrics: Metrics;
   tokens: ServerTokens;
   reconciler: Reconciler;
+  /** This replica's side of the leader election. */
+  leadership: Leadership;
   /** Where the embedded DNS server answers (host:port), or null. */
   dnsAddress: string | null;
-  /** The inline converger of `converge: inline`, or null. */
-  inline: InlineConverger | null;
+  /** The inline converger of `converge: inline`, or null (made when this replica first leads). */
+  readonly inline: InlineConverger | null;
   /** Stops every part, persisting the registry, in reverse order of start. */
   stop(): Promise<void>;
 }
@@ -44,6 +47,18 @@ function webhookSecret(env: Record<string, string | undefined>): string | undefi
   if (env.XPLANE_WEBHOOK_SECRET) return env.XPLANE_WEBHOOK_SECRET;
   if (env.XPLANE_WEBHOOK_SECRET_FILE) return readFileSync(env.XPLANE_WEBHOOK_SECRET_FILE, 'utf8').trim() || undefined;
   return undefined;
+}
+
+/** Where a follower sends /v1/*: itself when it leads, the leader's address, or nowhere yet. */
+function forwardTarget(view: LeaderView): ForwardTarget {
+  if (view.role === 'leader') return { kind: 'local' };
+  if (view.role === 'follower') return { kind: 'leader', url: view.leader.address };
+  return { kind: 'none', reason: view.reason };
+}
+
+/** The db setting for logs: a Postgres URL's password left out. */
+function redactUrl(db: string): string {
+  return db.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
 }
 
 /** Starts the control plane described by `settings`. */
@@ -72,12 +87,20 @@ export async function startControlPlane(settings: Settings, log: Logger, options
     const sync = new GitopsSync({ mirror, store, log });
     const author = parseIdentity(settings.author);
 
-    const registry = new NodeRegistry({ store, log, config: () => inForce.declarations, probing: settings.probe });
-    await registry.load();
-    registry.start();
-    stops.push(() => registry.stop());
+    // Only the leader runs the registry, sync, prober and controllers; the
+    // objects live for the whole process and start and stop with each term.
+    let closing = false;
+    let leadership: Leadership | null = null;
+    const leads = (): boolean => leadership?.isLeader === true;
+    const registry = new NodeRegistry({
+      store,
+      log,
+      config: () => inForce.declarations,
+      probing: settings.probe,
+      mayPersist: () => leads() || closing,
+    });
 
-    const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true });
+    const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: leads });
     let lastSync: SyncOutcome | null = null;
     sync.onOutcome((outcome) => {
       lastSync = outcome;
@@ -89,18 +112,23 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       }
       if (outcome.status === 'changed') void inForce.refresh().then(() => reconciler.trigger());
     });
-    const writer = new GitWriter({ mirror, author, push: settings.push, log });
+    // Before a push: the node states the commit rests on are in the store (a leader killed after its push
+    // must not leave the next one deciding from older states), and this replica still holds the lease.
+    const fence = async (): Promise<void> => {
+      await registry.flush('state');
+      await leadership?.fence();
+    };
+    const writer = new GitWriter({ mirror, author, push: settings.push, log, fence });
     const reconciler = new Reconciler({ store, registry, inForce, mirror, writer, metrics, log, botEmail: author.email, dryRun: settings.dry_run });
     // Level-triggered: events only make the next pass come sooner.
     registry.onTransition(() => reconciler.trigger());
     const status = new ServiceStatus({ store, inForce, registry, reconciler });
+    const prober = settings.probe
+      ? new Prober({ targets: () => registry.probeTargets(), onResult: (name, outcome) => registry.applyProbe(name, outcome) })
+      : null;
 
-    if (settings.probe) {
-      const prober = new Prober({ targets: () => registry.probeTargets(), onResult: (name, outcome) => registry.applyProbe(name, outcome) });
-      prober.start();
-      stops.push(() => prober.stop());
-    }
-
+    const replicaId = newReplicaId();
+    let view: () => LeaderView = () => ({ role: 'none', reason: 'starting' });
     const app = await buildApp({
       registry,
       metrics,
@@ -110,7 +138,11 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       serviceStatus: (service) => status.get(service),
       webhook: { secret: webhookSecret(env), trigger: () => sync.trigger() },
       publicMetrics: settings.metrics_public,
+      forward: { target: () => forwardTarget(view()), replicaId, replicaSecret: tokens.admin },
       notReadyReason: async () => {
+        const role = view();
+        if (role.role === 'none') return `no leader: ${role.reason}`;
+        if (role.role === 'follower') return null;
         if (!inForce.snapshot) {
           const outcome = lastSync as SyncOutcome | null;
           return outcome?.status === 'error' || outcome?.status === 'invalid'
@@ -125,6 +157,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
 
     // The local provider's data plane: answers from the record files converge
     // writes, leaving out nodes the registry has marked down at once (contract §8).
+    // Only the leader's registry knows; a follower's DNS fails open.
     let dnsAddress: string | null = null;
     if (settings.dns_listen !== 'off') {
       const zones = Object.values(inForce.declarations?.gtm ?? {})
@@ -145,28 +178,72 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       }
     }
 
-    sync.start(settings.sync_interval);
-    stops.push(() => sync.stop());
-
     if (settings.converge !== 'ci' && settings.converge !== 'inline') throw new Error(`converge: expected ci or inline, got "${settings.converge}"`);
     let inline: InlineConverger | null = null;
-    if (settings.converge === 'inline') {
-      // The playground's mode: serve converges the stacks itself after each commit.
-      inline = await inlineConverger({ remote: settings.repo, branch: settings.branch, workdir: resolve(settings.workdir), bootstrapToken: tokens.bootstrap, serverUrl: url, log, env });
-      const converger = inline;
-      void converger
-        .convergeAll()
-        .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'inline converge: the first converge failed'))
-        .finally(() => converger.start());
-      sync.onOutcome((outcome) => {
-        if (outcome.status === 'changed') converger.trigger();
-      });
-      stops.push(() => converger.stop());
-    }
-    reconciler.start(settings.reconcile_interval);
-    stops.push(() => reconciler.stop());
-    log.info({ url, repo: settings.repo, branch: settings.branch, db: settings.db }, `xplane serve: API on ${url}`);
-    return { url, app, store, registry, sync, metrics, tokens, reconciler, dnsAddress, inline, stop: stopAll };
+    const startTerm = async (): Promise<void> => {
+      await inForce.refresh();
+      await registry.reset();
+      await registry.load();
+      registry.start();
+      prober?.start();
+      sync.start(settings.sync_interval);
+      if (settings.converge === 'inline') {
+        // The playground's mode: serve converges the stacks itself after each commit.
+        if (!inline) {
+          inline = await inlineConverger({ remote: settings.repo, branch: settings.branch, workdir: resolve(settings.workdir), bootstrapToken: tokens.bootstrap, serverUrl: url, log, env });
+          sync.onOutcome((outcome) => {
+            if (outcome.status === 'changed') inline?.trigger();
+          });
+        }
+        const converger = inline;
+        void converger
+          .convergeAll()
+          .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'inline converge: the first converge failed'))
+          .finally(() => {
+            if (leads()) converger.start();
+          });
+      }
+      reconciler.start(settings.reconcile_interval);
+    };
+    const endTerm = async (): Promise<void> => {
+      await reconciler.stop();
+      await inline?.stop();
+      await sync.stop();
+      await prober?.stop();
+      // On a clean shutdown the lease is still ours until released: write everything out.
+      if (closing) await registry.stop();
+      else await registry.reset();
+    };
+    const advertise = settings.advertise === 'auto' ? url : settings.advertise;
+    const election = new Leadership({ store, log, id: replicaId, address: advertise, ttlMs: settings.lease_ttl, onElected: startTerm, onDeposed: endTerm });
+    leadership = election;
+    view = () => election.view();
+    stops.push(async () => {
+      closing = true;
+      await election.stop();
+    });
+    await election.start();
+    const role = election.view();
+    log.info(
+      { url, repo: settings.repo, branch: settings.branch, db: redactUrl(settings.db), replica: election.id, role: role.role },
+      `xplane serve: API on ${url} (${role.role === 'leader' ? 'leader' : role.role === 'follower' ? `follower of ${role.leader.address}` : 'no leader yet'})`,
+    );
+    return {
+      url,
+      app,
+      store,
+      registry,
+      sync,
+      metrics,
+      tokens,
+      reconciler,
+      leadership: election,
+      dnsAddress,
+      get inline() {
+        return inline;
+      },
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -6,7 +6,8 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import type { ServerTokens } from './auth.js';
-import { installErrorHandlers, toErrorBody, type ErrorBody } from './errors.js';
+import { answerClientError, installErrorHandlers, toErrorBody, type ErrorBody } from './errors.js';
+import { clientAddress, installForwarding, type ForwardOptions } from './forward.js';
 import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   serviceStatus?: (service: string) => Promise<ServiceStatusView | undefined>;
   /** The push webhook: its secret (undefined: disabled) and what it triggers. */
   webhook?: { secret: string | undefined; trigger: () => void };
+  /** With several replicas: when this one does not lead, /v1/* goes to the leader. */
+  forward?: ForwardOptions;
 }
 
 /** Builds the API app. */
@@ -44,6 +47,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: opts.bodyLimit ?? 16 * 1024,
     requestTimeout,
     keepAliveTimeout: 65_000,
+    // Node checks the header and request timeouts only every connectionsCheckingInterval (30 s by
+    // default), so a slowloris client would hold its socket 30 s whatever requestTimeout says.
+    http: { connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(requestTimeout / 4))) },
+    // Timeouts, oversized headers and malformed HTTP get the same error shape as everything else.
+    clientErrorHandler: answerClientError,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Errors fastify raises before routing (a malformed URL, a bad content type) get the same shape.
@@ -55,8 +63,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Slow clients: the whole header block must arrive within the request timeout too.
   app.server.headersTimeout = requestTimeout;
   installErrorHandlers(app);
+  if (opts.forward) installForwarding(app, opts.forward);
   await app.register(rateLimit, {
     global: false,
+    // Behind a follower replica, the client is the one the follower saw (it vouches with the shared secret).
+    keyGenerator: (request) => clientAddress(request, opts.tokens.admin),
     errorResponseBuilder: (_req, ctx) =>
       ({ statusCode: 429, error: { code: 'XP_ERR_RATE_LIMITED', message: `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` } }) as ErrorBody & { statusCode: number },
   });

@@ -1,5 +1,7 @@
 // The one place where errors become HTTP answers. Every error body has the
 // shape { error: { code, message, field? } }; internal details never leak.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { XplaneError, type ErrorCode } from '../errors.js';
 
@@ -93,4 +95,27 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: { code: 'XP_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
   });
+}
+
+/**
+ * Answers an error node's HTTP parser raised before fastify saw a request (a request that did
+ * not arrive whole in time, headers too large, malformed HTTP), then closes the connection.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, body]: [number, ErrorBody] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, { error: { code: 'XP_ERR_TIMEOUT', message: 'request timed out: the headers and body must arrive within the request timeout' } }]
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, { error: { code: 'XP_ERR_BAD_REQUEST', message: 'request headers are too large', field: 'headers' } }]
+        : [400, { error: { code: 'XP_ERR_BAD_REQUEST', message: 'malformed HTTP request', field: 'request' } }];
+  const text = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
+  }
+  socket.destroy();
 }

@@ -38,11 +38,23 @@ describe('resolveSettings', () => {
     assert.equal(resolveSettings({ flags: {}, env: {}, file: file('dry_run: true') }).settings.dry_run, true);
   });
 
+  it('reads a ratio from the flag, the environment and the file', () => {
+    assert.equal(resolveSettings({ flags: {}, env: {} }).settings.panic_threshold, 0.5);
+    assert.equal(resolveSettings({ flags: { panic_threshold: '0.3' }, env: {} }).settings.panic_threshold, 0.3);
+    assert.equal(resolveSettings({ flags: {}, env: { XPLANE_PANIC_THRESHOLD: '1' } }).settings.panic_threshold, 1);
+    assert.equal(resolveSettings({ flags: {}, env: {}, file: file('panic_threshold: 0.75') }).settings.panic_threshold, 0.75);
+  });
+
   const bad: { name: string; input: Parameters<typeof resolveSettings>[0]; want: string[] }[] = [
     {
       name: 'a bad duration flag',
       input: { flags: { sync_interval: 'soon' }, env: {} },
       want: ['--sync-interval: expected a duration like 500ms, 5s, 1m or 2h, got "soon"'],
+    },
+    {
+      name: 'a ratio out of range',
+      input: { flags: { panic_threshold: '1.5' }, env: {} },
+      want: ['--panic-threshold: expected a number above 0 and at most 1, like 0.5, got "1.5"'],
     },
     {
       name: 'a bad boolean in the environment',
@@ -53,7 +65,7 @@ describe('resolveSettings', () => {
       name: 'an unknown key and a bad value in the file, with positions',
       input: { flags: {}, env: {}, file: file('branch: main\nsync_intervall: 5s\nreconcile_interval: fast\n') },
       want: [
-        'xplane.yaml:2:1 sync_intervall: unknown setting (expected one of: repo, branch, workdir, db, listen, sync_interval, reconcile_interval, push, dry_run, author, probe, register_per_minute, metrics_public, dns_listen, dns_dir, converge)',
+        'xplane.yaml:2:1 sync_intervall: unknown setting (expected one of: repo, branch, workdir, db, listen, sync_interval, reconcile_interval, push, dry_run, author, probe, register_per_minute, metrics_public, dns_listen, dns_dir, lease_ttl, advertise, panic_threshold, converge)',
         'xplane.yaml:3:21 reconcile_interval: expected a duration like 500ms, 5s, 1m or 2h, got "fast"',
       ],
     },

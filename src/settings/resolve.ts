@@ -52,6 +52,11 @@ function convert(spec: SettingSpec, raw: unknown): { value: string | number | bo
       if (!Number.isSafeInteger(n) || n < 1) return { error: `expected a whole number >= 1, got ${got}` };
       return { value: n };
     }
+    case 'ratio': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^(0|1|0?\.[0-9]+|1\.0*)$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+      if (!(n > 0 && n <= 1)) return { error: `expected a number above 0 and at most 1, like 0.5, got ${got}` };
+      return { value: n };
+    }
     case 'duration': {
       if (typeof raw !== 'string') return { error: `expected a duration like 500ms, 5s, 1m or 2h, got ${got}` };
       const ms = parseDuration(raw);

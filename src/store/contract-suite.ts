@@ -1,10 +1,12 @@
 // The behaviour every Store must show, as a reusable node:test suite. Each
 // implementation's test file runs it with its own factory, so SQLite, the
-// memory fake and a later Postgres store are held to the same contract.
+// memory fake and Postgres are held to the same contract. Lease expiry is
+// tested with short TTLs and real waits: the lease clock is the store's own
+// (Postgres reads the server's), so it cannot be faked from here.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Declarations } from '../config/types.js';
-import type { DecisionRecord, NodeEvent, NodeRecord, OverrideHold, Store, SyncRecord } from './types.js';
+import type { DecisionRecord, Lease, NodeEvent, NodeRecord, OverrideHold, Store, SyncRecord } from './types.js';
 
 const declarations: Declarations = {
   gtm: {},
@@ -63,16 +65,52 @@ function unchecked<T>(value: unknown): T {
   return value as T;
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What a store implementation can offer the contract beyond a fresh store. */
+export interface StoreContractOptions {
+  /**
+   * Opens another store on the same database as the most recent `makeStore`, as a second
+   * replica would. Omitted where a database cannot be shared (the memory fake, `:memory:`).
+   */
+  openSibling?: () => Promise<Store>;
+}
+
+// A lease long enough not to lapse during a test, and one short enough to wait out.
+// Tests that use the short one never assert that it is still held: a slow
+// machine may stall past it.
+const LONG_TTL = 60_000;
+const SHORT_TTL = 100;
+const PAST_SHORT_TTL = 250;
+// The lease clock is the store's; a Postgres server's clock may differ a little from ours.
+const CLOCK_SLACK = 5_000;
+
+function assertExpiresAround(lease: Lease, from: number, to: number, ttl: number): void {
+  assert.ok(
+    lease.expiresAt >= from + ttl - CLOCK_SLACK && lease.expiresAt <= to + ttl + CLOCK_SLACK,
+    `expiresAt ${lease.expiresAt} should be about ${ttl} ms after ${from}..${to}`,
+  );
+}
+
 /** Registers the Store contract tests under `name`, each on a fresh store from `makeStore`. */
-export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
+export function runStoreContract(name: string, makeStore: () => Promise<Store>, options: StoreContractOptions = {}): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
+    const siblings: Store[] = [];
     beforeEach(async () => {
       store = await makeStore();
     });
     afterEach(async () => {
+      await Promise.all(siblings.splice(0).map((s) => s.close()));
       await store.close();
     });
+    const sibling = async (): Promise<Store> => {
+      const opened = await options.openSibling!();
+      siblings.push(opened);
+      return opened;
+    };
 
     describe('config snapshots', () => {
       it('has no snapshot before one is stored', async () => {
@@ -307,6 +345,229 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       it('rejects a hold on an unknown key', async () => {
         await assert.rejects(store.putHold(hold({ key: unchecked<OverrideHold['key']>('labels') })));
         assert.deepEqual(await store.listHolds(), []);
+      });
+    });
+
+    describe('leadership lease', () => {
+      it('has no lease before one is taken', async () => {
+        assert.equal(await store.currentLease('controller'), undefined);
+      });
+
+      it('gives the lease to one of two contending holders, with token 1, and shows the loser the winner', async () => {
+        const before = Date.now();
+        const [a, b] = await Promise.all([
+          store.acquireLease('controller', 'replica-a', 'http://10.0.0.5:7070', LONG_TTL),
+          store.acquireLease('controller', 'replica-b', 'http://10.0.0.6:7070', LONG_TTL),
+        ]);
+        const after = Date.now();
+        assert.deepEqual(a, b);
+        assert.ok(a.holder === 'replica-a' || a.holder === 'replica-b');
+        assert.equal(a.name, 'controller');
+        assert.equal(a.address, a.holder === 'replica-a' ? 'http://10.0.0.5:7070' : 'http://10.0.0.6:7070');
+        assert.equal(a.token, 1);
+        assertExpiresAround(a, before, after, LONG_TTL);
+        assert.deepEqual(await store.currentLease('controller'), a);
+      });
+
+      it('renews for its holder, keeping the token, and refuses the renewal of another holder', async () => {
+        const taken = await store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL / 2);
+        assert.equal((await store.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL)).holder, 'a');
+        assert.equal(await store.renewLease('controller', 'b', taken.token, LONG_TTL), false);
+        const before = Date.now();
+        assert.equal(await store.renewLease('controller', 'a', taken.token, LONG_TTL), true);
+        const after = Date.now();
+        const renewed = await store.currentLease('controller');
+        assert.ok(renewed);
+        assert.deepEqual({ ...renewed, expiresAt: 0 }, { ...taken, expiresAt: 0 });
+        assertExpiresAround(renewed, before, after, LONG_TTL);
+        assert.ok(renewed.expiresAt > taken.expiresAt);
+      });
+
+      it('refuses a renewal with a stale token or under another name', async () => {
+        const taken = await store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL);
+        assert.equal(await store.renewLease('controller', 'a', taken.token + 1, LONG_TTL), false);
+        assert.equal(await store.renewLease('other', 'a', taken.token, LONG_TTL), false);
+        assert.equal(await store.currentLease('other'), undefined);
+      });
+
+      it('treats acquiring a lease it holds as a renewal: same token, new address and expiry', async () => {
+        const first = await store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL / 2);
+        const again = await store.acquireLease('controller', 'a', 'http://a2:7070', LONG_TTL);
+        assert.equal(again.token, first.token);
+        assert.equal(again.address, 'http://a2:7070');
+        assert.ok(again.expiresAt > first.expiresAt);
+      });
+
+      it('lets another holder take an expired lease, with token + 1', async () => {
+        const first = await store.acquireLease('controller', 'a', 'http://a:7070', SHORT_TTL);
+        await sleep(PAST_SHORT_TTL);
+        const taken = await store.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL);
+        assert.deepEqual({ ...taken, expiresAt: 0 }, { name: 'controller', holder: 'b', address: 'http://b:7070', token: first.token + 1, expiresAt: 0 });
+        assert.equal(await store.renewLease('controller', 'a', first.token, LONG_TTL), false);
+      });
+
+      it('refuses to renew an expired lease even when nobody took it, and gives its holder a new token on re-acquiring', async () => {
+        const first = await store.acquireLease('controller', 'a', 'http://a:7070', SHORT_TTL);
+        await sleep(PAST_SHORT_TTL);
+        assert.equal(await store.renewLease('controller', 'a', first.token, LONG_TTL), false);
+        assert.equal((await store.currentLease('controller'))?.token, first.token);
+        const again = await store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL);
+        assert.equal(again.holder, 'a');
+        assert.equal(again.token, first.token + 1);
+      });
+
+      it('hands the lease over at once on release, and the next holder gets token + 1', async () => {
+        const first = await store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL);
+        await store.releaseLease('controller', 'a', first.token);
+        const released = await store.currentLease('controller');
+        assert.equal(released?.holder, 'a');
+        assert.equal(released?.token, first.token);
+        assert.ok(released.expiresAt <= Date.now() + CLOCK_SLACK);
+        assert.equal(await store.renewLease('controller', 'a', first.token, LONG_TTL), false);
+        const next = await store.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL);
+        assert.equal(next.holder, 'b');
+        assert.equal(next.token, first.token + 1);
+      });
+
+      it('ignores a release by a holder that does not hold the lease, or with a stale token', async () => {
+        const first = await store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL);
+        await store.releaseLease('controller', 'b', first.token);
+        await store.releaseLease('controller', 'a', first.token + 1);
+        await store.releaseLease('nobody', 'a', first.token);
+        assert.deepEqual(await store.currentLease('controller'), first);
+        assert.equal((await store.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL)).holder, 'a');
+        assert.equal(await store.currentLease('nobody'), undefined);
+      });
+
+      it('keeps leases of different names apart', async () => {
+        const controller = await store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL);
+        const other = await store.acquireLease('other', 'b', 'http://b:7070', LONG_TTL);
+        assert.equal(controller.holder, 'a');
+        assert.equal(other.holder, 'b');
+        assert.equal(other.token, 1);
+      });
+
+      it('keeps the token growing over many hand-overs', async () => {
+        let token = 0;
+        for (let i = 0; i < 5; i++) {
+          const holder = i % 2 === 0 ? 'a' : 'b';
+          const lease = await store.acquireLease('controller', holder, `http://${holder}:7070`, LONG_TTL);
+          assert.equal(lease.holder, holder);
+          assert.equal(lease.token, token + 1);
+          token = lease.token;
+          await store.releaseLease('controller', holder, token);
+        }
+      });
+
+      it('rejects a TTL that is not a positive whole number of ms, and an empty name or holder', async () => {
+        for (const ttl of [0, -5, 1.5, Number.NaN]) {
+          await assert.rejects(store.acquireLease('controller', 'a', 'http://a:7070', ttl), String(ttl));
+          await assert.rejects(store.renewLease('controller', 'a', 1, ttl), String(ttl));
+        }
+        await assert.rejects(store.acquireLease('', 'a', 'http://a:7070', LONG_TTL));
+        await assert.rejects(store.acquireLease('controller', '', 'http://a:7070', LONG_TTL));
+        assert.equal(await store.currentLease('controller'), undefined);
+      });
+    });
+
+    describe('values that must survive the round trip', () => {
+      it('keeps epoch ms beyond 32 bits exactly, up to the largest safe integer', async () => {
+        const t = Date.UTC(2100, 0, 1, 0, 0, 0, 123);
+        const big = node('jp-1', { stateSince: t, registeredAt: t - 1, lastHeartbeat: Number.MAX_SAFE_INTEGER });
+        await store.upsertNodes([big]);
+        assert.deepEqual(await store.getNode('jp-1'), big);
+        await store.recordSync(sync(t));
+        assert.equal((await store.recentSyncs(1))[0]?.at, t);
+        await store.appendNodeEvents([event(t, 'jp-1')]);
+        assert.equal((await store.listNodeEvents({}))[0]?.at, t);
+        await store.appendDecisions([decision(t)]);
+        assert.equal((await store.listDecisions())[0]?.at, t);
+        await store.putHold(hold({ since: t, until: Number.MAX_SAFE_INTEGER }));
+        assert.deepEqual(await store.listHolds(t + 1), [hold({ since: t, until: Number.MAX_SAFE_INTEGER })]);
+        await store.putSnapshot({ commit: 'a1', declarations, storedAt: t });
+        assert.equal((await store.latestSnapshot())?.storedAt, t);
+        assert.equal(typeof (await store.getNode('jp-1'))?.stateSince, 'number');
+      });
+
+      it('keeps unicode, quotes and backslashes in names, labels, messages and reasons', async () => {
+        const labels = { zone: '東京-1', 'キー': 'é', rocket: '🚀', quoted: 'say "hi" \\ \'ok\'', empty: '' };
+        const n = node('ノード-1', { labels, address: '[2001:db8::1]:8080' });
+        await store.upsertNodes([n]);
+        assert.deepEqual(await store.getNode('ノード-1'), n);
+        assert.deepEqual(await store.listNodes({ region: 'jp' }), [n]);
+        await store.recordSync(sync(1, { message: 'Ünïcödé → 変更 🚀' }));
+        assert.equal((await store.recentSyncs(1))[0]?.message, 'Ünïcödé → 変更 🚀');
+        await store.appendDecisions([decision(1, { why: { reason: 'température élevée 🔥', cpu: 0.1 + 0.2 } })]);
+        assert.deepEqual((await store.listDecisions())[0]?.why, { reason: 'température élevée 🔥', cpu: 0.1 + 0.2 });
+      });
+
+      it('keeps floating-point metrics exactly', async () => {
+        const metrics = { cpu: 0.1 + 0.2, mem: 1 / 3, qps: 1e-7, errorRate: 0, rttMs: 123456.789 };
+        await store.upsertNodes([node('jp-1', { metrics })]);
+        assert.deepEqual((await store.getNode('jp-1'))?.metrics, metrics);
+      });
+
+      it('keeps the key order of stored declarations', async () => {
+        const ordered: Declarations = {
+          ...declarations,
+          regions: {
+            us: { name: 'us', provider: 'local', node_template: 'containerd-only', labels: {} },
+            jp: { name: 'jp', provider: 'local', node_template: 'containerd-only', labels: {} },
+            'ap-southeast': { name: 'ap-southeast', provider: 'local', node_template: 'containerd-only', labels: {} },
+          },
+        };
+        await store.putSnapshot({ commit: 'a1', declarations: ordered, storedAt: 1 });
+        assert.deepEqual(Object.keys((await store.latestSnapshot())?.declarations.regions ?? {}), ['us', 'jp', 'ap-southeast']);
+      });
+    });
+
+    if (options.openSibling) describe('two stores on one database', () => {
+      it('agree on one lease holder when both contend', async () => {
+        const other = await sibling();
+        const [a, b] = await Promise.all([
+          store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL),
+          other.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL),
+        ]);
+        assert.deepEqual(a, b);
+        assert.equal(a.token, 1);
+        const loser = a.holder === 'a' ? 'b' : 'a';
+        const loserStore = a.holder === 'a' ? other : store;
+        assert.equal(await loserStore.renewLease('controller', loser, a.token, LONG_TTL), false);
+        await (a.holder === 'a' ? store : other).releaseLease('controller', a.holder, a.token);
+        const next = await loserStore.acquireLease('controller', loser, `http://${loser}:7070`, LONG_TTL);
+        assert.equal(next.holder, loser);
+        assert.equal(next.token, 2);
+      });
+
+      it('apply every concurrent upsert, each batch whole', async () => {
+        const other = await sibling();
+        const batch = (prefix: string, i: number) =>
+          Array.from({ length: 20 }, (_, j) => node(`${prefix}-${i}-${String(j).padStart(2, '0')}`, { lastHeartbeat: i }));
+        const writes: Promise<void>[] = [];
+        for (let i = 0; i < 5; i++) {
+          writes.push(store.upsertNodes(batch('a', i)));
+          writes.push(other.upsertNodes(batch('b', i)));
+          // Both write the same nodes too: one batch or the other wins, never a mix of fields.
+          writes.push(store.upsertNodes([node('shared-1', { address: 'from-a', state: 'warm' })]));
+          writes.push(other.upsertNodes([node('shared-1', { address: 'from-b', state: 'drain' })]));
+        }
+        await Promise.all(writes);
+        const listed = await store.listNodes();
+        assert.equal(listed.length, 5 * 20 * 2 + 1);
+        assert.deepEqual(await other.listNodes(), listed);
+        const sharedNode = await store.getNode('shared-1');
+        assert.ok(
+          (sharedNode?.address === 'from-a' && sharedNode.state === 'warm') ||
+            (sharedNode?.address === 'from-b' && sharedNode.state === 'drain'),
+        );
+        await Promise.all([
+          store.appendNodeEvents([event(1, 'a'), event(2, 'a')]),
+          other.appendNodeEvents([event(3, 'b'), event(4, 'b')]),
+          store.appendDecisions([decision(1)]),
+          other.appendDecisions([decision(2)]),
+        ]);
+        assert.equal((await other.listNodeEvents({})).length, 4);
+        assert.equal((await store.listDecisions()).length, 2);
       });
     });
 

@@ -3,8 +3,10 @@
 
 /** Stable codes of store failures. */
 export type StoreErrorCode =
-  /** The database file could not be opened or is not an SQLite database. */
+  /** The database could not be opened: a file that is not an SQLite database, a Postgres server that refuses or does not answer. */
   | 'XP_ERR_STORE_OPEN'
+  /** An open store lost its database server (connection refused, dropped or timed out); a later call may succeed. */
+  | 'XP_ERR_STORE_UNAVAILABLE'
   /** The database was migrated by a newer xplane than this one. */
   | 'XP_ERR_STORE_SCHEMA_NEWER'
   /** A migration failed to apply; nothing of it was kept. */

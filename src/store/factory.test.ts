@@ -47,12 +47,23 @@ describe('openStore', () => {
     assert.ok(fake instanceof MemoryStore);
   });
 
-  it('refuses postgres URLs as not available yet, without printing the password', async () => {
-    await assert.rejects(openStore('postgres://xp:s3cret@db:5432/xplane'), unsupported('Postgres store is not available'));
-    await assert.rejects(openStore('postgresql://xp:s3cret@db/xplane'), (err: unknown) => {
+  it('opens Postgres for postgres URLs, and names an unreachable server without printing the password', async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    for (const scheme of ['postgres', 'postgresql']) {
+      await assert.rejects(openStore(`${scheme}://xp:s3cret@127.0.0.1:1/xplane`), (err: unknown) => {
+        assert.ok(err instanceof StoreError);
+        assert.equal(err.code, 'XP_ERR_STORE_OPEN');
+        assert.ok(!err.message.includes('s3cret'), err.message);
+        assert.ok(err.message.includes(`${scheme}://xp:***@127.0.0.1:1/xplane`), err.message);
+        return true;
+      });
+    }
+  });
+
+  it('masks a password given as an option of the URL', async () => {
+    await assert.rejects(openStore('mysql://db/x?user=a&password=s3cret&x=1'), (err: unknown) => {
       assert.ok(err instanceof StoreError);
-      assert.ok(!err.message.includes('s3cret'));
-      assert.ok(err.message.includes('postgresql://xp:***@db/xplane'));
+      assert.ok(err.message.includes('mysql://db/x?user=a&password=***&x=1'), err.message);
       return true;
     });
   });

@@ -4,6 +4,8 @@
 import { fileURLToPath } from 'node:url';
 import { StoreError } from './errors.js';
 import { MemoryStore } from './memory.js';
+import { PostgresStore } from './postgres/postgres-store.js';
+import { redactUrl } from './redact.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
 
@@ -15,8 +17,8 @@ const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
 
 /**
  * Opens the store named by `db`: a file path, `sqlite:<path>`, `file:<path>` or `file:///abs/path`,
- * `:memory:` (in-memory SQLite), or `memory:` (the MemoryStore fake).
- * `postgres://` is refused until the Postgres store ships; any other scheme is refused.
+ * `:memory:` (in-memory SQLite), `memory:` (the MemoryStore fake), or a `postgres://` /
+ * `postgresql://` URL (Postgres, shared by replicas). Any other scheme is refused.
  */
 export async function openStore(db: string): Promise<Store> {
   const spec = db.trim();
@@ -34,15 +36,11 @@ export async function openStore(db: string): Promise<Store> {
       return SqliteStore.open(rest.startsWith('//') ? fileURLToPath(spec) : sqlitePath(rest, spec));
     case 'postgres':
     case 'postgresql':
-      throw new StoreError(
-        'XP_ERR_STORE_UNSUPPORTED',
-        `db ${redact(spec)}: the Postgres store is not available in this version of xplane yet ` +
-          `(it arrives later behind the same interface); use a SQLite path such as ${DEFAULT_DB_PATH}`,
-      );
+      return PostgresStore.open(spec);
   }
   throw new StoreError(
     'XP_ERR_STORE_UNSUPPORTED',
-    `db ${redact(spec)}: unknown store; expected a file path, sqlite:<path>, file:<path>, memory: or postgres://`,
+    `db ${redactUrl(spec)}: unknown store; expected a file path, sqlite:<path>, file:<path>, memory: or postgres://`,
   );
 }
 
@@ -50,12 +48,7 @@ export async function openStore(db: string): Promise<Store> {
 function sqlitePath(rest: string, spec: string): string {
   const path = rest.startsWith('//') ? rest.slice(2) : rest;
   if (path === '' || path.includes('?')) {
-    throw new StoreError('XP_ERR_STORE_UNSUPPORTED', `db ${redact(spec)}: expected a file path after the scheme, without options`);
+    throw new StoreError('XP_ERR_STORE_UNSUPPORTED', `db ${redactUrl(spec)}: expected a file path after the scheme, without options`);
   }
   return path;
-}
-
-// A URL's password must not reach logs through an error message.
-function redact(spec: string): string {
-  return spec.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
 }

@@ -3,6 +3,7 @@ export type {
   ConfigSnapshot,
   DecisionFilter,
   DecisionRecord,
+  Lease,
   NodeEvent,
   NodeFilter,
   NodeMetrics,
@@ -16,3 +17,5 @@ export { StoreError, type StoreErrorCode } from './errors.js';
 export { DEFAULT_DB_PATH, openStore } from './factory.js';
 export { MemoryStore, type StoreCall } from './memory.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';
+export { PostgresStore } from './postgres/postgres-store.js';
+export { redactUrl } from './redact.js';

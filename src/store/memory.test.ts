@@ -49,3 +49,23 @@ describe('MemoryStore calls', () => {
     assert.deepEqual(store.calls, [{ method: 'recentSyncs', args: [-1] }]);
   });
 });
+
+describe('MemoryStore lease clock', () => {
+  it('lets a lease lapse exactly at expiresAt by the clock it was given', async () => {
+    let now = 1_000;
+    const store = new MemoryStore(() => now);
+    const lease = await store.acquireLease('controller', 'a', 'http://a:7070', 500);
+    assert.equal(lease.expiresAt, 1_500);
+    now = 1_499;
+    assert.equal((await store.acquireLease('controller', 'b', 'http://b:7070', 500)).holder, 'a');
+    now = 1_500;
+    assert.equal(await store.renewLease('controller', 'a', lease.token, 500), false);
+    assert.deepEqual(await store.acquireLease('controller', 'b', 'http://b:7070', 500), {
+      name: 'controller',
+      holder: 'b',
+      address: 'http://b:7070',
+      token: 2,
+      expiresAt: 2_000,
+    });
+  });
+});

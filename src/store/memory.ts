@@ -3,6 +3,7 @@
 // SQLite store's JSON columns do, so a test sees the same values and cannot
 // change stored state by mutating an object it passed or got back.
 import { StoreError } from './errors.js';
+import { afterAcquire, checkLeaseArgs, holds } from './lease-rules.js';
 import {
   checkDecision,
   checkHold,
@@ -16,6 +17,7 @@ import type {
   ConfigSnapshot,
   DecisionFilter,
   DecisionRecord,
+  Lease,
   NodeEvent,
   NodeFilter,
   NodeRecord,
@@ -58,7 +60,11 @@ export class MemoryStore implements Store {
   private readonly events: NodeEvent[] = [];
   private readonly decisions: DecisionRecord[] = [];
   private readonly holds = new Map<string, OverrideHold>();
+  private readonly leases = new Map<string, Lease>();
   private closed = false;
+
+  /** @param now the store's clock, read for lease expiry; tests may pass a fake one. */
+  constructor(private readonly now: () => number = Date.now) {}
 
   /** Stores a valid configuration under its commit; storing a known commit again keeps its first copy and makes it latest again. */
   async putSnapshot(snapshot: ConfigSnapshot): Promise<void> {
@@ -177,6 +183,42 @@ export class MemoryStore implements Store {
       .filter(([, h]) => now === undefined || h.until > now)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, h]) => copy(h));
+  }
+
+  /** Takes the lease when it is free, expired or already ours; answers the lease as it stands afterwards. */
+  async acquireLease(name: string, holder: string, address: string, ttlMs: number): Promise<Lease> {
+    this.enter({ method: 'acquireLease', args: [name, holder, address, ttlMs] });
+    checkLeaseArgs({ name, holder, address, ttlMs });
+    const lease = afterAcquire(this.leases.get(name), { name, holder, address, ttlMs }, this.now());
+    this.leases.set(name, lease);
+    return { ...lease };
+  }
+
+  /** Extends the lease if `holder` still holds it with `token`; false when it was lost. */
+  async renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<boolean> {
+    this.enter({ method: 'renewLease', args: [name, holder, token, ttlMs] });
+    checkLeaseArgs({ name, holder, token, ttlMs });
+    const now = this.now();
+    const current = this.leases.get(name);
+    if (!holds(current, holder, token, now)) return false;
+    this.leases.set(name, { ...current, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  /** Gives the lease up at once if `holder` holds it with `token`. */
+  async releaseLease(name: string, holder: string, token: number): Promise<void> {
+    this.enter({ method: 'releaseLease', args: [name, holder, token] });
+    checkLeaseArgs({ name, holder, token });
+    const now = this.now();
+    const current = this.leases.get(name);
+    if (holds(current, holder, token, now)) this.leases.set(name, { ...current, expiresAt: now });
+  }
+
+  /** The lease as it stands, expired or not, or undefined if never taken. */
+  async currentLease(name: string): Promise<Lease | undefined> {
+    this.enter({ method: 'currentLease', args: [name] });
+    const found = this.leases.get(name);
+    return found && { ...found };
   }
 
   /** Marks the store closed; later calls fail as they do on a closed database. */

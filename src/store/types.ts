@@ -107,6 +107,20 @@ export interface OverrideHold {
   until: number;
 }
 
+/** A leadership lease: one holder at a time, until it expires. */
+export interface Lease {
+  /** What is led, e.g. `controller`. */
+  name: string;
+  /** The replica's id (random per process). */
+  holder: string;
+  /** Where the holder's HTTP API answers, e.g. `http://10.0.0.5:7070`, for followers to forward to. */
+  address: string;
+  /** Fencing token: grows each time the lease changes hands; a renewal keeps it. */
+  token: number;
+  /** Epoch ms, by the store's clock, when it lapses unless renewed. */
+  expiresAt: number;
+}
+
 /** Persistent state of the control plane. */
 export interface Store {
   /**
@@ -146,6 +160,19 @@ export interface Store {
   putHold(hold: OverrideHold): Promise<void>;
   /** Holds still in force at `now` (epoch ms), or every hold when `now` is omitted. */
   listHolds(now?: number): Promise<OverrideHold[]>;
+
+  /**
+   * Takes the lease when it is free, expired or already ours (a renewal); answers the lease
+   * as it stands afterwards, whoever holds it. Time is the store's clock, so replicas with
+   * skewed clocks agree; an expired lease taken again, even by its last holder, gets a new token.
+   */
+  acquireLease(name: string, holder: string, address: string, ttlMs: number): Promise<Lease>;
+  /** Extends the lease if `holder` still holds it with `token`; false when it was lost. */
+  renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up at once if `holder` holds it with `token` (a clean shutdown). */
+  releaseLease(name: string, holder: string, token: number): Promise<void>;
+  /** The lease as it stands, expired or not, or undefined if never taken. */
+  currentLease(name: string): Promise<Lease | undefined>;
 
   /** Releases the database. */
   close(): Promise<void>;

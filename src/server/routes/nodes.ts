@@ -76,7 +76,10 @@ export const nodeRoutes: FastifyPluginAsync<NodeRoutesOptions> = async (app, opt
       const role = tokenRole(token, tokens, isNodeToken);
       if (role === undefined) throw unauthorized('invalid token');
       if (role !== 'bootstrap') throw forbidden(`register with the bootstrap token, not the ${role} token`);
-      return reply.code(201).send(registry.register(request.body));
+      const registration = registry.register(request.body);
+      // Durable before the token is handed out: a leader that dies now must not leave the agent with a token nobody knows.
+      await registry.flush('state');
+      return reply.code(201).send(registration);
     },
   );
 

@@ -3,7 +3,7 @@
 // processes opening the same new file at once apply every step exactly once.
 import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
-import type { Migration } from './migrations.js';
+import { checkOrdered, refuseNewer, type Migration } from '../schema-steps.js';
 
 /** Versions recorded in `schema_migrations`, ascending. */
 export function appliedVersions(db: Database.Database): number[] {
@@ -26,11 +26,11 @@ export function migrate(
   const applied: number[] = [];
   const record = db.prepare<[number, number]>('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
 
-  refuseNewer(appliedVersions(db), known, db.name);
+  refuseNewer(appliedVersions(db), known, db.name, 'another file');
   for (const step of migrations) {
     const run = db.transaction(() => {
       const done = appliedVersions(db);
-      refuseNewer(done, known, db.name);
+      refuseNewer(done, known, db.name, 'another file');
       if (done.includes(step.version)) return false;
       db.exec(step.sql);
       record.run(step.version, now());
@@ -50,24 +50,4 @@ export function migrate(
     if (ran) applied.push(step.version);
   }
   return applied;
-}
-
-function refuseNewer(done: number[], known: number, file: string): void {
-  const newest = done.at(-1) ?? 0;
-  if (newest > known) {
-    throw new StoreError(
-      'XP_ERR_STORE_SCHEMA_NEWER',
-      `${file}: database schema version ${newest} is newer than this xplane knows (${known}); ` +
-        'it was written by a newer xplane: upgrade xplane, or point db at another file. It is not downgraded.',
-    );
-  }
-}
-
-// A mistake here would apply steps out of order on some databases, so it is a programming error.
-function checkOrdered(migrations: readonly Migration[]): void {
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      throw new Error(`migrations must be numbered 1, 2, 3, ... in order; step #${i} has version ${m.version}`);
-    }
-  });
 }

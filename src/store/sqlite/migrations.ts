@@ -2,12 +2,9 @@
 // never edited: a database that already ran it would not run it again, so a
 // change goes into a new step at the end.
 
-/** One numbered schema step. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from '../schema-steps.js';
+
+export type { Migration };
 
 /** Every schema step this version knows, in the order they apply. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -86,6 +83,19 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (service, region, key)
       );
       CREATE INDEX override_holds_until ON override_holds (until);
+    `,
+  },
+  {
+    version: 2,
+    name: 'leadership leases',
+    sql: `
+      CREATE TABLE leases (
+        name       TEXT    PRIMARY KEY,
+        holder     TEXT    NOT NULL,
+        address    TEXT    NOT NULL,
+        token      INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
     `,
   },
 ];

@@ -19,7 +19,12 @@ function freshPath(): string {
 }
 
 runStoreContract('SqliteStore (:memory:)', async () => SqliteStore.open(':memory:'));
-runStoreContract('SqliteStore (file)', async () => SqliteStore.open(freshPath()));
+let lastPath = '';
+runStoreContract(
+  'SqliteStore (file)',
+  async () => SqliteStore.open((lastPath = freshPath())),
+  { openSibling: async () => SqliteStore.open(lastPath) },
+);
 
 function node(name: string, over: Partial<NodeRecord> = {}): NodeRecord {
   return {

@@ -3,6 +3,7 @@
 // use, so each query keeps a plain WHERE that its index can serve.
 import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
+import { afterAcquire, checkLeaseArgs, holds } from '../lease-rules.js';
 import {
   checkDecision,
   checkHold,
@@ -16,6 +17,7 @@ import type {
   ConfigSnapshot,
   DecisionFilter,
   DecisionRecord,
+  Lease,
   NodeEvent,
   NodeFilter,
   NodeRecord,
@@ -29,22 +31,25 @@ import { MIGRATIONS } from './migrations.js';
 import {
   fromDecision,
   fromHold,
+  fromLease,
   fromNode,
   fromNodeEvent,
   fromSync,
   toDecision,
   toHold,
+  toLease,
   toNode,
   toNodeEvent,
   toSnapshot,
   toSync,
   type DecisionRow,
   type HoldRow,
+  type LeaseRow,
   type NodeEventRow,
   type NodeRow,
   type SnapshotRow,
   type SyncRow,
-} from './rows.js';
+} from '../rows.js';
 
 type Params = Record<string, string | number>;
 type Stmt<Row> = Database.Statement<[Params], Row>;
@@ -66,13 +71,19 @@ export class SqliteStore implements Store {
   private readonly upsertHold: Database.Statement<[HoldRow]>;
   private readonly selectHoldsAt: Database.Statement<[number], HoldRow>;
   private readonly selectAllHolds: Database.Statement<[], HoldRow>;
+  private readonly selectLease: Database.Statement<[string], LeaseRow>;
+  private readonly upsertLease: Database.Statement<[LeaseRow]>;
   private readonly filtered = new Map<string, Stmt<unknown>>();
 
   private readonly writeNodes: (rows: NodeRow[]) => void;
   private readonly writeNodeEvents: (rows: NodeEventRow[]) => void;
   private readonly writeDecisions: (rows: DecisionRow[]) => void;
+  private readonly changeLease: Database.Transaction<(name: string, change: (current: Lease | undefined) => Lease | undefined) => Lease | undefined>;
 
-  private constructor(private readonly db: Database.Database) {
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number,
+  ) {
     this.insertSnapshot = db.prepare(
       `INSERT INTO config_snapshots (commit_sha, declarations, stored_at)
        VALUES (@commit_sha, @declarations, @stored_at)
@@ -123,6 +134,23 @@ export class SqliteStore implements Store {
     );
     this.selectAllHolds = db.prepare(`SELECT ${holdColumns} FROM override_holds ORDER BY service, region, key`);
 
+    this.selectLease = db.prepare('SELECT name, holder, address, token, expires_at FROM leases WHERE name = ?');
+    this.upsertLease = db.prepare(
+      `INSERT INTO leases (name, holder, address, token, expires_at)
+       VALUES (@name, @holder, @address, @token, @expires_at)
+       ON CONFLICT (name) DO UPDATE SET
+         holder = excluded.holder, address = excluded.address,
+         token = excluded.token, expires_at = excluded.expires_at`,
+    );
+    // Read, decide and write under one write lock, so two processes on the same
+    // file cannot both see the lease free and both take it.
+    this.changeLease = db.transaction((name: string, change: (current: Lease | undefined) => Lease | undefined) => {
+      const row = this.selectLease.get(name);
+      const next = change(row && toLease(row));
+      if (next !== undefined) this.upsertLease.run(fromLease(next));
+      return next ?? (row && toLease(row));
+    });
+
     this.writeNodes = db.transaction((rows: NodeRow[]) => {
       for (const row of rows) this.upsertNode.run(row);
     });
@@ -138,11 +166,11 @@ export class SqliteStore implements Store {
    * Opens (creating if needed) the database at `path` and brings its schema up to date.
    * `:memory:` gives a private in-memory database.
    */
-  static open(path: string): SqliteStore {
+  static open(path: string, options: { now?: () => number } = {}): SqliteStore {
     const db = openConnection(path);
     try {
       migrate(db, MIGRATIONS);
-      return new SqliteStore(db);
+      return new SqliteStore(db, options.now ?? Date.now);
     } catch (err) {
       db.close();
       throw err;
@@ -267,6 +295,46 @@ export class SqliteStore implements Store {
     this.checkOpen();
     const rows = now === undefined ? this.selectAllHolds.all() : this.selectHoldsAt.all(now);
     return rows.map(toHold);
+  }
+
+  /** Takes the lease when it is free, expired or already ours; answers the lease as it stands afterwards. */
+  async acquireLease(name: string, holder: string, address: string, ttlMs: number): Promise<Lease> {
+    this.checkOpen();
+    checkLeaseArgs({ name, holder, address, ttlMs });
+    const lease = this.changeLease.immediate(name, (current) => afterAcquire(current, { name, holder, address, ttlMs }, this.now()));
+    // afterAcquire always answers a lease, so the transaction does too.
+    return lease!;
+  }
+
+  /** Extends the lease if `holder` still holds it with `token`; false when it was lost. */
+  async renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<boolean> {
+    this.checkOpen();
+    checkLeaseArgs({ name, holder, token, ttlMs });
+    let renewed = false;
+    this.changeLease.immediate(name, (current) => {
+      const now = this.now();
+      if (!holds(current, holder, token, now)) return undefined;
+      renewed = true;
+      return { ...current, expiresAt: now + ttlMs };
+    });
+    return renewed;
+  }
+
+  /** Gives the lease up at once if `holder` holds it with `token`; it keeps its token, so the next holder's is higher. */
+  async releaseLease(name: string, holder: string, token: number): Promise<void> {
+    this.checkOpen();
+    checkLeaseArgs({ name, holder, token });
+    this.changeLease.immediate(name, (current) => {
+      const now = this.now();
+      return holds(current, holder, token, now) ? { ...current, expiresAt: now } : undefined;
+    });
+  }
+
+  /** The lease as it stands, expired or not, or undefined if never taken. */
+  async currentLease(name: string): Promise<Lease | undefined> {
+    this.checkOpen();
+    const row = this.selectLease.get(name);
+    return row && toLease(row);
   }
 
   /** Releases the database; closing twice is harmless. */

@@ -1,16 +1,20 @@
-// The shape of each table's rows and their mapping to store records. JSON
-// columns are parsed here without validation: only the store writes them.
-import type { Declarations, ConfigIssue } from '../../config/types.js';
+// The shape of each table's rows and their mapping to store records, shared
+// by the SQL stores: SQLite and Postgres have the same tables and columns, and
+// both hand JSON columns over as text (Postgres through a type parser that
+// leaves json and jsonb unparsed). JSON is parsed here without validation:
+// only the store writes it.
+import type { Declarations, ConfigIssue } from '../config/types.js';
 import type {
   ConfigSnapshot,
   DecisionRecord,
+  Lease,
   NodeEvent,
   NodeMetrics,
   NodeRecord,
   NodeState,
   OverrideHold,
   SyncRecord,
-} from '../types.js';
+} from './types.js';
 
 /** A `config_snapshots` row. */
 export interface SnapshotRow {
@@ -197,4 +201,23 @@ export function toHold(row: HoldRow): OverrideHold {
     since: row.since,
     until: row.until,
   };
+}
+
+/** A `leases` row. */
+export interface LeaseRow {
+  name: string;
+  holder: string;
+  address: string;
+  token: number;
+  expires_at: number;
+}
+
+/** Lease → row. */
+export function fromLease(l: Lease): LeaseRow {
+  return { name: l.name, holder: l.holder, address: l.address, token: l.token, expires_at: l.expiresAt };
+}
+
+/** Row → lease. */
+export function toLease(row: LeaseRow): Lease {
+  return { name: row.name, holder: row.holder, address: row.address, token: row.token, expiresAt: row.expires_at };
 }

@@ -1,0 +1,145 @@
+// A follower's API in front of a leader's, both real fastify servers on
+// loopback: what reaches the follower under /v1/ is answered by the leader.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { Declarations } from '../config/index.js';
+import { silentLogger } from '../log/index.js';
+import { Metrics } from '../metrics/index.js';
+import { NodeRegistry } from '../nodes/index.js';
+import { MemoryStore } from '../store/index.js';
+import { seedDeclarations } from '../../test/helpers/config.js';
+import { buildApp } from './app.js';
+import type { ForwardTarget } from './forward.js';
+
+const TOKENS = { bootstrap: 'boot-secret', admin: 'admin-secret' };
+const SECRET = 'hook-secret';
+
+interface Replica {
+  app: FastifyInstance;
+  url: string;
+  registry: NodeRegistry;
+  hooks: number;
+}
+
+async function replica(config: Declarations, target: () => ForwardTarget, registerPerMinute = 1000): Promise<Replica> {
+  const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => config });
+  const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => target().kind === 'local' }, { defaultMetrics: false });
+  const self: Replica = { app: undefined as unknown as FastifyInstance, url: '', registry, hooks: 0 };
+  self.app = await buildApp({
+    registry,
+    metrics,
+    tokens: TOKENS,
+    log: silentLogger(),
+    registerPerMinute,
+    webhook: { secret: SECRET, trigger: () => void (self.hooks += 1) },
+    forward: { target, replicaId: `r-${Math.random()}`, replicaSecret: TOKENS.admin },
+  });
+  await self.app.listen({ host: '127.0.0.1', port: 0 });
+  const bound = self.app.server.address();
+  self.url = `http://127.0.0.1:${typeof bound === 'object' && bound ? bound.port : 0}`;
+  return self;
+}
+
+const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+
+describe('followers forward /v1/* to the leader', () => {
+  let leader: Replica;
+  let follower: Replica;
+  let target: ForwardTarget = { kind: 'none', reason: 'starting' };
+
+  before(async () => {
+    const config = await seedDeclarations();
+    leader = await replica(config, () => ({ kind: 'local' }), 2);
+    follower = await replica(config, () => target);
+    target = { kind: 'leader', url: leader.url };
+  });
+  after(async () => {
+    await follower?.app.close();
+    await leader?.app.close();
+  });
+
+  it('registers, heartbeats and lists through the follower; the leader holds the node', async () => {
+    const reg = await fetch(`${follower.url}/v1/nodes/register`, {
+      method: 'POST',
+      headers: json(TOKENS.bootstrap),
+      body: JSON.stringify({ service: 'svc-plus', region: 'jp', address: '127.0.0.9:8080' }),
+    });
+    assert.equal(reg.status, 201);
+    const { name, token } = (await reg.json()) as { name: string; token: string };
+    assert.equal(leader.registry.get(name)?.state, 'warm');
+    assert.equal(follower.registry.get(name), undefined, 'the follower keeps no registry of its own');
+
+    const beat = await fetch(`${follower.url}/v1/nodes/heartbeat`, { method: 'POST', headers: json(token), body: JSON.stringify({ name, cpu: 0.42 }) });
+    assert.equal(beat.status, 200);
+    assert.equal(leader.registry.get(name)?.cpu, 0.42);
+
+    const list = await fetch(`${follower.url}/v1/nodes?service=svc-plus`, { headers: { authorization: `Bearer ${TOKENS.admin}` } });
+    assert.deepEqual(((await list.json()) as { name: string }[]).map((n) => n.name), [name]);
+  });
+
+  it('passes the leader’s errors through unchanged', async () => {
+    const res = await fetch(`${follower.url}/v1/nodes/heartbeat`, { method: 'POST', headers: json('nope'), body: JSON.stringify({ name: 'jp-svc-plus-77', cpu: 2 }) });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { error: { field?: string } }).error.field, 'cpu');
+  });
+
+  it('forwards the webhook byte for byte, so its signature still holds', async () => {
+    const body = '{"ref":"refs/heads/main",  "after":"abc"}';
+    const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+    const res = await fetch(`${follower.url}/v1/hooks/git`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+    assert.equal(res.status, 202);
+    assert.equal(leader.hooks, 1);
+    assert.equal(follower.hooks, 0);
+  });
+
+  it('limits registrations by the client the follower saw, not by the follower', async () => {
+    // The leader allows 2 registrations a minute per client; the follower's own limit is high.
+    const register = (forwardedFor?: string) =>
+      fetch(`${leader.url}/v1/nodes/register`, {
+        method: 'POST',
+        headers: { ...json(TOKENS.bootstrap), ...(forwardedFor ? { 'x-forwarded-for': forwardedFor, 'x-xplane-replica': TOKENS.admin } : {}) },
+        body: JSON.stringify({ service: 'svc-plus', region: 'sg', address: '127.0.0.10' }),
+      });
+    assert.equal((await register('10.1.1.1')).status, 201);
+    assert.equal((await register('10.1.1.1')).status, 201);
+    assert.equal((await register('10.1.1.1')).status, 429);
+    assert.equal((await register('10.2.2.2')).status, 201, 'another client behind the same follower has its own budget');
+    // Without the replica secret the header is ignored: both count against the caller, 127.0.0.1, whose budget is 2.
+    const spoofed = (ip: string) =>
+      fetch(`${leader.url}/v1/nodes/register`, {
+        method: 'POST',
+        headers: { ...json(TOKENS.bootstrap), 'x-forwarded-for': ip, 'x-xplane-replica': 'guess' },
+        body: JSON.stringify({ service: 'svc-plus', region: 'sg', address: '127.0.0.10' }),
+      });
+    const statuses = [(await spoofed('10.9.9.9')).status, (await spoofed('10.8.8.8')).status, (await spoofed('10.7.7.7')).status];
+    assert.equal(statuses.at(-1), 429, `statuses ${statuses.join(', ')}`);
+  });
+
+  it('answers 503 with Retry-After while no replica leads, and keeps /healthz local', async () => {
+    target = { kind: 'none', reason: 'the store did not answer' };
+    try {
+      const res = await fetch(`${follower.url}/v1/nodes`, { headers: { authorization: `Bearer ${TOKENS.admin}` } });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, /no leader.*store did not answer/);
+      assert.equal((await fetch(`${follower.url}/healthz`)).status, 200);
+    } finally {
+      target = { kind: 'leader', url: leader.url };
+    }
+  });
+
+  it('does not forward a request a second time, and says so when the leader is gone', async () => {
+    const twice = await fetch(`${follower.url}/v1/nodes`, { headers: { authorization: `Bearer ${TOKENS.admin}`, 'x-xplane-forwarded-by': 'other' } });
+    assert.equal(twice.status, 503);
+    target = { kind: 'leader', url: 'http://127.0.0.1:9' };
+    try {
+      const gone = await fetch(`${follower.url}/v1/nodes`, { headers: { authorization: `Bearer ${TOKENS.admin}` } });
+      assert.equal(gone.status, 503);
+      assert.match(((await gone.json()) as { error: { message: string } }).error.message, /did not answer/);
+    } finally {
+      target = { kind: 'leader', url: leader.url };
+    }
+  });
+});

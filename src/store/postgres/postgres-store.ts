@@ -1,0 +1,382 @@
+// The Store on Postgres, for replicas that share one database. Every call is
+// one statement on a pooled connection, so every multi-row write is one
+// transaction: batches go in as arrays through unnest(). Batches of nodes are
+// written in name order, so two replicas upserting overlapping batches lock
+// rows in the same order and cannot deadlock. Times are the callers' epoch ms,
+// except the lease's, which are the server's (see clock.ts).
+import type pg from 'pg';
+import { StoreError } from '../errors.js';
+import { checkLeaseArgs } from '../lease-rules.js';
+import {
+  checkDecision,
+  checkHold,
+  checkLimit,
+  checkNode,
+  checkNodeEvent,
+  checkSnapshot,
+  checkSync,
+} from '../record-checks.js';
+import { redactUrl } from '../redact.js';
+import {
+  fromDecision,
+  fromHold,
+  fromNode,
+  fromNodeEvent,
+  fromSync,
+  toDecision,
+  toHold,
+  toLease,
+  toNode,
+  toNodeEvent,
+  toSnapshot,
+  toSync,
+  type DecisionRow,
+  type HoldRow,
+  type LeaseRow,
+  type NodeEventRow,
+  type NodeRow,
+  type SnapshotRow,
+  type SyncRow,
+} from '../rows.js';
+import type {
+  ConfigSnapshot,
+  DecisionFilter,
+  DecisionRecord,
+  Lease,
+  NodeEvent,
+  NodeFilter,
+  NodeRecord,
+  OverrideHold,
+  Store,
+  SyncRecord,
+} from '../types.js';
+import { NOW_MS } from './clock.js';
+import { createPool, isUnreachable, openError, unavailableError, type PoolOptions } from './connection.js';
+import { migrate } from './migrate.js';
+import { PG_MIGRATIONS } from './migrations.js';
+
+// bigint columns take whole milliseconds; SQLite would keep a fraction, which
+// no caller means, and refusing it would fail a whole heartbeat batch.
+function ms(value: number): number {
+  return Math.round(value);
+}
+
+function msOrNull(value: number | null): number | null {
+  return value === null ? null : ms(value);
+}
+
+const NODE_COLUMNS =
+  'name, service, region, address, labels, state, state_since, token_hash, registered_at, last_heartbeat, metrics';
+const LEASE_COLUMNS = 'name, holder, address, token, expires_at';
+
+/** Store on a Postgres database, shared by every replica. */
+export class PostgresStore implements Store {
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
+
+  /**
+   * Connects to the database at `url` (postgres:// or postgresql://) and brings its schema up to
+   * date. Fails with XP_ERR_STORE_OPEN, naming the server and database, when it cannot.
+   */
+  static async open(url: string, options: PoolOptions = {}): Promise<PostgresStore> {
+    const pool = createPool(url, options);
+    try {
+      await migrate(pool, PG_MIGRATIONS, redactUrl(url));
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw err instanceof StoreError ? err : openError(url, err);
+    }
+    return new PostgresStore(pool, url);
+  }
+
+  /** Stores a valid configuration under its commit; storing a known commit again makes it latest again. */
+  async putSnapshot(snapshot: ConfigSnapshot): Promise<void> {
+    this.checkOpen();
+    checkSnapshot(snapshot.commit, snapshot.storedAt);
+    await this.query(
+      `INSERT INTO config_snapshots (commit_sha, declarations, stored_at) VALUES ($1, $2, $3)
+       ON CONFLICT (commit_sha) DO UPDATE SET seq = nextval(pg_get_serial_sequence('config_snapshots', 'seq'))
+       WHERE config_snapshots.seq < (SELECT max(seq) FROM config_snapshots)`,
+      [snapshot.commit, JSON.stringify(snapshot.declarations), ms(snapshot.storedAt)],
+    );
+  }
+
+  /** The configuration stored for a commit. */
+  async getSnapshot(commit: string): Promise<ConfigSnapshot | undefined> {
+    const rows = await this.query<SnapshotRow>(
+      'SELECT commit_sha, declarations, stored_at FROM config_snapshots WHERE commit_sha = $1',
+      [commit],
+    );
+    return rows[0] && toSnapshot(rows[0]);
+  }
+
+  /** The configuration in force: the most recently stored valid one. */
+  async latestSnapshot(): Promise<ConfigSnapshot | undefined> {
+    const rows = await this.query<SnapshotRow>(
+      'SELECT commit_sha, declarations, stored_at FROM config_snapshots ORDER BY seq DESC LIMIT 1',
+    );
+    return rows[0] && toSnapshot(rows[0]);
+  }
+
+  /** Records the outcome of a sync attempt. */
+  async recordSync(record: SyncRecord): Promise<void> {
+    this.checkOpen();
+    checkSync(record);
+    const row = fromSync(record);
+    await this.query('INSERT INTO sync_records (at, commit_sha, status, message, issues) VALUES ($1, $2, $3, $4, $5)', [
+      ms(row.at),
+      row.commit_sha,
+      row.status,
+      row.message,
+      row.issues,
+    ]);
+  }
+
+  /** The most recent sync attempts, newest first. */
+  async recentSyncs(limit: number): Promise<SyncRecord[]> {
+    this.checkOpen();
+    const rows = await this.query<SyncRow>(
+      'SELECT at, commit_sha, status, message, issues FROM sync_records ORDER BY at DESC, id DESC LIMIT $1',
+      [checkLimit(limit) ?? null],
+    );
+    return rows.map(toSync);
+  }
+
+  /** Inserts or replaces nodes by name, all in one transaction; the last of two with one name wins. */
+  async upsertNodes(nodes: NodeRecord[]): Promise<void> {
+    this.checkOpen();
+    nodes.forEach(checkNode);
+    const byName = new Map<string, NodeRow>();
+    for (const node of nodes) {
+      byName.delete(node.name);
+      byName.set(node.name, fromNode(node));
+    }
+    if (byName.size === 0) return;
+    const rows = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    await this.query(
+      `INSERT INTO nodes (${NODE_COLUMNS})
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
+                            $7::bigint[], $8::text[], $9::bigint[], $10::bigint[], $11::jsonb[])
+       ON CONFLICT (name) DO UPDATE SET
+         service = excluded.service, region = excluded.region, address = excluded.address,
+         labels = excluded.labels, state = excluded.state, state_since = excluded.state_since,
+         token_hash = excluded.token_hash, registered_at = excluded.registered_at,
+         last_heartbeat = excluded.last_heartbeat, metrics = excluded.metrics`,
+      [
+        rows.map((r) => r.name),
+        rows.map((r) => r.service),
+        rows.map((r) => r.region),
+        rows.map((r) => r.address),
+        rows.map((r) => r.labels),
+        rows.map((r) => r.state),
+        rows.map((r) => ms(r.state_since)),
+        rows.map((r) => r.token_hash),
+        rows.map((r) => ms(r.registered_at)),
+        rows.map((r) => msOrNull(r.last_heartbeat)),
+        rows.map((r) => r.metrics),
+      ],
+    );
+  }
+
+  /** One node by name. */
+  async getNode(name: string): Promise<NodeRecord | undefined> {
+    const rows = await this.query<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE name = $1`, [name]);
+    return rows[0] && toNode(rows[0]);
+  }
+
+  /** Nodes matching a filter, ordered by name. */
+  async listNodes(filter: NodeFilter = {}): Promise<NodeRecord[]> {
+    const { where, params } = conditions({ service: filter.service, region: filter.region, state: filter.state });
+    // COLLATE "C" orders by code point, as SQLite and the memory store do, whatever the database's locale.
+    const rows = await this.query<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes ${where} ORDER BY name COLLATE "C"`, params);
+    return rows.map(toNode);
+  }
+
+  /** Appends node state transitions, all in one transaction. */
+  async appendNodeEvents(events: NodeEvent[]): Promise<void> {
+    this.checkOpen();
+    events.forEach(checkNodeEvent);
+    if (events.length === 0) return;
+    const rows = events.map(fromNodeEvent);
+    await this.query(
+      `INSERT INTO node_events (at, node, from_state, to_state, cause)
+       SELECT at, node, from_state, to_state, cause
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
+            WITH ORDINALITY AS t (at, node, from_state, to_state, cause, ord)
+       ORDER BY ord`,
+      [
+        rows.map((r) => ms(r.at)),
+        rows.map((r) => r.node),
+        rows.map((r) => r.from_state),
+        rows.map((r) => r.to_state),
+        rows.map((r) => r.cause),
+      ],
+    );
+  }
+
+  /** Transitions of one node (or all nodes), newest first. */
+  async listNodeEvents(filter: { node?: string; limit?: number }): Promise<NodeEvent[]> {
+    this.checkOpen();
+    const limit = checkLimit(filter.limit) ?? null;
+    const { where, params } = conditions({ node: filter.node });
+    const rows = await this.query<NodeEventRow>(
+      `SELECT at, node, from_state, to_state, cause FROM node_events ${where}
+       ORDER BY at DESC, id DESC LIMIT $${params.length + 1}`,
+      [...params, limit],
+    );
+    return rows.map(toNodeEvent);
+  }
+
+  /** Appends controller decisions, all in one transaction. */
+  async appendDecisions(decisions: DecisionRecord[]): Promise<void> {
+    this.checkOpen();
+    decisions.forEach(checkDecision);
+    if (decisions.length === 0) return;
+    const rows = decisions.map(fromDecision);
+    await this.query(
+      `INSERT INTO decisions (at, controller, service, region, kind, summary, why, commit_sha)
+       SELECT at, controller, service, region, kind, summary, why, commit_sha
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])
+            WITH ORDINALITY AS t (at, controller, service, region, kind, summary, why, commit_sha, ord)
+       ORDER BY ord`,
+      [
+        rows.map((r) => ms(r.at)),
+        rows.map((r) => r.controller),
+        rows.map((r) => r.service),
+        rows.map((r) => r.region),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.summary),
+        rows.map((r) => r.why),
+        rows.map((r) => r.commit_sha),
+      ],
+    );
+  }
+
+  /** Decisions matching a filter, newest first. */
+  async listDecisions(filter: DecisionFilter = {}): Promise<DecisionRecord[]> {
+    this.checkOpen();
+    const limit = checkLimit(filter.limit) ?? null;
+    const { where, params } = conditions({ service: filter.service, region: filter.region });
+    const rows = await this.query<DecisionRow>(
+      `SELECT at, controller, service, region, kind, summary, why, commit_sha FROM decisions ${where}
+       ORDER BY at DESC, id DESC LIMIT $${params.length + 1}`,
+      [...params, limit],
+    );
+    return rows.map(toDecision);
+  }
+
+  /** Inserts or replaces the hold on (service, region, key). */
+  async putHold(hold: OverrideHold): Promise<void> {
+    this.checkOpen();
+    checkHold(hold);
+    const row = fromHold(hold);
+    await this.query(
+      `INSERT INTO override_holds (service, region, key, commit_sha, author, since, until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (service, region, key) DO UPDATE SET
+         commit_sha = excluded.commit_sha, author = excluded.author, since = excluded.since, until = excluded.until`,
+      [row.service, row.region, row.key, row.commit_sha, row.author, ms(row.since), ms(row.until)],
+    );
+  }
+
+  /** Holds still in force at `now` (epoch ms), or every hold when `now` is omitted; see SqliteStore. */
+  async listHolds(now?: number): Promise<OverrideHold[]> {
+    const columns = 'service, region, key, commit_sha, author, since, until';
+    const order = 'ORDER BY service COLLATE "C", region COLLATE "C", key COLLATE "C"';
+    const rows =
+      now === undefined
+        ? await this.query<HoldRow>(`SELECT ${columns} FROM override_holds ${order}`)
+        : await this.query<HoldRow>(`SELECT ${columns} FROM override_holds WHERE until > $1::float8 ${order}`, [now]);
+    return rows.map(toHold);
+  }
+
+  /** Takes the lease when it is free, expired or already ours; answers the lease as it stands afterwards. */
+  async acquireLease(name: string, holder: string, address: string, ttlMs: number): Promise<Lease> {
+    this.checkOpen();
+    checkLeaseArgs({ name, holder, address, ttlMs });
+    // One statement decides and writes under the row's lock: a new row gets token 1; an
+    // expired one changes hands with token + 1 (even to its last holder); a live one of
+    // ours is extended with its token; a live one of another holder is left alone.
+    const taken = await this.query<LeaseRow>(
+      `INSERT INTO leases AS l (${LEASE_COLUMNS}) VALUES ($1, $2, $3, 1, ${NOW_MS} + $4)
+       ON CONFLICT (name) DO UPDATE SET
+         token = CASE WHEN l.expires_at > ${NOW_MS} THEN l.token ELSE l.token + 1 END,
+         holder = excluded.holder, address = excluded.address, expires_at = excluded.expires_at
+       WHERE l.holder = excluded.holder OR l.expires_at <= ${NOW_MS}
+       RETURNING ${LEASE_COLUMNS}`,
+      [name, holder, address, ttlMs],
+    );
+    if (taken[0]) return toLease(taken[0]);
+    const held = await this.query<LeaseRow>(`SELECT ${LEASE_COLUMNS} FROM leases WHERE name = $1`, [name]);
+    // The row existed a moment ago and leases are never deleted.
+    return toLease(held[0]!);
+  }
+
+  /** Extends the lease if `holder` still holds it with `token`; false when it was lost. */
+  async renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<boolean> {
+    this.checkOpen();
+    checkLeaseArgs({ name, holder, token, ttlMs });
+    const renewed = await this.query(
+      `UPDATE leases SET expires_at = ${NOW_MS} + $4
+       WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > ${NOW_MS}
+       RETURNING token`,
+      [name, holder, token, ttlMs],
+    );
+    return renewed.length === 1;
+  }
+
+  /** Gives the lease up at once if `holder` holds it with `token`; it keeps its token, so the next holder's is higher. */
+  async releaseLease(name: string, holder: string, token: number): Promise<void> {
+    this.checkOpen();
+    checkLeaseArgs({ name, holder, token });
+    await this.query(
+      `UPDATE leases SET expires_at = ${NOW_MS}
+       WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > ${NOW_MS}`,
+      [name, holder, token],
+    );
+  }
+
+  /** The lease as it stands, expired or not, or undefined if never taken. */
+  async currentLease(name: string): Promise<Lease | undefined> {
+    const rows = await this.query<LeaseRow>(`SELECT ${LEASE_COLUMNS} FROM leases WHERE name = $1`, [name]);
+    return rows[0] && toLease(rows[0]);
+  }
+
+  /** Closes the pool's connections; closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StoreError('XP_ERR_STORE_CLOSED', `store ${redactUrl(this.url)} is closed`);
+  }
+
+  // Rows come back typed by the table's row interface: the columns are the ones selected.
+  private async query<Row>(sql: string, params: unknown[] = []): Promise<Row[]> {
+    this.checkOpen();
+    try {
+      const result = await this.pool.query(sql, params);
+      return result.rows as Row[];
+    } catch (err) {
+      throw isUnreachable(err) ? unavailableError(this.url, err) : err;
+    }
+  }
+}
+
+// Only the set fields become conditions, numbered $1, $2, ... in order.
+function conditions(fields: Record<string, string | undefined>): { where: string; params: string[] } {
+  const params: string[] = [];
+  const parts: string[] = [];
+  for (const [column, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    params.push(value);
+    parts.push(`${column} = $${params.length}`);
+  }
+  return { where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, params };
+}

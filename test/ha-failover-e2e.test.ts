@@ -1,0 +1,227 @@
+// Several `xplane serve` replicas on one real PostgreSQL: any replica takes
+// the node API (followers forward to the leader), exactly one leads, and when
+// the leader is killed with SIGKILL in the middle of a pass — after its commit,
+// before its push; or after its push, before it noted it — another takes over
+// within two lease periods, and the remote ends with each decision exactly
+// once: nothing lost, nothing duplicated, no force-push, no merge.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
+import { freshPostgresDb, type PostgresDb } from './helpers/postgres.js';
+import { freePort, startServe, type ServeProcess } from './helpers/serve.js';
+
+const BOOTSTRAP = 'ha-bootstrap';
+const ADMIN = 'ha-admin';
+const GTM = 'platform-config/gtm/svc-plus.yaml';
+const AUTOSCALE = 'platform-config/autoscale/svc-plus.yaml';
+const JP = 'stacks/Pulumi.jp.yaml';
+const LEASE_MS = 2_000;
+
+/** A node the test plays: a /healthz server and heartbeats sent to whichever replica the "load balancer" picks. */
+class FakeNode {
+  server: Server | null = null;
+  token = '';
+  timer: NodeJS.Timeout | null = null;
+  constructor(
+    readonly name: string,
+    readonly region: string,
+    readonly host: string,
+  ) {}
+
+  async up(entry: () => string, port: number, cpu: number): Promise<void> {
+    this.server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => this.server?.listen(port, this.host, resolve));
+    const res = await fetch(`${entry()}/v1/nodes/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'svc-plus', region: this.region, address: `${this.host}:${port}`, name: this.name }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    this.token = ((await res.json()) as { token: string }).token;
+    const beat = (): void => {
+      void fetch(`${entry()}/v1/nodes/heartbeat`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: this.name, cpu }),
+      }).catch(() => undefined);
+    };
+    beat();
+    this.timer = setInterval(beat, 150);
+  }
+
+  async down(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+    this.server = null;
+  }
+}
+
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, stepMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+/** The replica's xplane_leader gauge, or undefined when it does not answer. */
+async function leaderGauge(replica: ServeProcess): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`${replica.url}/metrics`, { signal: AbortSignal.timeout(1_000) })).text();
+    const match = /^xplane_leader (\d)/m.exec(text);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the replica's log shows it paused at `failpoint` with a commit whose message has `decision`. */
+function pausedAt(replica: ServeProcess, failpoint: string, decision: string): boolean {
+  return replica
+    .stderr()
+    .split('\n')
+    .some((line) => line.includes(`failpoint ${failpoint}`) && line.includes(decision));
+}
+
+/** Every line of every commit message on the remote. */
+function messageLines(fixture: GitFixture): string[] {
+  return gitSync(fixture.bare, 'log', '--format=%B', 'main').split('\n');
+}
+
+describe('replicas on one Postgres: leader election and failover', async () => {
+  const db: PostgresDb | undefined = await freshPostgresDb();
+  let fixture: GitFixture;
+  let state: string;
+  let port: number;
+  const replicas: ServeProcess[] = [];
+  const nodes: FakeNode[] = [];
+  let entry = '';
+
+  const start = async (name: string, env: Record<string, string> = {}): Promise<ServeProcess> => {
+    const replica = await startServe(
+      [
+        '--repo', fixture.bare, '--db', db?.url ?? '', '--workdir', join(state, name, 'work'),
+        '--sync-interval', '300ms', '--reconcile-interval', '300ms', '--lease-ttl', `${LEASE_MS}ms`,
+      ],
+      { XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_ADMIN_TOKEN: ADMIN, XPLANE_LOG_LEVEL: 'info', ...env },
+    );
+    replicas.push(replica);
+    return replica;
+  };
+
+  before(async () => {
+    if (!db) return;
+    fixture = makeGitFixture();
+    port = await freePort();
+    fixture.commit(
+      {
+        [GTM]: fixture
+          .read(GTM)
+          .replace(/port: \d+/, `port: ${port}`)
+          .replace(/interval: \S+/, 'interval: 300ms')
+          .replace(/timeout: \S+/, 'timeout: 200ms')
+          .replace(/ttl: \d+/, 'ttl: 1'),
+        [AUTOSCALE]: fixture
+          .read(AUTOSCALE)
+          .replace(/cpu_window: \S+/, 'cpu_window: 2s')
+          .replace(/cooldown: \S+/, 'cooldown: 1h')
+          .replace(/max_regions: \d+/, 'max_regions: 2'),
+        [JP]: fixture.read(JP).replace('nodes: [jp-svc-plus-1]', 'nodes: [jp-svc-plus-1, jp-svc-plus-2]'),
+      },
+      'test: fast checks, two nodes in jp',
+    );
+    state = mkdtempSync(join(tmpdir(), 'xplane-ha-'));
+  });
+
+  after(async () => {
+    for (const n of nodes) await n.down();
+    for (const r of replicas) await r.stop();
+    fixture?.cleanup();
+    if (state) rmSync(state, { recursive: true, force: true });
+    await db?.drop();
+  });
+
+  it('has exactly one leader, and a follower forwards registrations, heartbeats and reads to it', { skip: db ? false : 'no PostgreSQL here' }, async () => {
+    const a = await start('a', { XPLANE_FAILPOINTS: 'writer.before-push=6000' });
+    const b = await start('b');
+    assert.equal(await leaderGauge(a), 1);
+    assert.equal(await leaderGauge(b), 0);
+    entry = b.url;
+    nodes.push(new FakeNode('sg-svc-plus-1', 'sg', '127.2.0.4'));
+    await nodes[0]?.up(() => entry, port, 0.5);
+    for (const replica of [a, b]) {
+      const listed = await until(`sg-svc-plus-1 active through ${replica.url}`, async () => {
+        const res = await fetch(`${replica.url}/v1/nodes?service=svc-plus`, { headers: { authorization: `Bearer ${ADMIN}` } });
+        const body = (await res.json()) as { name: string; state: string }[];
+        return body.find((n) => n.name === 'sg-svc-plus-1' && n.state === 'active');
+      });
+      assert.ok(listed);
+    }
+  });
+
+  it('kill -9 of the leader between its commit and its push: the follower takes over within two lease periods and the decision lands once', { skip: db ? false : 'no PostgreSQL here' }, async (t) => {
+    const [a, b] = replicas;
+    assert.ok(a && b);
+    nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.2.0.2'), new FakeNode('jp-svc-plus-2', 'jp', '127.2.0.3'));
+    await nodes[1]?.up(() => entry, port, 0.9);
+    await nodes[2]?.up(() => entry, port, 0.9);
+    // The leader computed the scale-out, committed it locally and now waits at the failpoint.
+    await until('the leader pausing before pushing the scale-out', () => (pausedAt(a, 'writer.before-push', 'autoscale: svc-plus jp 2→3') ? true : undefined), 30_000);
+    assert.ok(!messageLines(fixture).some((l) => l.includes('autoscale: svc-plus jp 2→3')), 'nothing pushed yet');
+    const killedAt = Date.now();
+    a.child.kill('SIGKILL');
+    await until('b to lead', async () => ((await leaderGauge(b)) === 1 ? true : undefined), 4 * LEASE_MS, 20);
+    const takeoverMs = Date.now() - killedAt;
+    t.diagnostic(`takeover after kill -9: ${takeoverMs} ms (lease ${LEASE_MS} ms)`);
+    assert.ok(takeoverMs <= 2 * LEASE_MS, `took over in ${takeoverMs} ms, more than two lease periods`);
+
+    await until('the scale-out on the remote', () => (messageLines(fixture).some((l) => l.includes('autoscale: svc-plus jp 2→3 (cpu=0.90)')) ? true : undefined));
+    // Several passes later: still exactly once, and nothing built on a lost commit.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const lines = messageLines(fixture);
+    assert.equal(lines.filter((l) => l.includes('autoscale: svc-plus jp 2→3')).length, 1, lines.join('\n'));
+    assert.ok(!lines.some((l) => /autoscale: svc-plus jp 3→/.test(l)), 'no second scale-out');
+    assert.match(gitSync(fixture.bare, 'show', `main:${JP}`), /nodes: \[jp-svc-plus-1, jp-svc-plus-2, jp-svc-plus-3\]/);
+    assert.equal(gitSync(fixture.bare, 'rev-list', '--merges', 'main'), '', 'no merge commits');
+  });
+
+  it('kill -9 of the leader after its push: the next leader finds the decision on the remote and does not repeat it', { skip: db ? false : 'no PostgreSQL here' }, async (t) => {
+    const b = replicas[1];
+    assert.ok(b);
+    const c = await start('c', { XPLANE_FAILPOINTS: 'writer.after-push=6000' });
+    assert.equal(await leaderGauge(c), 0);
+    // A clean stop hands the lease over at once.
+    const stoppedAt = Date.now();
+    entry = c.url;
+    await b.stop();
+    await until('c to lead', async () => ((await leaderGauge(c)) === 1 ? true : undefined), 4 * LEASE_MS, 20);
+    t.diagnostic(`handover after a clean stop: ${Date.now() - stoppedAt} ms`);
+    const d = await start('d');
+    entry = d.url;
+
+    const before = messageLines(fixture).filter((l) => l.includes('gtm: svc-plus sg weight 10→0')).length;
+    await nodes[0]?.down();
+    await until('the leader pausing after pushing the weight change', () => (pausedAt(c, 'writer.after-push', 'gtm: svc-plus sg weight 10→0') ? true : undefined), 30_000);
+    assert.equal(messageLines(fixture).filter((l) => l.includes('gtm: svc-plus sg weight 10→0')).length, before + 1, 'pushed once');
+    const killedAt = Date.now();
+    c.child.kill('SIGKILL');
+    await until('d to lead', async () => ((await leaderGauge(d)) === 1 ? true : undefined), 4 * LEASE_MS, 20);
+    const takeoverMs = Date.now() - killedAt;
+    t.diagnostic(`takeover after kill -9: ${takeoverMs} ms (lease ${LEASE_MS} ms)`);
+    assert.ok(takeoverMs <= 2 * LEASE_MS, `took over in ${takeoverMs} ms, more than two lease periods`);
+    // The new leader runs passes on the same facts: none repeats or undoes the pushed decision.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const lines = messageLines(fixture);
+    assert.equal(lines.filter((l) => l.includes('gtm: svc-plus sg weight 10→0')).length, before + 1, lines.join('\n'));
+    assert.ok(!lines.some((l) => l.includes('gtm: svc-plus sg weight 0→')), 'the weight was not put back');
+    assert.match(gitSync(fixture.bare, 'show', 'main:stacks/Pulumi.sg.yaml'), /weight: 0 /);
+  });
+});
