@@ -209,12 +209,7 @@ try {
     pools,
     holds,
     memory,
-    nodes: (name) => {
-      const record = registry.record(name);
-      if (!record) return undefined;
-      const m = registry.nodeMetrics(name, at);
-      return { name, state: record.state, stateSince: record.stateSince, cpu: m?.cpu ?? null, rttMs: m?.rttMs ?? null, errorRate: m?.errorRate ?? null };
-    },
+    nodes: (name, addedAt) => registry.observation(name, at, addedAt),
     regionMetrics: (service, region) => registry.regionMetrics(service, region, at),
     highestOrdinal: (region, service) => registry.highestOrdinal(region, service),
   });
@@ -318,7 +313,7 @@ try {
   for (let i = 0; i < WARMUP + PASS_RUNS; i += 1) {
     const live = registryInput(pools, new Set(), emptyMemory(), nextInstant());
     const a = performance.now();
-    for (const byService of Object.values(pools)) for (const pool of Object.values(byService)) for (const name of pool.nodes) nodeFacts.set(name, live.nodes(name));
+    for (const byService of Object.values(pools)) for (const pool of Object.values(byService)) for (const name of pool.nodes) nodeFacts.set(name, live.nodes(name, 0));
     const b = performance.now();
     // A fresh instant, so regionMetrics computes every average itself rather than reusing the node lookups'.
     const alone = registryInput(pools, new Set(), emptyMemory(), nextInstant());
@@ -334,7 +329,10 @@ try {
   for (let i = 0; i < WARMUP + PASS_RUNS; i += 1) {
     const input: PassInput = {
       ...registryInput(pools, new Set(), structuredClone(baseMemory), nextInstant()),
-      nodes: (name) => nodeFacts.get(name),
+      nodes: (name, addedAt) => {
+        const f = nodeFacts.get(name);
+        return f && { name, state: f.state, stateSince: f.stateSince, addedAt, cpu: f.cpu, rttMs: f.rttMs, errorRate: f.errorRate };
+      },
       regionMetrics: (service, region) => regionFacts.get(`${service}/${region}`) ?? 'stale',
     };
     const { ms, value } = await timed(() => planPass(input));
@@ -442,7 +440,7 @@ ${SERVICES} services × ${REGIONS} regions × ${tokens.length} nodes (${NODES_PE
 | … stack files: parse-cache lookups + readPools of ${REGIONS} files | ${row(p.stackFiles)} ms | |
 | … holds + planPass, registry lookups inside | ${row(p.planPassWithRegistry)} ms | |
 | planPass on pre-gathered data (controllers only) | ${row(p.planPassControllersOnly)} ms | |
-| registry: nodeMetrics of all ${tokens.length} nodes | ${row(p.registryNodeLookups)} ms | |
+| registry: observations (state + window averages) of all ${tokens.length} nodes | ${row(p.registryNodeLookups)} ms | |
 | registry: regionMetrics of all ${SERVICES * REGIONS} (service, region) | ${row(p.registryRegionMetrics)} ms | |
 | **pass, cold** (empty parse cache: all ${REGIONS} files parsed) | ${row(cold)} ms | |
 | … stack files: parse + readPools | ${row(results.coldPassPartsMs.stackFiles)} ms | |
@@ -460,9 +458,14 @@ What the figures include:
 
 - **pass, steady state**: what \`Reconciler.build\` does per pass apart from git IO, when no stack file changed
   since the previous pass (the common case): look up each stack blob's id in the parse cache, read its pools,
-  list the holds (in-memory store), and run \`planPass\` with the live registry answering node facts and
-  region metrics. Each pass runs at a new instant, so no registry average is carried over from an earlier pass.
-  Left out: \`readFiles\` (shown on its own) and the override scan (\`git log\` over the new commits).
+  list the holds (in-memory store), and run \`planPass\` (self-protection's count, both controllers) with the
+  live registry answering node facts and region metrics. Each pass runs at a new instant, so every node's
+  window average is computed afresh: none is carried over from an earlier pass. Each pass also starts from a
+  fresh copy of the loop memory, so it records all ${tokens.length} names as first seen, as the first pass after a
+  start does (a running loop's pass only looks them up). Left out: \`readFiles\` (shown on its own) and the
+  override scan (\`git log\` over the new commits).
+- **registry** rows: the same lookups planPass makes, on their own, each at a fresh instant (the region
+  metrics at another one than the observations, so they compute every average themselves).
 - **pass, cold**: the same with an empty parse cache, as on the first pass after a start or when every
   stack file changed. A pass after a commit re-parses only the files that commit changed.
 - **applyPoolPatches** runs only when a pass has something to write, inside the write: it is in the

@@ -53,6 +53,9 @@
 //   region first (so min_regions keeps the cheap one), then replacements, then
 //   scale ups by name, overflow, min_regions. Each decision's patch is the pool's
 //   `nodes` and `excluded` after it, cumulative within the pass.
+// - Frozen (self-protection, src/reconcile/safety.ts): nothing leaves `nodes` and
+//   nothing is newly excluded: no scale down (by the rule or the bounds), no
+//   replacement, no removal; the reason names what was held back. Scale ups go on.
 // The caller starts a region's cooldown for its `scale_up` / `scale_down`
 // decisions (`isScaleChange`), not for removals and replacements.
 import type { AutoscalePolicy, AutoscaleRegion, RegionDef } from '../config/index.js';
@@ -84,6 +87,8 @@ export interface AutoscaleInput {
   holds: ReadonlySet<string>;
   /** Effective drain time: max(policy drain, 2 × DNS TTL), computed by the caller. */
   drainMs: number;
+  /** Set (to the reason, e.g. `panic`) while self-protection freezes the service: add, never take away. */
+  frozen?: string;
 }
 
 /** What the pass made of one region, for logs and the status API (the "final scale-up plan"). */
@@ -137,7 +142,7 @@ interface Work {
   rule: AutoscaleRegion;
   nodes: string[];
   excluded: string[];
-  obs: Map<string, NodeObservation>;
+  obs: Observations;
   names: NameSequence;
   held: boolean;
   cost: number;
@@ -155,7 +160,13 @@ interface Work {
   changed: boolean;
   wanted: Direction;
   reason: string | undefined;
+  /** What a freeze held back in this region, for its reason. */
+  heldBack?: string[];
   decisions: Decision[];
+}
+
+function holdBack(w: Work, what: string): void {
+  (w.heldBack ??= []).push(what);
 }
 
 const isLive = (o: NodeObservation): boolean => o.state !== 'drain' && o.state !== 'deleted';
@@ -181,16 +192,16 @@ export function computeAutoscale(input: AutoscaleInput): AutoscaleResult {
     });
   };
 
-  const regionNames = Object.keys(policy.regions).sort();
+  const { regionNames, thresholds } = policyText(policy);
   const works: Work[] = [];
-  for (const region of regionNames) {
+  for (const [i, region] of regionNames.entries()) {
     const rule = policy.regions[region];
     if (!rule) continue;
     const w = prepare(input, region, rule);
     works.push(w);
     if (!w.held) removeFinished(input, w, removed, decide);
     w.start = w.live;
-    w.want = ruleWant(input, w);
+    w.want = ruleWant(input, w, thresholds[i] ?? thresholdText(rule));
     const wantsDown = w.want.dir === 'down' && w.cpu !== 'stale';
     scaleDownSince[region] = wantsDown ? (input.scaleDownSince[region] ?? now) : undefined;
   }
@@ -247,6 +258,10 @@ export function computeAutoscale(input: AutoscaleInput): AutoscaleResult {
       }
     }
     if (target >= w.live) continue;
+    if (input.frozen !== undefined) {
+      holdBack(w, `not scaling down ${w.live}→${target} (${label})`);
+      continue;
+    }
     const candidates = w.nodes.map((n) => w.obs.get(n)).filter((o): o is NodeObservation => o !== undefined && isLive(o));
     const victims = orderVictims(candidates, new Set(w.excluded))
       .slice(0, w.live - target)
@@ -393,7 +408,7 @@ export function computeAutoscale(input: AutoscaleInput): AutoscaleResult {
       desired: w.live,
       cpu: w.cpu,
       wanted: w.held ? w.want.dir : w.wanted,
-      reason: w.held ? 'held by a human change' : (w.reason ?? w.want.detail),
+      reason: w.held ? 'held by a human change' : `${w.reason ?? w.want.detail}${w.heldBack ? `; frozen (${input.frozen}): ${w.heldBack.join(', ')}` : ''}`,
       coming: w.coming,
       draining: w.draining,
     };
@@ -403,32 +418,79 @@ export function computeAutoscale(input: AutoscaleInput): AutoscaleResult {
 
 type Decide = (w: Work, kind: string, what: string, why: Decision['why']) => void;
 
+// Past this many nodes in a pool, observations are looked up in a Map; below it a scan is cheaper
+// than building one, and the pass looks at every pool of every service.
+const SCAN_LIMIT = 16;
+
+/**
+ * A region's observations by name for one pass: the last observation of each name in the view,
+ * and for a name in `nodes` with none, an `unknown` one added `now` (just written: nothing
+ * registered under it yet). Most regions only read them, so the view's own list is scanned until
+ * the pass changes something (a victim starts draining, a node leaves) or the pool is large.
+ */
+class Observations {
+  private map: Map<string, NodeObservation> | undefined;
+
+  constructor(
+    private readonly names: readonly string[],
+    private readonly list: readonly NodeObservation[],
+    private readonly now: number,
+  ) {
+    if (names.length > SCAN_LIMIT || list.length > SCAN_LIMIT) this.materialize();
+  }
+
+  get(name: string): NodeObservation | undefined {
+    if (this.map) return this.map.get(name);
+    for (let i = this.list.length - 1; i >= 0; i -= 1) {
+      const o = this.list[i] as NodeObservation;
+      if (o.name === name) return o;
+    }
+    return this.names.includes(name) ? this.materialize().get(name) : undefined;
+  }
+
+  set(name: string, o: NodeObservation): void {
+    this.materialize().set(name, o);
+  }
+
+  delete(name: string): void {
+    this.materialize().delete(name);
+  }
+
+  private materialize(): Map<string, NodeObservation> {
+    if (this.map) return this.map;
+    const map = new Map<string, NodeObservation>();
+    for (const o of this.list) map.set(o.name, o);
+    for (const n of this.names) {
+      if (!map.has(n)) map.set(n, { name: n, state: 'unknown', stateSince: null, addedAt: this.now, cpu: null, rttMs: null, errorRate: null });
+    }
+    this.map = map;
+    return map;
+  }
+}
+
 function prepare(input: AutoscaleInput, region: string, rule: AutoscaleRegion): Work {
   const { now, policy } = input;
   const view = input.pools[region];
   const nodes = [...(view?.pool?.nodes ?? [])];
   // excluded ⊆ nodes: a stray name would make a node the pool no longer has.
   const excluded = (view?.pool?.excluded ?? []).filter((n) => nodes.includes(n));
-  const obs = new Map<string, NodeObservation>();
-  for (const o of view?.nodes ?? []) obs.set(o.name, o);
-  for (const n of nodes) {
-    // A name without an observation was just written: nothing registered under it yet.
-    if (!obs.has(n)) obs.set(n, { name: n, state: 'unknown', stateSince: null, addedAt: now, cpu: null, rttMs: null, errorRate: null });
-  }
+  // The input's lists, which the pass never changes (`nodes` is its working copy).
+  const obs = new Observations(view?.pool?.nodes ?? [], view?.nodes ?? [], now);
   const def: RegionDef | undefined = input.regionDefs[region];
   const quota = def?.max_nodes === undefined ? Infinity : def.max_nodes - (input.otherServicesNodes[region] ?? 0);
   const cap = Math.max(0, Math.min(rule.max_nodes, quota));
   const capLabel = quota < rule.max_nodes ? `at quota ${def?.max_nodes ?? 0}` : `at max ${rule.max_nodes}`;
   const metrics = input.metrics[region];
   const last = input.lastChange[region];
-  const held = input.holds.has(`${region}:nodes`) || input.holds.has(`${region}:excluded`);
+  const held = input.holds.size > 0 && (input.holds.has(`${region}:nodes`) || input.holds.has(`${region}:excluded`));
   const w: Work = {
     region,
     rule,
     nodes,
     excluded,
     obs,
-    names: new NameSequence(region, policy.service, input.maxOrdinal[region] ?? 0, [...nodes, ...(view?.pool?.excluded ?? [])]),
+    // The input's own lists, which this pass never changes (it works on copies).
+    names: new NameSequence(region, policy.service, input.maxOrdinal[region] ?? 0, view?.pool?.nodes ?? [], view?.pool?.excluded ?? []),
     held,
     cost: def?.cost_per_node_hour ?? Infinity,
     start: 0,
@@ -471,22 +533,35 @@ function drop(w: Work, name: string): void {
 
 function removeFinished(input: AutoscaleInput, w: Work, removed: string[], decide: Decide): void {
   const { now, drainMs } = input;
-  for (const name of [...w.nodes]) {
+  const frozen = input.frozen !== undefined;
+  let dropped = false;
+  // drop() replaces w.nodes with a filtered copy, so this loop walks the list as it was.
+  for (const name of w.nodes) {
     const o = w.obs.get(name);
     if (!o) continue;
     if (o.state === 'deleted') {
+      if (frozen) {
+        holdBack(w, `not removing ${name} (deleted)`);
+        continue;
+      }
       drop(w, name);
+      dropped = true;
       decide(w, 'remove', `remove ${name} (deleted)`, { node: name });
       continue;
     }
     if (o.state !== 'drain') continue;
     const since = o.stateSince ?? o.addedAt;
     if (since + drainMs > now) continue;
+    if (frozen) {
+      holdBack(w, `not removing ${name} (drained ${spanText(now - since)})`);
+      continue;
+    }
     drop(w, name);
+    dropped = true;
     removed.push(name);
     decide(w, 'remove', `remove ${name} (drained ${spanText(now - since)})`, { node: name, drained_ms: now - since, drain_ms: drainMs });
   }
-  recount(input, w);
+  if (dropped) recount(input, w);
 }
 
 function replaceDown(input: AutoscaleInput, w: Work, removed: string[], decide: Decide): void {
@@ -497,6 +572,10 @@ function replaceDown(input: AutoscaleInput, w: Work, removed: string[], decide: 
     if (!o || o.state !== 'down') continue;
     const downFor = now - (o.stateSince ?? o.addedAt);
     if (downFor < after) continue;
+    if (input.frozen !== undefined) {
+      holdBack(w, `not replacing ${name} (down ${spanText(downFor)})`);
+      continue;
+    }
     drop(w, name);
     w.obs.delete(name);
     const fresh = w.names.take();
@@ -512,7 +591,7 @@ function replaceDown(input: AutoscaleInput, w: Work, removed: string[], decide: 
   }
 }
 
-function ruleWant(input: AutoscaleInput, w: Work): Want {
+function ruleWant(input: AutoscaleInput, w: Work, t: Thresholds): Want {
   const r = w.rule;
   if (w.cpu === 'stale') {
     if (input.policy.global.on_missing_metrics === 'scale_up' && w.live > 0) {
@@ -522,12 +601,38 @@ function ruleWant(input: AutoscaleInput, w: Work): Want {
   }
   const c = cpuText(w.cpu);
   if (w.cpu > r.scale_up_cpu) {
-    return { dir: 'up', step: r.scale_up_step, label: `cpu=${c}`, detail: `cpu=${c} > ${cpuText(r.scale_up_cpu)}` };
+    return { dir: 'up', step: r.scale_up_step, label: `cpu=${c}`, detail: `cpu=${c} > ${t.up}` };
   }
   if (w.cpu < r.scale_down_cpu) {
-    return { dir: 'down', step: r.scale_down_step, label: `cpu=${c}`, detail: `cpu=${c} < ${cpuText(r.scale_down_cpu)}` };
+    return { dir: 'down', step: r.scale_down_step, label: `cpu=${c}`, detail: `cpu=${c} < ${t.down}` };
   }
-  return { dir: 'hold', step: 0, label: `cpu=${c}`, detail: `cpu=${c} within ${cpuText(r.scale_down_cpu)}..${cpuText(r.scale_up_cpu)}` };
+  return { dir: 'hold', step: 0, label: `cpu=${c}`, detail: `cpu=${c} within ${t.down}..${t.up}` };
+}
+
+/** scale_up_cpu and scale_down_cpu as reasons print them. */
+interface Thresholds {
+  up: string;
+  down: string;
+}
+
+const thresholdText = (rule: AutoscaleRegion): Thresholds => ({ up: cpuText(rule.scale_up_cpu), down: cpuText(rule.scale_down_cpu) });
+
+// Policies are never changed in place (a new commit brings new objects), and every pass would
+// otherwise sort the same region names and print the same thresholds for every region again.
+const policyTexts = new WeakMap<AutoscalePolicy, { regionNames: string[]; thresholds: Thresholds[] }>();
+
+/** The policy's region names, sorted, and each one's thresholds as text. */
+function policyText(policy: AutoscalePolicy): { regionNames: string[]; thresholds: Thresholds[] } {
+  let t = policyTexts.get(policy);
+  if (!t) {
+    const regionNames = Object.keys(policy.regions).sort();
+    const thresholds = regionNames.map((r) => {
+      const rule = policy.regions[r];
+      return rule ? thresholdText(rule) : { up: '', down: '' };
+    });
+    policyTexts.set(policy, (t = { regionNames, thresholds }));
+  }
+  return t;
 }
 
 function compareNames(a: string, b: string): number {

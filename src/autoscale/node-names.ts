@@ -8,32 +8,43 @@ export function nameOrdinal(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Hands out fresh names for one (region, service), above every ordinal already used or still in the pool. */
+/**
+ * Hands out fresh names for one (region, service), above every ordinal already used or still in
+ * the pool. The lists are read at the first `take()`, not before: most regions of a pass name no
+ * node, so they never pay for it. Callers pass lists they do not change afterwards.
+ */
 export class NameSequence {
-  private next: number;
+  private next: number | undefined;
+  private readonly inPool: readonly (readonly string[])[];
 
   constructor(
     private readonly region: string,
     private readonly service: string,
-    usedMax: number,
-    inPool: readonly string[],
+    private readonly usedMax: number,
+    ...inPool: (readonly string[])[]
   ) {
-    const prefix = `${region}-${service}-`;
-    let max = Number.isFinite(usedMax) ? Math.max(0, Math.floor(usedMax)) : 0;
-    // The registry's high-water mark may lag behind a name a human or an earlier,
-    // not yet registered pass put into Git, so the pool itself is also a floor.
-    for (const name of inPool) {
-      if (!name.startsWith(prefix)) continue;
-      const n = nameOrdinal(name);
-      if (n !== undefined && `${prefix}${n}` === name && n > max) max = n;
-    }
-    this.next = max + 1;
+    this.inPool = inPool;
   }
 
   /** The next unused name. */
   take(): string {
-    const name = `${this.region}-${this.service}-${this.next}`;
-    this.next += 1;
-    return name;
+    const n = this.next ?? this.first();
+    this.next = n + 1;
+    return `${this.region}-${this.service}-${n}`;
+  }
+
+  private first(): number {
+    const prefix = `${this.region}-${this.service}-`;
+    let max = Number.isFinite(this.usedMax) ? Math.max(0, Math.floor(this.usedMax)) : 0;
+    // The registry's high-water mark may lag behind a name a human or an earlier,
+    // not yet registered pass put into Git, so the pool itself is also a floor.
+    for (const names of this.inPool) {
+      for (const name of names) {
+        if (!name.startsWith(prefix)) continue;
+        const n = nameOrdinal(name);
+        if (n !== undefined && `${prefix}${n}` === name && n > max) max = n;
+      }
+    }
+    return max + 1;
   }
 }

@@ -27,11 +27,14 @@
 //      once; any other applies only when min_change_interval has passed since the last change, else waits.
 //   5. Excluded = names in pool.nodes whose state is not active, in pool.nodes order; always a subset of nodes.
 //      Exclusion changes apply at once, one decision per node.
+//   6. Frozen (self-protection, src/reconcile/safety.ts): no node goes newly into excluded (include and forget
+//      still apply), and no weight goes down because nodes went down: a region's weight may drop only as far as
+//      it would with its down nodes counted as ready (latency and error rate still lower it). Increases apply.
 import type { GtmPolicy, GtmRegion, Pool } from '../config/index.js';
 import { formatDuration } from '../config/index.js';
 import type { Decision, PoolPatch, PoolView } from '../decision/index.js';
 import type { RegionMetrics } from '../nodes/index.js';
-import { exclusionSteps, orderExcluded, type ObservedState } from './exclusion.js';
+import { exclusionSteps, orderExcluded, stateLookup, uniqueNames, type ObservedState } from './exclusion.js';
 import { assessWeight, type WeightAssessment, type WeightFactors } from './weight.js';
 
 export type { WeightFactors } from './weight.js';
@@ -48,6 +51,8 @@ export interface GtmInput {
   lastWeightChange: Record<string, number | undefined>;
   /** Keys on human-override hold, as `${region}:weight` or `${region}:excluded`. */
   holds: ReadonlySet<string>;
+  /** Set (to the reason, e.g. `panic`) while self-protection freezes the service: rule 6. */
+  frozen?: string;
 }
 
 /** What the controller thinks of one region, for the status API and metrics. */
@@ -84,9 +89,16 @@ interface RegionPlan {
   stateOf: (name: string) => ObservedState;
   ready: number;
   desired: number;
+  down: number;
   assessment: WeightAssessment;
   weightHeld: boolean;
   excludedHeld: boolean;
+}
+
+/** A region's wanted weight and the words for it. */
+interface Target {
+  weight: number;
+  cause: string;
 }
 
 /**
@@ -101,35 +113,55 @@ export function computeGtm(input: GtmInput): GtmResult {
 
   if (!plans.some((p) => p.ready > 0)) return failStatic(plans);
 
-  // A held region counts with the weight a human put there: if that keeps it in rotation,
-  // DNS is not all-zero and no fallback is needed.
-  const allZero = plans.every((p) => (p.weightHeld && p.pool ? p.pool.weight : p.assessment.computed) === 0);
+  const wanted = plans.map((p): Target => (input.frozen === undefined ? { weight: p.assessment.computed, cause: p.assessment.cause } : frozenTarget(input, p)));
+  // A held region counts with the weight a human put there (a frozen one with the weight it
+  // keeps): if that keeps it in rotation, DNS is not all-zero and no fallback is needed.
+  const allZero = plans.every((p, i) => (p.weightHeld && p.pool ? p.pool.weight : (wanted[i]?.weight ?? 0)) === 0);
 
   const decisions: Decision[] = [];
   const regions: Record<string, RegionStatus> = {};
-  for (const plan of plans) {
+  for (const [i, plan] of plans.entries()) {
     const fallback = allZero && plan.region.fallback && plan.ready >= 1 && plan.region.weight > 0;
-    const target = fallback ? plan.region.weight : plan.assessment.computed;
-    const cause = fallback ? FALLBACK_CAUSE : plan.assessment.cause;
-    const why = { ...plan.assessment.why, ...(fallback ? { fallback: true } : {}) };
-    const out = decideRegion(input, plan, target, cause, why);
+    const want = wanted[i] ?? { weight: plan.assessment.computed, cause: plan.assessment.cause };
+    const target = fallback ? plan.region.weight : want.weight;
+    const cause = fallback ? FALLBACK_CAUSE : want.cause;
+    const out = decideRegion(input, plan, target, cause, fallback);
     decisions.push(...out.decisions);
     regions[plan.region.name] = out.status;
   }
   return { decisions, regions, alert: null };
 }
 
+// Rule 6: while frozen, the weight goes down no further than it would with the region's down
+// nodes counted as ready. Down nodes never raise it: the floor is at most the current weight.
+function frozenTarget(input: GtmInput, p: RegionPlan): Target {
+  const computed = p.assessment.computed;
+  const current = p.pool?.weight;
+  if (current === undefined || computed >= current) return { weight: computed, cause: p.assessment.cause };
+  const asIfUp = assessWeight(p.region, input.policy.latency, { ready: p.ready + p.down, desired: p.desired }, input.metrics[p.region.name] ?? 'stale');
+  const floor = Math.min(current, asIfUp.computed);
+  if (floor <= computed) return { weight: computed, cause: p.assessment.cause };
+  if (floor === current) return { weight: current, cause: `frozen (${input.frozen}): keeps ${current}, wants ${computed} (${p.assessment.cause})` };
+  return { weight: floor, cause: `${asIfUp.cause}; frozen (${input.frozen}): down nodes count as ready` };
+}
+
 function planRegion(input: GtmInput, region: GtmRegion): RegionPlan {
   const view = input.pools[region.name];
   const pool = view?.pool;
   const nodes = pool?.nodes ?? [];
-  const observed = new Map<string, ObservedState>((view?.nodes ?? []).map((o) => [o.name, o.state]));
   // A name the registry has no observation for is treated like one no agent registered under.
-  const stateOf = (name: string): ObservedState => observed.get(name) ?? 'unknown';
-  const names = [...new Set(nodes)];
-  const desired = names.filter((n) => stateOf(n) === 'active' || stateOf(n) === 'down').length;
-  const ready = names.filter((n) => stateOf(n) === 'active').length;
+  const stateOf = stateLookup(view?.nodes ?? []);
+  let desired = 0;
+  let ready = 0;
+  let down = 0;
+  for (const name of uniqueNames(nodes)) {
+    const state = stateOf(name);
+    if (state === 'active') ready += 1;
+    if (state === 'down') down += 1;
+    if (state === 'active' || state === 'down') desired += 1;
+  }
   const metrics = input.metrics[region.name] ?? 'stale';
+  const held = input.holds.size > 0;
   return {
     region,
     pool,
@@ -137,9 +169,10 @@ function planRegion(input: GtmInput, region: GtmRegion): RegionPlan {
     stateOf,
     ready,
     desired,
+    down,
     assessment: assessWeight(region, input.policy.latency, { ready, desired }, metrics),
-    weightHeld: input.holds.has(`${region.name}:weight`),
-    excludedHeld: input.holds.has(`${region.name}:excluded`),
+    weightHeld: held && input.holds.has(`${region.name}:weight`),
+    excludedHeld: held && input.holds.has(`${region.name}:excluded`),
   };
 }
 
@@ -171,28 +204,40 @@ interface RegionOutcome {
   status: RegionStatus;
 }
 
-function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: string, why: Decision['why']): RegionOutcome {
+function gtmDecision(service: string, region: string, kind: string, what: string, because: string, why: Decision['why'], patch: PoolPatch): Decision {
+  return { controller: 'gtm', service, region, kind, summary: `gtm: ${service} ${region} ${what} (${because})`, why, patch };
+}
+
+// The region's status after this pass; a literal rather than a spread of statusBase, as it is
+// built for every region of every service each pass.
+function regionStatus(p: RegionPlan, weight: number, excluded: string[], reason: string): RegionStatus {
+  return {
+    computed: p.assessment.computed,
+    factors: p.assessment.factors,
+    ready: p.ready,
+    desired: p.desired,
+    held: p.weightHeld || p.excludedHeld,
+    weight,
+    excluded,
+    reason,
+  };
+}
+
+function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: string, fallback: boolean): RegionOutcome {
   const service = input.policy.service;
   const region = p.region.name;
-  const decision = (kind: string, what: string, because: string, w: Decision['why'], patch: PoolPatch): Decision => ({
-    controller: 'gtm',
-    service,
-    region,
-    kind,
-    summary: `gtm: ${service} ${region} ${what} (${because})`,
-    why: w,
-    patch,
-  });
+  // Built only for a decision: most regions of most passes change nothing.
+  const why = (): Decision['why'] => ({ ...p.assessment.why, ...(fallback ? { fallback: true } : {}) });
 
   if (!p.pool) {
     // A human who deleted the pool entry holds its keys; recreating it would undo that.
     if (p.weightHeld || p.excludedHeld) {
-      return { decisions: [], status: { ...statusBase(p), weight: 0, excluded: [], reason: `held by a human override: no pool in the stack, not creating one (${cause})` } };
+      return { decisions: [], status: regionStatus(p, 0, [], `held by a human override: no pool in the stack, not creating one (${cause})`) };
     }
     const patch: PoolPatch = { weight: target, nodes: [], excluded: [] };
     return {
-      decisions: [decision('create_pool', `create pool weight ${target}`, 'not in the stack yet', { ...why, to: target }, patch)],
-      status: { ...statusBase(p), weight: target, excluded: [], reason: `pool created (${cause})` },
+      decisions: [gtmDecision(service, region, 'create_pool', `create pool weight ${target}`, 'not in the stack yet', { ...why(), to: target }, patch)],
+      status: regionStatus(p, target, [], `pool created (${cause})`),
     };
   }
 
@@ -212,7 +257,7 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: str
     if (urgent || last === undefined || input.now - last >= interval) {
       weight = target;
       patch.weight = target;
-      decisions.push(decision('weight', `weight ${current}→${target}`, cause, { ...why, from: current, to: target, urgent }, { ...patch }));
+      decisions.push(gtmDecision(service, region, 'weight', `weight ${current}→${target}`, cause, { ...why(), from: current, to: target, urgent }, { ...patch }));
       reason = cause;
     } else {
       const ago = Math.max(0, Math.round((input.now - last) / 1000));
@@ -220,19 +265,28 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: str
     }
   }
 
-  let excluded = [...p.pool.excluded];
+  let excluded = p.pool.excluded.slice();
   if (p.excludedHeld) {
     reason += '; excluded held by a human override';
   } else {
-    const set = new Set(p.pool.excluded);
-    for (const step of exclusionSteps(p.nodes, p.pool.excluded, p.stateOf)) {
-      if (step.kind === 'exclude') set.add(step.node);
-      else set.delete(step.node);
-      excluded = orderExcluded(set, p.nodes, p.pool.excluded);
-      patch.excluded = excluded;
-      decisions.push(decision(step.kind, `${step.kind} ${step.node}`, step.because, { node: step.node, state: step.state }, { ...patch, excluded: [...excluded] }));
+    const all = exclusionSteps(p.nodes, p.pool.excluded, p.stateOf);
+    // Rule 6: a frozen service takes no node out of DNS; it may still put nodes back.
+    const steps = input.frozen === undefined ? all : all.filter((s) => s.kind !== 'exclude');
+    if (steps.length < all.length) {
+      const kept = all.filter((s) => s.kind === 'exclude').map((s) => `${s.node} (${s.because})`);
+      reason += `; frozen (${input.frozen}): not excluding ${kept.join(', ')}`;
+    }
+    if (steps.length > 0) {
+      const set = new Set(p.pool.excluded);
+      for (const step of steps) {
+        if (step.kind === 'exclude') set.add(step.node);
+        else set.delete(step.node);
+        excluded = orderExcluded(set, p.nodes, p.pool.excluded);
+        patch.excluded = excluded;
+        decisions.push(gtmDecision(service, region, step.kind, `${step.kind} ${step.node}`, step.because, { node: step.node, state: step.state }, { ...patch, excluded: [...excluded] }));
+      }
     }
   }
 
-  return { decisions, status: { ...statusBase(p), weight, excluded, reason } };
+  return { decisions, status: regionStatus(p, weight, excluded, reason) };
 }

@@ -25,8 +25,8 @@ export interface WeightAssessment {
   computed: number;
   /** The dominant cause(s), short, for a commit line: `ready 1/2`, `rtt=412ms > 300ms`. */
   cause: string;
-  /** The numbers behind it, for a decision's `why`. */
-  why: Record<string, number | string | boolean>;
+  /** The numbers behind it, for a decision's `why` (a new record each time it is read). */
+  readonly why: Record<string, number | string | boolean>;
 }
 
 /**
@@ -48,22 +48,41 @@ export function assessWeight(region: GtmRegion, latency: LatencyPolicy, counts: 
   const latency_factor = (slow ? latency.rtt_factor : 1) * (failing ? latency.error_factor : 1);
   const factors: WeightFactors = { base, health_ratio, ready_nodes_factor, latency_factor };
   const computed = quantizeWeight(base, health_ratio * ready_nodes_factor * latency_factor);
+  const cause = causeOf(base, region.min_ready_nodes, counts, { rtt, slow, errors, failing }, latency);
+  return new Assessment(factors, computed, cause, counts, region.min_ready_nodes, metrics === 'stale', rtt, errors);
+}
 
-  const why: Record<string, number | string | boolean> = {
-    base,
-    ready,
-    desired,
-    min_ready_nodes: region.min_ready_nodes,
-    health_ratio,
-    ready_nodes_factor,
-    latency_factor,
-    computed,
-  };
-  if (metrics === 'stale') why.metrics = 'stale';
-  if (rtt !== null) why.rtt_ms = rtt;
-  if (errors !== null) why.error_rate = errors;
+// `why` is built when read: the pass assesses every region of every service, and only the few
+// whose weight changes put it into a decision.
+class Assessment implements WeightAssessment {
+  constructor(
+    readonly factors: WeightFactors,
+    readonly computed: number,
+    readonly cause: string,
+    private readonly counts: NodeCounts,
+    private readonly minReady: number,
+    private readonly stale: boolean,
+    private readonly rtt: number | null,
+    private readonly errors: number | null,
+  ) {}
 
-  return { factors, computed, cause: causeOf(base, region.min_ready_nodes, counts, { rtt, slow, errors, failing }, latency), why };
+  get why(): Record<string, number | string | boolean> {
+    const f = this.factors;
+    const why: Record<string, number | string | boolean> = {
+      base: f.base,
+      ready: this.counts.ready,
+      desired: this.counts.desired,
+      min_ready_nodes: this.minReady,
+      health_ratio: f.health_ratio,
+      ready_nodes_factor: f.ready_nodes_factor,
+      latency_factor: f.latency_factor,
+      computed: this.computed,
+    };
+    if (this.stale) why.metrics = 'stale';
+    if (this.rtt !== null) why.rtt_ms = this.rtt;
+    if (this.errors !== null) why.error_rate = this.errors;
+    return why;
+  }
 }
 
 /**

@@ -73,6 +73,11 @@ export class Leadership {
     return this.isLeader ? this.token : null;
   }
 
+  /** Why the last lease request failed (the store did not answer), or null when it succeeded. */
+  get storeError(): string | null {
+    return this.lastError;
+  }
+
   /** Who leads, as far as this replica knows. */
   view(): LeaderView {
     if (this.isLeader && this.token !== null) return { role: 'leader', token: this.token };

@@ -29,6 +29,7 @@ export class Metrics {
   readonly gitPushFailures: Counter;
   readonly syncLastSuccess: Gauge;
   readonly configValid: Gauge;
+  readonly selfProtection: Gauge<'service' | 'reason'>;
 
   constructor(sources: MetricsSources, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -47,6 +48,12 @@ export class Metrics {
     this.gitPushFailures = new Counter({ name: 'xplane_git_push_failures_total', help: 'Pushes that failed (rejected or unreachable)', registers });
     this.syncLastSuccess = new Gauge({ name: 'xplane_sync_last_success_timestamp_seconds', help: 'When a sync last fetched and accepted the repo', registers });
     this.configValid = new Gauge({ name: 'xplane_config_valid', help: '1 when the newest fetched commit is valid, 0 when it was rejected', registers });
+    this.selfProtection = new Gauge({
+      name: 'xplane_self_protection',
+      help: '1 while self-protection freezes a service (no exclusions, weight cuts for down nodes, scale-downs or replacements); reason = panic | store | git',
+      labelNames: ['service', 'reason'],
+      registers,
+    });
     new Gauge({
       name: 'xplane_nodes',
       help: 'Registered nodes by state',

@@ -60,8 +60,7 @@ describe('MetricsWindow', () => {
     assert.ok(a);
     assert.equal(a.cpu, 99);
     assert.ok(a.samples <= 100, `only the last window's samples count, got ${a.samples}`);
-    const slots = (w as unknown as { slots: unknown[] }).slots;
-    assert.equal(slots.length, 5);
+    assert.equal(w.capacity, 5);
   });
 
   it('accepts out-of-order timestamps within the window', () => {
@@ -105,6 +104,23 @@ describe('MetricsWindow', () => {
     assert.equal(w.average(100_000)?.samples, 2, 'growing the window brings back what is still within it');
     assert.equal(w.average(140_000)?.samples, 1);
     assert.equal(w.average(170_000), null);
+  });
+
+  it('computes an instant’s averages once, and again after a sample or a resize', () => {
+    const w = new MetricsWindow(60_000);
+    w.add(1_000, s(0.2, { rttMs: 10 }));
+    const first = w.averageCell(51_000);
+    assert.equal(first.cpu, 0.2);
+    assert.equal(w.averageCell(51_000), first, 'the same cell, not a new object');
+    w.add(50_000, s(0.4));
+    close(w.averageCell(51_000).cpu, 0.3);
+    assert.equal(w.averageCell(51_000).rttMs, 10);
+    assert.equal(w.averageCell(51_000).hasQps, false);
+    w.resize(10_000);
+    assert.equal(w.averageCell(51_000).samples, 1, 'only the sample within the new 10 s window');
+    assert.equal(w.averageCell(51_000).hasRttMs, false);
+    assert.equal(w.averageCell(100_000).samples, 0, 'stale');
+    assert.equal(w.average(100_000), null);
   });
 
   it('resizing to the same length changes nothing', () => {

@@ -11,7 +11,7 @@ import type { Logger } from '../log/index.js';
 import type { NodeEvent, NodeFilter, NodeMetrics, NodeRecord, NodeState, Store } from '../store/index.js';
 import { isValidAddress, splitAddress } from './address.js';
 import { initialLiveness, step, type Liveness, type LivenessEvent, type Transition } from './liveness.js';
-import { MetricsWindow, aggregateRegion, type RegionMetrics, type WindowAverage } from './metrics-window.js';
+import { MetricsWindow, RegionSum, type AverageCell, type RegionMetrics, type WindowAverage } from './metrics-window.js';
 import type { ProbeOutcome } from './probe.js';
 import type { ProbeTarget } from './prober.js';
 import { hashToken, hashesEqual, newToken } from './tokens.js';
@@ -66,6 +66,18 @@ export interface NodeView {
   rttMs: number | null;
 }
 
+/** A node's state and windowed metrics as a controller pass sees them. */
+export interface NodeObservationFacts {
+  name: string;
+  state: NodeState;
+  stateSince: number;
+  /** When the loop first saw the name in a pool (the caller's, passed through). */
+  addedAt: number;
+  cpu: number | null;
+  rttMs: number | null;
+  errorRate: number | null;
+}
+
 /** A state change, as published to listeners (controllers trigger on these). */
 export interface NodeTransition extends Transition {
   node: string;
@@ -80,7 +92,13 @@ export interface RegistryOptions {
   log: Logger;
   /** The declarations in force (health checks, metric windows, known services). */
   config: () => Declarations | undefined;
+  /** Wall clock for records and events (default Date.now). */
   now?: () => number;
+  /**
+   * Clock for heartbeat timeouts (default performance.now; `now` when only that is given).
+   * A wall-clock step (NTP, a resumed VM) must not take a healthy fleet down or keep a dead node up.
+   */
+  monotonic?: () => number;
   /** How often state changes are persisted (default 1 s). */
   flushStateMs?: number;
   /** How often heartbeat-only updates are persisted (default 15 s). */
@@ -95,16 +113,10 @@ interface LiveNode {
   record: NodeRecord;
   liveness: Liveness;
   window: MetricsWindow;
-  /** Last sign of life for the heartbeat timeout: a heartbeat, or the registry's start. */
+  /** Last sign of life for the heartbeat timeout, on the monotonic clock: a heartbeat, or the registry's start. */
   lastSeen: number;
   /** Outcome of the last active probe, null before the first. */
   lastProbeOk: boolean | null;
-  /**
-   * The window's average as last computed: a pass asks for every node's
-   * average twice (its own facts, then its pool's metrics) at one `now`, and
-   * only a heartbeat or a window change can make the answer differ.
-   */
-  average?: { at: number; windowMs: number; value: WindowAverage | null };
 }
 
 const NODE_NAME = /^(.+)-([1-9][0-9]*)$/;
@@ -130,6 +142,7 @@ export class NodeRegistry {
   private readonly timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private heartbeats = 0;
+  private readonly regionSum = new RegionSum();
 
   constructor(private readonly opts: RegistryOptions) {}
 
@@ -146,7 +159,7 @@ export class NodeRegistry {
         record,
         liveness: { state: record.state, passes: 0, fails: 0, since: record.stateSince },
         window: new MetricsWindow(this.windowMs(record.service)),
-        lastSeen: Math.max(record.lastHeartbeat ?? 0, now),
+        lastSeen: this.monotonic(),
         lastProbeOk: null,
       };
       this.nodes.set(record.name, live);
@@ -238,8 +251,8 @@ export class NodeRegistry {
     if (existing && (existing.record.service !== input.service || existing.record.region !== input.region)) this.unindex(existing.record);
     const live: LiveNode = existing
       ? { ...existing, record }
-      : { record, liveness: initialLiveness(now), window: new MetricsWindow(this.windowMs(input.service)), lastSeen: now, lastProbeOk: null };
-    live.lastSeen = now;
+      : { record, liveness: initialLiveness(now), window: new MetricsWindow(this.windowMs(input.service)), lastSeen: 0, lastProbeOk: null };
+    live.lastSeen = this.monotonic();
     this.nodes.set(name, live);
     this.noteName(name);
     this.byToken.set(tokenHash, name);
@@ -266,9 +279,8 @@ export class NodeRegistry {
     };
     live.record.metrics = metrics;
     live.record.lastHeartbeat = now;
-    live.lastSeen = now;
+    live.lastSeen = this.monotonic();
     live.window.add(now, { cpu: metrics.cpu, qps: metrics.qps, errorRate: metrics.errorRate, rttMs: metrics.rttMs });
-    live.average = undefined;
     this.heartbeats += 1;
     this.beatDirty.add(input.name);
     const probed = this.probed(live.record.service);
@@ -312,19 +324,22 @@ export class NodeRegistry {
     const h = this.health(live.record.service);
     // A node down for lack of heartbeats stays down until its agent is back,
     // even if something still answers its health port.
-    if (outcome.ok && live.record.state === 'down' && now - live.lastSeen > h.fall * h.interval) return;
+    if (outcome.ok && live.record.state === 'down' && this.monotonic() - live.lastSeen > h.fall * h.interval) return;
     const event: LivenessEvent = outcome.ok ? { kind: 'probe', ok: true } : { kind: 'probe', ok: false, hard: outcome.hard, detail: outcome.detail };
     this.apply(live, event, now);
   }
 
   /** Marks nodes down whose heartbeats stopped for fall × interval. */
-  sweep(now = this.now()): void {
+  sweep(): void {
+    const now = this.now();
+    const mono = this.monotonic();
     for (const live of this.nodes.values()) {
       const s = live.record.state;
       if (s !== 'warm' && s !== 'active') continue;
       const h = this.health(live.record.service);
-      if (now - live.lastSeen > h.fall * h.interval) {
-        this.apply(live, { kind: 'heartbeat-timeout' }, now, `no heartbeat for ${Math.round((now - live.lastSeen) / 1000)}s (fall ${h.fall} × interval ${h.interval / 1000}s)`);
+      const silent = mono - live.lastSeen;
+      if (silent > h.fall * h.interval) {
+        this.apply(live, { kind: 'heartbeat-timeout' }, now, `no heartbeat for ${Math.round(silent / 1000)}s (fall ${h.fall} × interval ${h.interval / 1000}s)`);
       }
     }
   }
@@ -374,20 +389,47 @@ export class NodeRegistry {
 
   /** Windowed metrics of a service's active nodes in a region, or 'stale' when none reported recently. */
   regionMetrics(service: string, region: string, now = this.now()): RegionMetrics | 'stale' {
-    const averages: WindowAverage[] = [];
-    for (const name of this.byPool.get(poolKey(service, region)) ?? []) {
+    const names = this.byPool.get(poolKey(service, region));
+    if (!names) return 'stale';
+    const windowMs = this.windowMs(service);
+    // One running sum for every call: this runs for each (service, region) of every pass.
+    const sum = this.regionSum.reset();
+    for (const name of names) {
       const live = this.nodes.get(name);
       if (!live || live.record.state !== 'active') continue;
-      const avg = this.averageOf(live, now);
-      if (avg) averages.push(avg);
+      const a = this.averageOf(live, now, windowMs);
+      if (a.samples > 0) sum.add(a.cpu, a.hasQps ? a.qps : null, a.hasErrorRate ? a.errorRate : null, a.hasRttMs ? a.rttMs : null);
     }
-    return aggregateRegion(averages);
+    return sum.result();
   }
 
   /** Windowed metrics of one node, or null when stale. */
   nodeMetrics(name: string, now = this.now()): WindowAverage | null {
     const live = this.nodes.get(name);
-    return live ? this.averageOf(live, now) : null;
+    if (!live) return null;
+    live.window.resize(this.windowMs(live.record.service));
+    return live.window.average(now);
+  }
+
+  /**
+   * What a controller pass sees of one node: its state and windowed metrics (null when stale), in
+   * one lookup; undefined when never registered. `addedAt` is the loop's own memory of when the name
+   * appeared in a pool, carried into the answer so a pass builds one object per node, not two.
+   */
+  observation(name: string, now: number, addedAt: number): NodeObservationFacts | undefined {
+    const live = this.nodes.get(name);
+    if (!live) return undefined;
+    const a = this.averageOf(live, now);
+    const fresh = a.samples > 0;
+    return {
+      name,
+      state: live.record.state,
+      stateSince: live.record.stateSince,
+      addedAt,
+      cpu: fresh ? a.cpu : null,
+      rttMs: fresh && a.hasRttMs ? a.rttMs : null,
+      errorRate: fresh && a.hasErrorRate ? a.errorRate : null,
+    };
   }
 
   /** Count of nodes per (service, region, state), for metrics. */
@@ -481,15 +523,10 @@ export class NodeRegistry {
     this.stateDirty.add(r.name);
   }
 
-  /** A node's window average at `now`, computed once per (now, window length, heartbeat). */
-  private averageOf(live: LiveNode, now: number): WindowAverage | null {
-    const windowMs = this.windowMs(live.record.service);
-    const cached = live.average;
-    if (cached && cached.at === now && cached.windowMs === windowMs) return cached.value;
+  /** A node's window averages at `now` (the window's reused cell: read it at once), computed once per (now, window length, heartbeat). */
+  private averageOf(live: LiveNode, now: number, windowMs = this.windowMs(live.record.service)): AverageCell {
     live.window.resize(windowMs);
-    const value = live.window.average(now);
-    live.average = { at: now, windowMs, value };
-    return value;
+    return live.window.averageCell(now);
   }
 
   private index(r: NodeRecord): void {
@@ -537,6 +574,10 @@ export class NodeRegistry {
 
   private now(): number {
     return (this.opts.now ?? Date.now)();
+  }
+
+  private monotonic(): number {
+    return (this.opts.monotonic ?? this.opts.now ?? (() => performance.now()))();
   }
 }
 

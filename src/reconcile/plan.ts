@@ -1,12 +1,15 @@
 // One pass of both controllers over plain data: the autoscaler decides each
 // region's node list first, then the GTM controller decides weights and
-// exclusions on the pools as the autoscaler left them. No IO here: the
-// reconciler gathers the inputs and carries out the result.
+// exclusions on the pools as the autoscaler left them. Before either runs, the
+// self-protection rule (safety.ts) may freeze a service: its controllers then
+// add but take nothing away. No IO here: the reconciler gathers the inputs and
+// carries out the result.
 import { computeAutoscale, type AutoscaleResult } from '../autoscale/index.js';
-import type { Declarations, Pool } from '../config/index.js';
+import type { AutoscalePolicy, Declarations, GtmPolicy, Pool } from '../config/index.js';
 import type { Decision, NodeObservation, PoolView } from '../decision/index.js';
 import { computeGtm, type GtmResult } from '../gtm/index.js';
 import type { RegionMetrics } from '../nodes/index.js';
+import { DEFAULT_PANIC_THRESHOLD, HEALTHY, countFleet, evaluateFreeze, type ControlPlaneHealth, type Freeze } from './safety.js';
 
 /** What the loop remembers between passes (per service, per region). */
 export interface LoopMemory {
@@ -18,11 +21,15 @@ export interface LoopMemory {
   lastWeight: Map<string, number>;
   /** Per `service/region`: since when a scale-down has been wanted. */
   scaleDownSince: Map<string, number>;
+  /** Per service: its nodes that were `down` at the last pass, the panic rule's baseline. */
+  down: Map<string, Set<string>>;
+  /** Per service: its freeze, while one is in force. */
+  frozen: Map<string, Freeze>;
 }
 
 /** A fresh, empty memory. */
 export function emptyMemory(): LoopMemory {
-  return { firstSeen: new Map(), lastScale: new Map(), lastWeight: new Map(), scaleDownSince: new Map() };
+  return { firstSeen: new Map(), lastScale: new Map(), lastWeight: new Map(), scaleDownSince: new Map(), down: new Map(), frozen: new Map() };
 }
 
 /** Everything a pass decides from. */
@@ -31,8 +38,11 @@ export interface PassInput {
   declarations: Declarations;
   /** Pools by region then service, read from the stack files at the head commit. */
   pools: Record<string, Record<string, Pool>>;
-  /** Live node facts by name (absent: not registered). */
-  nodes: (name: string) => Omit<NodeObservation, 'addedAt'> | undefined;
+  /**
+   * Live node facts by name (absent: not registered), with `addedAt` (when the loop first saw the
+   * name, from its memory) passed through: one object per node and pass, as this runs for the whole fleet.
+   */
+  nodes: (name: string, addedAt: number) => NodeObservation | undefined;
   /** Windowed metrics of a service's active nodes in a region. */
   regionMetrics: (service: string, region: string) => RegionMetrics | 'stale';
   /** Highest node number the registry has seen for (region, service). */
@@ -40,12 +50,18 @@ export interface PassInput {
   /** Keys on hold, as `service/region:key`. */
   holds: ReadonlySet<string>;
   memory: LoopMemory;
+  /** Share of a service's nodes that may go down at once before it freezes (default 0.5). */
+  panicThreshold?: number;
+  /** Whether the control plane still has its store and Git remote (default: both). */
+  health?: ControlPlaneHealth;
 }
 
 /** What one service's controllers concluded. */
 export interface ServicePlan {
   autoscale: AutoscaleResult | null;
   gtm: GtmResult | null;
+  /** Set while self-protection holds the service's evictions back (safety.ts). */
+  frozen: Freeze | null;
 }
 
 /** The outcome of a pass: decisions in commit order, side effects, and status for the API. */
@@ -62,23 +78,53 @@ export interface PassPlan {
 
 const key = (service: string, region: string): string => `${service}/${region}`;
 
-function observe(input: PassInput, names: string[]): NodeObservation[] {
-  return names.map((name) => {
-    let seen = input.memory.firstSeen.get(name);
-    if (seen === undefined) input.memory.firstSeen.set(name, (seen = input.now));
-    const fact = input.nodes(name);
-    return fact
-      ? { ...fact, addedAt: seen }
-      : { name, state: 'unknown', stateSince: null, addedAt: seen, cpu: null, rttMs: null, errorRate: null };
-  });
+/**
+ * The loop's first-seen times as one pass rebuilds them. Marking every name seen and then
+ * sweeping the old map costs three hash operations per node and pass; instead the pass fills the
+ * next map as it goes (a name it observes keeps its time, a new one gets `now`), and at the end
+ * names it did not observe but that are still in some pool or decision carry over. A name in no
+ * pool falls away, so the memory stays as large as the fleet.
+ */
+class FirstSeen {
+  readonly next = new Map<string, number>();
+
+  constructor(
+    private readonly prev: ReadonlyMap<string, number>,
+    private readonly now: number,
+  ) {}
+
+  /** When the loop first saw `name` in a pool; now for a name new to it. */
+  observe(name: string): number {
+    const at = this.prev.get(name) ?? this.now;
+    this.next.set(name, at);
+    return at;
+  }
+
+  /** Keeps the time of a name that is still listed somewhere, without seeing it as new. */
+  carry(name: string): void {
+    if (this.next.has(name)) return;
+    const at = this.prev.get(name);
+    if (at !== undefined) this.next.set(name, at);
+  }
+}
+
+function observe(input: PassInput, seen: FirstSeen, names: readonly string[]): NodeObservation[] {
+  const out: NodeObservation[] = new Array<NodeObservation>(names.length);
+  for (let i = 0; i < names.length; i += 1) {
+    const name = names[i] as string;
+    const addedAt = seen.observe(name);
+    out[i] = input.nodes(name, addedAt) ?? { name, state: 'unknown', stateSince: null, addedAt, cpu: null, rttMs: null, errorRate: null };
+  }
+  return out;
 }
 
 function regionHolds(holds: ReadonlySet<string>, service: string): Set<string> {
+  if (holds.size === 0) return new Set();
   const prefix = `${service}/`;
   return new Set([...holds].filter((h) => h.startsWith(prefix)).map((h) => h.slice(prefix.length)));
 }
 
-/** Builds per-region records over a fixed list of regions (a plain loop: it runs six times per service and pass). */
+/** Builds per-region records over a fixed list of regions (a plain loop: it runs nine times per service and pass). */
 function byRegion(regions: readonly string[]): <T>(f: (region: string) => T) => Record<string, T> {
   return <T>(f: (region: string) => T): Record<string, T> => {
     const out: Record<string, T> = {};
@@ -99,10 +145,20 @@ function nodesPerRegion(pools: PassInput['pools']): Map<string, number> {
 }
 
 /** Applies decision patches in order to a region's pools of one service. */
-function patched(views: Record<string, PoolView>, decisions: Decision[], result: AutoscaleResult | null, now: number): Record<string, PoolView> {
+function patched(views: Record<string, PoolView>, regions: readonly string[], decisions: Decision[], result: AutoscaleResult | null, now: number): Record<string, PoolView> {
+  if (decisions.length === 0) return views;
   const out: Record<string, PoolView> = {};
   const drain = new Set(result?.drain ?? []);
-  for (const [region, view] of Object.entries(views)) {
+  const changed = new Set(decisions.map((d) => d.region));
+  for (const region of regions) {
+    const view = views[region];
+    if (!view) continue;
+    // A region without a decision is as it was, unless it names a drain victim (names are unique
+    // per fleet, but a hand-written name could appear in two regions).
+    if (!changed.has(region) && (drain.size === 0 || !view.nodes.some((n) => drain.has(n.name)))) {
+      out[region] = view;
+      continue;
+    }
     let pool: Pool | undefined = view.pool;
     for (const d of decisions) if (d.region === region) pool = { weight: pool?.weight ?? 0, nodes: pool?.nodes ?? [], excluded: pool?.excluded ?? [], ...d.patch };
     const byName = new Map(view.nodes.map((n) => [n.name, n]));
@@ -117,16 +173,78 @@ function patched(views: Record<string, PoolView>, decisions: Decision[], result:
   return out;
 }
 
-/** Runs the autoscaler, then GTM, for every declared service. Updates `input.memory`. */
-export function planPass(input: PassInput): PassPlan {
-  const { declarations: decl, now, memory } = input;
-  const plan: PassPlan = { decisions: [], seconds: { autoscale: 0, gtm: 0 }, drain: [], removed: [], services: {} };
+/** Applies the self-protection rule to one service: updates the memory's baseline and freeze, returns the freeze. */
+function protect(input: PassInput, service: string, regions: readonly string[], views: Record<string, PoolView>): Freeze | null {
+  const { memory } = input;
+  const previouslyDown = memory.down.get(service);
+  const { count, down } = countFleet(
+    regions.map((r) => views[r]?.nodes ?? []),
+    previouslyDown,
+  );
+  // Most services have nobody down: keep the same empty set rather than a new one per pass.
+  memory.down.set(service, down.length === 0 && previouslyDown?.size === 0 ? previouslyDown : new Set(down));
+  const frozen = evaluateFreeze(memory.frozen.get(service), count, input.health ?? HEALTHY, input.panicThreshold ?? DEFAULT_PANIC_THRESHOLD, input.now);
+  if (frozen) memory.frozen.set(service, frozen);
+  else memory.frozen.delete(service);
+  return frozen;
+}
+
+/** One declared service as a pass walks it: derived from the declarations alone. */
+interface ServiceShape {
+  service: string;
+  gtm: GtmPolicy | undefined;
+  autoscale: AutoscalePolicy | undefined;
+  /** Every region either controller names, sorted. */
+  regions: string[];
+  /** The same regions, to ask whether a pool is one the pass observes. */
+  regionSet: ReadonlySet<string>;
+  /** `service/region`, the loop memory's key, per region. */
+  keys: Map<string, string>;
+  /** The autoscale policy's regions, in its order. */
+  autoscaleRegions: string[];
+  /** The gtm policy's regions, in its order. */
+  gtmRegions: string[];
+}
+
+// The declarations in force change only when a new commit is accepted, and a pass would
+// otherwise rebuild these lists and 2,000 memory keys from them every time.
+// (Declarations are never changed in place: a new commit brings new objects.)
+const shapes = new WeakMap<Declarations, Map<string, ServiceShape>>();
+
+/** Every declared service's shape, by name in sorted order. */
+function shapesOf(decl: Declarations): Map<string, ServiceShape> {
+  let out = shapes.get(decl);
+  if (out) return out;
   const services = [...new Set([...Object.keys(decl.gtm), ...Object.keys(decl.autoscale)])].sort();
-  const regionTotals = nodesPerRegion(input.pools);
+  out = new Map();
   for (const service of services) {
     const gtm = decl.gtm[service];
     const autoscale = decl.autoscale[service];
     const regions = [...new Set([...(gtm?.regions.map((r) => r.name) ?? []), ...Object.keys(autoscale?.regions ?? {})])].sort();
+    out.set(service, {
+      service,
+      gtm,
+      autoscale,
+      regions,
+      regionSet: new Set(regions),
+      keys: new Map(regions.map((r) => [r, key(service, r)])),
+      autoscaleRegions: Object.keys(autoscale?.regions ?? {}),
+      gtmRegions: gtm?.regions.map((r) => r.name) ?? [],
+    });
+  }
+  shapes.set(decl, out);
+  return out;
+}
+
+/** Runs the autoscaler, then GTM, for every declared service. Updates `input.memory`. */
+export function planPass(input: PassInput): PassPlan {
+  const { declarations: decl, now, memory } = input;
+  const plan: PassPlan = { decisions: [], seconds: { autoscale: 0, gtm: 0 }, drain: [], removed: [], services: {} };
+  const regionTotals = nodesPerRegion(input.pools);
+  const seen = new FirstSeen(memory.firstSeen, now);
+  const shaped = shapesOf(decl);
+  for (const { service, gtm, autoscale, regions, keys, autoscaleRegions, gtmRegions } of shaped.values()) {
+    const keyOf = (region: string): string => keys.get(region) ?? key(service, region);
     const holds = regionHolds(input.holds, service);
     // Both controllers read the same metrics; the registry computes them once per (service, region) and pass.
     const metricsCache = new Map<string, RegionMetrics | 'stale'>();
@@ -138,12 +256,13 @@ export function planPass(input: PassInput): PassPlan {
     let views: Record<string, PoolView> = {};
     for (const region of regions) {
       const pool = input.pools[region]?.[service];
-      views[region] = { pool, nodes: observe(input, pool?.nodes ?? []) };
+      views[region] = { pool, nodes: observe(input, seen, pool?.nodes ?? []) };
     }
+    const frozen = protect(input, service, regions, views);
 
     let scaled: AutoscaleResult | null = null;
     if (autoscale) {
-      const pick = byRegion(Object.keys(autoscale.regions));
+      const pick = byRegion(autoscaleRegions);
       const t0 = process.hrtime.bigint();
       scaled = computeAutoscale({
         now,
@@ -152,44 +271,56 @@ export function planPass(input: PassInput): PassPlan {
         pools: pick((r) => views[r] ?? { pool: undefined, nodes: [] }),
         metrics: pick(metricsOf),
         otherServicesNodes: pick((r) => (regionTotals.get(r) ?? 0) - (input.pools[r]?.[service]?.nodes.length ?? 0)),
-        lastChange: pick((r) => memory.lastScale.get(key(service, r))),
-        scaleDownSince: pick((r) => memory.scaleDownSince.get(key(service, r))),
+        lastChange: pick((r) => memory.lastScale.get(keyOf(r))),
+        scaleDownSince: pick((r) => memory.scaleDownSince.get(keyOf(r))),
         maxOrdinal: pick((r) => input.highestOrdinal(r, service)),
         holds,
         drainMs: Math.max(autoscale.global.drain, 2 * (gtm?.dns.ttl ?? 0) * 1000),
+        frozen: frozen?.reason,
       });
       plan.seconds.autoscale += Number(process.hrtime.bigint() - t0) / 1e9;
-      for (const [region, since] of Object.entries(scaled.scaleDownSince)) {
-        if (since === undefined) memory.scaleDownSince.delete(key(service, region));
-        else memory.scaleDownSince.set(key(service, region), since);
+      for (const region of Object.keys(scaled.scaleDownSince)) {
+        const since = scaled.scaleDownSince[region];
+        if (since === undefined) memory.scaleDownSince.delete(keyOf(region));
+        else memory.scaleDownSince.set(keyOf(region), since);
       }
       plan.decisions.push(...scaled.decisions);
       plan.drain.push(...scaled.drain);
       plan.removed.push(...scaled.removed);
-      views = patched(views, scaled.decisions, scaled, now);
+      views = patched(views, regions, scaled.decisions, scaled, now);
     }
 
     let weighted: GtmResult | null = null;
     if (gtm) {
-      const pick = byRegion(gtm.regions.map((r) => r.name));
+      const pick = byRegion(gtmRegions);
       const t1 = process.hrtime.bigint();
       weighted = computeGtm({
         now,
         policy: gtm,
         pools: pick((r) => views[r] ?? { pool: undefined, nodes: [] }),
         metrics: pick(metricsOf),
-        lastWeightChange: pick((r) => memory.lastWeight.get(key(service, r))),
+        lastWeightChange: pick((r) => memory.lastWeight.get(keyOf(r))),
         holds,
+        frozen: frozen?.reason,
       });
       plan.seconds.gtm += Number(process.hrtime.bigint() - t1) / 1e9;
       plan.decisions.push(...weighted.decisions);
     }
-    plan.services[service] = { autoscale: scaled, gtm: weighted };
+    plan.services[service] = { autoscale: scaled, gtm: weighted, frozen };
   }
-  // Forget names that left every pool, so the memory stays as large as the fleet.
-  const inPools = new Set(Object.values(input.pools).flatMap((byService) => Object.values(byService).flatMap((p) => p.nodes)));
-  for (const d of plan.decisions) for (const name of d.patch.nodes ?? []) inPools.add(name);
-  for (const name of memory.firstSeen.keys()) if (!inPools.has(name)) memory.firstSeen.delete(name);
+  // Names the pass did not observe keep their time while a pool or a decision still lists them.
+  for (const region of Object.keys(input.pools)) {
+    const byService = input.pools[region] ?? {};
+    for (const service of Object.keys(byService)) {
+      if (shaped.get(service)?.regionSet.has(region)) continue;
+      for (const name of byService[service]?.nodes ?? []) seen.carry(name);
+    }
+  }
+  for (const d of plan.decisions) for (const name of d.patch.nodes ?? []) seen.carry(name);
+  memory.firstSeen = seen.next;
+  // A service no longer declared starts from a clean baseline if it comes back.
+  for (const service of memory.down.keys()) if (!shaped.has(service)) memory.down.delete(service);
+  for (const service of memory.frozen.keys()) if (!shaped.has(service)) memory.frozen.delete(service);
   return plan;
 }
 

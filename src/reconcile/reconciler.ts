@@ -2,7 +2,10 @@
 // the stack files at the remote head) and the current state (the node
 // registry), runs both controllers, and — only if a value changes — commits
 // the new stack config in one commit and pushes it. Side effects on the
-// registry (drain, delete) happen only after the push landed.
+// registry (drain, delete) happen only after the push landed. It also keeps
+// the self-protection signals (safety.ts) that only IO can see: the health
+// probe and its own failures on the store and on Git, and turns freezes into
+// log lines and the xplane_self_protection gauge.
 import type { Pool } from '../config/index.js';
 import { commitMessage, type Decision } from '../decision/index.js';
 import { findHumanChanges, type ConfigInForce, type GitMirror, type GitWriter } from '../gitops/index.js';
@@ -13,6 +16,7 @@ import type { NodeRegistry } from '../nodes/index.js';
 import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../stacks/index.js';
 import type { DecisionRecord, Store } from '../store/index.js';
 import { emptyMemory, patchesByRegion, planPass, rememberChanges, type LoopMemory, type PassPlan } from './plan.js';
+import { DEFAULT_PANIC_THRESHOLD, FAILURES_TO_FREEZE, checkPanicThreshold, type ControlPlaneHealth, type Freeze, type FreezeReason } from './safety.js';
 
 /** Dependencies of the reconciler, all built outside. */
 export interface ReconcilerDeps {
@@ -28,6 +32,10 @@ export interface ReconcilerDeps {
   /** Compute and log, write nothing. */
   dryRun: boolean;
   now?: () => number;
+  /** Share of a service's nodes that may go down at once before its evictions freeze (panic_threshold, default 0.5). */
+  panicThreshold?: number;
+  /** Whether the control plane still has its store and its Git remote; a `false` freezes every service's evictions. */
+  health?: () => ControlPlaneHealth;
 }
 
 /** What the last pass concluded, for the status API. */
@@ -50,6 +58,21 @@ export interface PlanPreview {
 const STACK_PREFIX = 'stacks/Pulumi.';
 const DEFAULT_HOLD_MS = 30 * 60_000;
 
+/** A store call of a pass failed: the pass counts toward the store being lost. */
+class StoreCallFailed extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+async function fromStore<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    throw new StoreCallFailed(err);
+  }
+}
+
 /** Runs controller passes; see the file comment. */
 export class Reconciler {
   private readonly memory: LoopMemory = emptyMemory();
@@ -58,9 +81,20 @@ export class Reconciler {
   private lastScanned: string | null = null;
   private readonly slot: LoopSlot;
   private report: PassReport | null = null;
+  private readonly panicThreshold: number;
+  /** Passes in a row that failed on the store, and on Git (fetch or push). */
+  private readonly failures = { store: 0, git: 0 };
+  /** The freezes the gauge and the logs show, per service. */
+  private readonly published = new Map<string, Freeze>();
 
   constructor(private readonly deps: ReconcilerDeps) {
+    this.panicThreshold = checkPanicThreshold(deps.panicThreshold ?? DEFAULT_PANIC_THRESHOLD);
     this.slot = new LoopSlot({ name: 'reconcile', minGapMs: 1_000, log: deps.log, pass: () => this.pass() });
+  }
+
+  /** The service's self-protection freeze as last published, or undefined when its controllers may act. */
+  freezeOf(service: string): Freeze | undefined {
+    return this.published.get(service);
   }
 
   /** The outcome of the most recent pass. */
@@ -107,10 +141,18 @@ export class Reconciler {
       if (outcome.status === 'unpushed') deps.log.info({ commit }, `reconcile: committed ${commit?.slice(0, 7)} locally (push is off); refs/xplane/unpushed`);
       this.report = { at: this.now(), head: final?.head ?? null, commit, plan: final?.plan ?? null, error: null };
       if (final) this.publishGauges(final.plan);
+      this.failures.store = 0;
+      this.failures.git = 0;
+      this.publishFreezes();
       return done;
     } catch (error) {
-      if (error instanceof Error && /push|fetch|remote/i.test(error.message)) deps.metrics.gitPushFailures.inc();
+      const git = error instanceof Error && /push|fetch|remote/i.test(error.message);
+      if (git) deps.metrics.gitPushFailures.inc();
+      // A remote that kept moving is reachable: only failures to reach it count toward losing it.
+      if (error instanceof StoreCallFailed) this.failures.store += 1;
+      else if (git && !/kept moving/.test((error as Error).message)) this.failures.git += 1;
       this.report = { at: this.now(), head: null, commit: null, plan: null, error: error instanceof Error ? error.message : String(error) };
+      this.publishFreezes();
       return { kind: 'error', error };
     } finally {
       deps.metrics.reconcileDuration.observe({ controller: 'pass' }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -150,7 +192,7 @@ export class Reconciler {
     }
     this.stacks.keepOnly(oids);
     if (!options.readOnly) await this.recordOverrides(head, now);
-    const holds = new Set((await deps.store.listHolds(now)).map((h) => `${h.service}/${h.region}:${h.key}`));
+    const holds = new Set((await fromStore(deps.store.listHolds(now))).map((h) => `${h.service}/${h.region}:${h.key}`));
     const started = process.hrtime.bigint();
     const plan = planPass({
       now,
@@ -158,14 +200,11 @@ export class Reconciler {
       pools,
       holds,
       memory: options.readOnly ? structuredClone(this.memory) : this.memory,
-      nodes: (name) => {
-        const record = deps.registry.record(name);
-        if (!record) return undefined;
-        const m = deps.registry.nodeMetrics(name, now);
-        return { name, state: record.state, stateSince: record.stateSince, cpu: m?.cpu ?? null, rttMs: m?.rttMs ?? null, errorRate: m?.errorRate ?? null };
-      },
+      nodes: (name, addedAt) => deps.registry.observation(name, now, addedAt),
       regionMetrics: (service, region) => deps.registry.regionMetrics(service, region, now),
       highestOrdinal: (region, service) => deps.registry.highestOrdinal(region, service),
+      panicThreshold: this.panicThreshold,
+      health: this.health(),
     });
     deps.metrics.reconcileDuration.observe({ controller: 'autoscale' }, plan.seconds.autoscale);
     deps.metrics.reconcileDuration.observe({ controller: 'gtm' }, plan.seconds.gtm);
@@ -194,7 +233,7 @@ export class Reconciler {
     for (const c of changes) {
       const until = c.time + holdFor(c.service, c.key);
       if (until <= now) continue;
-      await deps.store.putHold({ service: c.service, region: c.region, key: c.key, commit: c.commit, author: c.author, since: c.time, until });
+      await fromStore(deps.store.putHold({ service: c.service, region: c.region, key: c.key, commit: c.commit, author: c.author, since: c.time, until }));
       deps.log.warn(
         { service: c.service, region: c.region, key: c.key, commit: c.commit, author: c.author, until: new Date(until).toISOString() },
         `override: ${c.author} changed ${c.service} ${c.region} ${c.key} in ${c.commit.slice(0, 7)}; the loop leaves it alone until ${new Date(until).toISOString()}`,
@@ -210,7 +249,7 @@ export class Reconciler {
    * ran are the starting point, not overrides.
    */
   private async scanBaseline(head: string): Promise<string> {
-    const [last] = await this.deps.store.listDecisions({ limit: 1 });
+    const [last] = await fromStore(this.deps.store.listDecisions({ limit: 1 }));
     if (last?.commit && (await this.deps.mirror.isAncestor(last.commit, head)) === true) return last.commit;
     return head;
   }
@@ -238,7 +277,7 @@ export class Reconciler {
       why: d.why,
       commit,
     }));
-    await deps.store.appendDecisions(records);
+    await fromStore(deps.store.appendDecisions(records));
     for (const d of plan.decisions) deps.metrics.decisions.inc({ controller: d.controller, kind: d.kind });
     deps.metrics.gitCommits.inc();
     deps.log.info({ commit, decisions: plan.decisions.length }, `reconcile: pushed ${commit.slice(0, 7)} with ${plan.decisions.length} decision(s)`);
@@ -248,6 +287,57 @@ export class Reconciler {
     for (const [service, s] of Object.entries(plan.services)) {
       for (const [region, status] of Object.entries(s.gtm?.regions ?? {})) this.deps.metrics.regionWeight.set({ service, region }, status.weight);
       for (const [region, p] of Object.entries(s.autoscale?.regions ?? {})) this.deps.metrics.desiredNodes.set({ service, region }, p.desired);
+    }
+  }
+
+  /**
+   * What the pass knows of the control plane's health: the probe, and its own record. After
+   * FAILURES_TO_FREEZE passes in a row failed on the store (or on Git), that is lost too, until a
+   * pass succeeds end to end; so the first pass after an outage plans frozen.
+   */
+  private health(): ControlPlaneHealth {
+    const probe = this.deps.health?.();
+    const store = probe?.store !== false && this.failures.store < FAILURES_TO_FREEZE;
+    const git = probe?.git !== false && this.failures.git < FAILURES_TO_FREEZE;
+    const own = !store && probe?.store !== false ? `${this.failures.store} passes in a row failed on the store` : !git && probe?.git !== false ? `${this.failures.git} passes in a row failed on git` : undefined;
+    return { store, git, reason: probe?.reason ?? own };
+  }
+
+  /**
+   * Brings the gauge and the logs in line with the freezes in force: the last plan's, or, while
+   * the store or Git is lost (and passes may not get as far as planning), every declared service.
+   */
+  private publishFreezes(): void {
+    const { deps } = this;
+    const health = this.health();
+    const lost: FreezeReason | null = !health.store ? 'store' : !health.git ? 'git' : null;
+    if (lost) {
+      const decl = deps.inForce.declarations;
+      for (const service of new Set([...Object.keys(decl?.gtm ?? {}), ...Object.keys(decl?.autoscale ?? {})])) {
+        const prev = this.memory.frozen.get(service);
+        const detail = `the ${lost === 'store' ? 'store' : 'Git remote'} is lost${health.reason ? ` (${health.reason})` : ''}`;
+        this.memory.frozen.set(service, { reason: lost, since: prev?.reason === lost ? prev.since : this.now(), detail });
+      }
+    }
+    for (const [service, f] of this.memory.frozen) {
+      const was = this.published.get(service);
+      this.published.set(service, f);
+      if (was?.reason === f.reason) continue;
+      if (was) deps.metrics.selfProtection.set({ service, reason: was.reason }, 0);
+      deps.metrics.selfProtection.set({ service, reason: f.reason }, 1);
+      deps.log.warn(
+        { service, reason: f.reason, since: new Date(f.since).toISOString(), detail: f.detail },
+        `self-protection: ${service} frozen (${f.reason}: ${f.detail}); no exclusions, no weight cuts for down nodes, no scale-downs, replacements or removals until it clears`,
+      );
+    }
+    for (const [service, was] of this.published) {
+      if (this.memory.frozen.has(service)) continue;
+      this.published.delete(service);
+      deps.metrics.selfProtection.set({ service, reason: was.reason }, 0);
+      deps.log.info(
+        { service, reason: was.reason, frozenForMs: this.now() - was.since },
+        `self-protection: ${service} resumes (${was.reason} cleared after ${Math.round((this.now() - was.since) / 1000)}s)`,
+      );
     }
   }
 

@@ -4,6 +4,7 @@ import type { ConfigInForce } from '../gitops/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import type { Store } from '../store/index.js';
 import type { Reconciler } from './reconciler.js';
+import type { Freeze } from './safety.js';
 
 /** One region of a service's status. */
 export interface RegionStatusView {
@@ -25,8 +26,14 @@ export interface ServiceStatusView {
   service: string;
   configCommit: string | null;
   alert: string | null;
+  /** Set while self-protection freezes the service's evictions: why (panic | store | git), since when, in words. */
+  frozen: { reason: string; since: string; detail: string } | null;
   lastPass: { at: string; commit: string | null; error: string | null } | null;
   regions: Record<string, RegionStatusView>;
+}
+
+function frozenView(f: Freeze | undefined): ServiceStatusView['frozen'] {
+  return f ? { reason: f.reason, since: new Date(f.since).toISOString(), detail: f.detail } : null;
 }
 
 /** Builds service status from the parts that hold it. */
@@ -68,6 +75,7 @@ export class ServiceStatus {
       service,
       configCommit: this.deps.inForce.snapshot?.commit ?? null,
       alert: plan?.gtm?.alert ?? null,
+      frozen: frozenView(this.deps.reconciler?.freezeOf(service)),
       lastPass: report ? { at: new Date(report.at).toISOString(), commit: report.commit, error: report.error } : null,
       regions: out,
     };

@@ -119,7 +119,27 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       await leadership?.fence();
     };
     const writer = new GitWriter({ mirror, author, push: settings.push, log, fence });
-    const reconciler = new Reconciler({ store, registry, inForce, mirror, writer, metrics, log, botEmail: author.email, dryRun: settings.dry_run });
+    let gitError: string | null = null;
+    sync.onOutcome((outcome) => {
+      gitError = outcome.status === 'error' ? outcome.message : null;
+    });
+    const reconciler = new Reconciler({
+      store,
+      registry,
+      inForce,
+      mirror,
+      writer,
+      metrics,
+      log,
+      botEmail: author.email,
+      dryRun: settings.dry_run,
+      panicThreshold: settings.panic_threshold,
+      // Self-protection: a leader that lost its store or its Git remote freezes evictions.
+      health: () => {
+        const storeError = leadership?.storeError ?? null;
+        return { store: storeError === null, git: gitError === null, reason: storeError ?? gitError ?? undefined };
+      },
+    });
     // Level-triggered: events only make the next pass come sooner.
     registry.onTransition(() => reconciler.trigger());
     const status = new ServiceStatus({ store, inForce, registry, reconciler });

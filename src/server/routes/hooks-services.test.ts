@@ -65,7 +65,7 @@ describe('POST /v1/hooks/git', () => {
 });
 
 describe('GET /v1/services/:service', () => {
-  const status: ServiceStatusView = { service: 'svc-plus', configCommit: 'abc', alert: null, lastPass: null, regions: {} };
+  const status: ServiceStatusView = { service: 'svc-plus', configCommit: 'abc', alert: null, frozen: null, lastPass: null, regions: {} };
 
   it('answers the status of a declared service to the admin', async () => {
     const { app: a } = await app({ status });
