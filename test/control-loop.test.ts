@@ -2,11 +2,11 @@
 // bare remote seeded with the example, nodes driven over HTTP (register,
 // heartbeat, /healthz), and the commits that arrive on the remote.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { FakeNode, messageLines, until } from './helpers/fake-node.js';
 import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
 import { freePort, startServe, type ServeProcess } from './helpers/serve.js';
 
@@ -15,62 +15,6 @@ const ADMIN = 'loop-admin';
 const GTM = 'platform-config/gtm/svc-plus.yaml';
 const AUTOSCALE = 'platform-config/autoscale/svc-plus.yaml';
 const JP = 'stacks/Pulumi.jp.yaml';
-
-/** A node the test plays: a /healthz server on its own loopback address, and heartbeats. */
-class FakeNode {
-  server: Server | null = null;
-  token = '';
-  timer: NodeJS.Timeout | null = null;
-  constructor(
-    readonly name: string,
-    readonly region: string,
-    readonly host: string,
-  ) {}
-
-  async up(serve: ServeProcess, port: number, cpu: number): Promise<void> {
-    this.server = createServer((_req, res) => res.end('ok'));
-    await new Promise<void>((resolve) => this.server?.listen(port, this.host, resolve));
-    const res = await fetch(`${serve.url}/v1/nodes/register`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'svc-plus', region: this.region, address: `${this.host}:${port}`, name: this.name }),
-    });
-    assert.equal(res.status, 201, await res.clone().text());
-    this.token = ((await res.json()) as { token: string }).token;
-    const beat = (): void => {
-      void fetch(`${serve.url}/v1/nodes/heartbeat`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: this.name, cpu }),
-      }).catch(() => undefined);
-    };
-    beat();
-    this.timer = setInterval(beat, 150);
-  }
-
-  async down(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
-    this.server = null;
-  }
-}
-
-/** Every line of every commit message on the remote: a pass with several decisions lists them in the body. */
-function messageLines(fixture: GitFixture): string[] {
-  return gitSync(fixture.bare, 'log', '--format=%B', 'main').split('\n');
-}
-
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('control loop', () => {
   let fixture: GitFixture;
@@ -104,8 +48,8 @@ describe('control loop', () => {
       ['--repo', fixture.bare, '--db', join(state, 'x.db'), '--workdir', join(state, 'work'), '--sync-interval', '300ms', '--reconcile-interval', '300ms'],
       { XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_ADMIN_TOKEN: ADMIN, XPLANE_LOG_LEVEL: 'warn' },
     );
-    nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.0.0.2'), new FakeNode('jp-svc-plus-2', 'jp', '127.0.0.3'), new FakeNode('sg-svc-plus-1', 'sg', '127.0.0.4'));
-    await nodes[2]?.up(serve, port, 0.5);
+    nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.0.0.2', BOOTSTRAP), new FakeNode('jp-svc-plus-2', 'jp', '127.0.0.3', BOOTSTRAP), new FakeNode('sg-svc-plus-1', 'sg', '127.0.0.4', BOOTSTRAP));
+    await nodes[2]?.up(() => serve.url, port, 0.5);
   });
 
   after(async () => {
@@ -116,8 +60,8 @@ describe('control loop', () => {
   });
 
   it('scales jp out when its nodes run hot: `autoscale: svc-plus jp 2→3 (cpu=0.90)` with the new node name', async () => {
-    await nodes[0]?.up(serve, port, 0.9);
-    await nodes[1]?.up(serve, port, 0.9);
+    await nodes[0]?.up(() => serve.url, port, 0.9);
+    await nodes[1]?.up(() => serve.url, port, 0.9);
     const subject = await until('the scale-out commit', () => messageLines(fixture).find((s) => s.includes('autoscale: svc-plus jp 2→3 (cpu=0.90)')));
     assert.ok(subject);
     const stack = gitSync(fixture.bare, 'show', `main:${JP}`);

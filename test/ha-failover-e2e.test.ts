@@ -5,11 +5,11 @@
 // within two lease periods, and the remote ends with each decision exactly
 // once: nothing lost, nothing duplicated, no force-push, no merge.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { FakeNode, messageLines, until } from './helpers/fake-node.js';
 import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
 import { freshPostgresDb, type PostgresDb } from './helpers/postgres.js';
 import { freePort, startServe, type ServeProcess } from './helpers/serve.js';
@@ -20,57 +20,6 @@ const GTM = 'platform-config/gtm/svc-plus.yaml';
 const AUTOSCALE = 'platform-config/autoscale/svc-plus.yaml';
 const JP = 'stacks/Pulumi.jp.yaml';
 const LEASE_MS = 2_000;
-
-/** A node the test plays: a /healthz server and heartbeats sent to whichever replica the "load balancer" picks. */
-class FakeNode {
-  server: Server | null = null;
-  token = '';
-  timer: NodeJS.Timeout | null = null;
-  constructor(
-    readonly name: string,
-    readonly region: string,
-    readonly host: string,
-  ) {}
-
-  async up(entry: () => string, port: number, cpu: number): Promise<void> {
-    this.server = createServer((_req, res) => res.end('ok'));
-    await new Promise<void>((resolve) => this.server?.listen(port, this.host, resolve));
-    const res = await fetch(`${entry()}/v1/nodes/register`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'svc-plus', region: this.region, address: `${this.host}:${port}`, name: this.name }),
-    });
-    assert.equal(res.status, 201, await res.clone().text());
-    this.token = ((await res.json()) as { token: string }).token;
-    const beat = (): void => {
-      void fetch(`${entry()}/v1/nodes/heartbeat`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: this.name, cpu }),
-      }).catch(() => undefined);
-    };
-    beat();
-    this.timer = setInterval(beat, 150);
-  }
-
-  async down(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
-    this.server = null;
-  }
-}
-
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, stepMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
 
 /** The replica's xplane_leader gauge, or undefined when it does not answer. */
 async function leaderGauge(replica: ServeProcess): Promise<number | undefined> {
@@ -89,11 +38,6 @@ function pausedAt(replica: ServeProcess, failpoint: string, decision: string): b
     .stderr()
     .split('\n')
     .some((line) => line.includes(`failpoint ${failpoint}`) && line.includes(decision));
-}
-
-/** Every line of every commit message on the remote. */
-function messageLines(fixture: GitFixture): string[] {
-  return gitSync(fixture.bare, 'log', '--format=%B', 'main').split('\n');
 }
 
 describe('replicas on one Postgres: leader election and failover', async () => {
@@ -155,7 +99,7 @@ describe('replicas on one Postgres: leader election and failover', async () => {
     assert.equal(await leaderGauge(a), 1);
     assert.equal(await leaderGauge(b), 0);
     entry = b.url;
-    nodes.push(new FakeNode('sg-svc-plus-1', 'sg', '127.2.0.4'));
+    nodes.push(new FakeNode('sg-svc-plus-1', 'sg', '127.2.0.4', BOOTSTRAP));
     await nodes[0]?.up(() => entry, port, 0.5);
     for (const replica of [a, b]) {
       const listed = await until(`sg-svc-plus-1 active through ${replica.url}`, async () => {
@@ -170,7 +114,7 @@ describe('replicas on one Postgres: leader election and failover', async () => {
   it('kill -9 of the leader between its commit and its push: the follower takes over within two lease periods and the decision lands once', { skip: db ? false : 'no PostgreSQL here' }, async (t) => {
     const [a, b] = replicas;
     assert.ok(a && b);
-    nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.2.0.2'), new FakeNode('jp-svc-plus-2', 'jp', '127.2.0.3'));
+    nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.2.0.2', BOOTSTRAP), new FakeNode('jp-svc-plus-2', 'jp', '127.2.0.3', BOOTSTRAP));
     await nodes[1]?.up(() => entry, port, 0.9);
     await nodes[2]?.up(() => entry, port, 0.9);
     // The leader computed the scale-out, committed it locally and now waits at the failpoint.
