@@ -76,7 +76,8 @@ export interface PassPlan {
   services: Record<string, ServicePlan>;
 }
 
-const key = (service: string, region: string): string => `${service}/${region}`;
+/** The loop memory's key for a service's region: `service/region`. */
+export const memoryKey = (service: string, region: string): string => `${service}/${region}`;
 
 /**
  * The loop's first-seen times as one pass rebuilds them. Marking every name seen and then
@@ -227,7 +228,7 @@ function shapesOf(decl: Declarations): Map<string, ServiceShape> {
       autoscale,
       regions,
       regionSet: new Set(regions),
-      keys: new Map(regions.map((r) => [r, key(service, r)])),
+      keys: new Map(regions.map((r) => [r, memoryKey(service, r)])),
       autoscaleRegions: Object.keys(autoscale?.regions ?? {}),
       gtmRegions: gtm?.regions.map((r) => r.name) ?? [],
     });
@@ -244,7 +245,7 @@ export function planPass(input: PassInput): PassPlan {
   const seen = new FirstSeen(memory.firstSeen, now);
   const shaped = shapesOf(decl);
   for (const { service, gtm, autoscale, regions, keys, autoscaleRegions, gtmRegions } of shaped.values()) {
-    const keyOf = (region: string): string => keys.get(region) ?? key(service, region);
+    const keyOf = (region: string): string => keys.get(region) ?? memoryKey(service, region);
     const holds = regionHolds(input.holds, service);
     // Both controllers read the same metrics; the registry computes them once per (service, region) and pass.
     const metricsCache = new Map<string, RegionMetrics | 'stale'>();
@@ -324,11 +325,29 @@ export function planPass(input: PassInput): PassPlan {
   return plan;
 }
 
+/** A decision's controller and kind: all a decision record keeps that says what it changed. */
+type DecisionKind = Pick<Decision, 'controller' | 'kind'>;
+
+/** True for the decisions that start a region's autoscale cooldown: scale ups and downs, not removals or replacements. */
+export function startsCooldown(d: DecisionKind): boolean {
+  return d.controller === 'autoscale' && (d.kind === 'scale_up' || d.kind === 'scale_down');
+}
+
+/**
+ * True for the decisions that set a region's weight and so start its GTM min_change_interval:
+ * `weight` and `create_pool`. Judged by kind alone, so the decision log (which keeps no patch)
+ * gives the same times as a pass: the only other GTM decision whose patch carries a weight is a
+ * `forget` in a pass that also made a `weight` decision for the region, at the same time.
+ */
+export function setsWeight(d: DecisionKind): boolean {
+  return d.controller === 'gtm' && (d.kind === 'weight' || d.kind === 'create_pool');
+}
+
 /** Records in memory when regions changed, once the pass's commit has landed. */
 export function rememberChanges(memory: LoopMemory, decisions: Decision[], now: number): void {
   for (const d of decisions) {
-    if (d.controller === 'autoscale' && (d.kind === 'scale_up' || d.kind === 'scale_down')) memory.lastScale.set(key(d.service, d.region), now);
-    if (d.controller === 'gtm' && d.patch.weight !== undefined && d.kind !== 'exclude' && d.kind !== 'include') memory.lastWeight.set(key(d.service, d.region), now);
+    if (startsCooldown(d)) memory.lastScale.set(memoryKey(d.service, d.region), now);
+    if (setsWeight(d)) memory.lastWeight.set(memoryKey(d.service, d.region), now);
   }
 }
 

@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../stacks/index.js';
 import type { DecisionRecord, Store } from '../store/index.js';
+import { RESTORE_DECISIONS, memoryFromDecisions } from './memory-from-decisions.js';
 import { emptyMemory, patchesByRegion, planPass, rememberChanges, type LoopMemory, type PassPlan } from './plan.js';
 import { DEFAULT_PANIC_THRESHOLD, FAILURES_TO_FREEZE, checkPanicThreshold, type ControlPlaneHealth, type Freeze, type FreezeReason } from './safety.js';
 
@@ -75,7 +76,7 @@ async function fromStore<T>(call: Promise<T>): Promise<T> {
 
 /** Runs controller passes; see the file comment. */
 export class Reconciler {
-  private readonly memory: LoopMemory = emptyMemory();
+  private memory: LoopMemory = emptyMemory();
   /** Stack files parsed at earlier passes, by blob id: most passes find every file unchanged. */
   private readonly stacks = new StackCache();
   private lastScanned: string | null = null;
@@ -100,6 +101,28 @@ export class Reconciler {
   /** The outcome of the most recent pass. */
   get lastReport(): PassReport | null {
     return this.report;
+  }
+
+  /**
+   * Starts a leadership term, while the loop is stopped: drops what earlier terms remembered (another
+   * leader may have acted since) and restores the cooldown and weight-change times from the store's
+   * decision log (memory-from-decisions.ts), so a failover does not let a region change sooner than
+   * its policy allows. Override scanning starts again after the newest decision's commit. A store
+   * that does not answer fails the start: the term is given up rather than run without timers.
+   */
+  async beginTerm(): Promise<void> {
+    let decisions: DecisionRecord[];
+    try {
+      decisions = await this.deps.store.listDecisions({ limit: RESTORE_DECISIONS });
+    } catch (err) {
+      throw new Error(`reconcile: cannot read the decision log to restore cooldowns (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    }
+    this.memory = memoryFromDecisions(decisions, this.now());
+    this.lastScanned = null;
+    this.deps.log.info(
+      { decisions: decisions.length, cooldowns: this.memory.lastScale.size, weightChanges: this.memory.lastWeight.size },
+      `reconcile: new term; restored ${this.memory.lastScale.size} scale and ${this.memory.lastWeight.size} weight change time(s) from the newest ${decisions.length} decision(s)`,
+    );
   }
 
   /** Runs passes every `intervalMs`, sooner on `trigger()`, one at a time. */

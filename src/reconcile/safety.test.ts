@@ -60,8 +60,8 @@ describe('countFleet', () => {
     assert.deepEqual(down, ['jp-2', 'sg-1']);
   });
 
-  it('counts nobody as newly down the first time it sees the service', () => {
-    assert.equal(countFleet([[o('jp-1', 'down')]], undefined).count.newlyDown, 0);
+  it('counts every down node as newly down the first time it sees the service (a new leader cannot tell old from sudden)', () => {
+    assert.deepEqual(countFleet([[o('jp-1', 'down'), o('jp-2', 'active'), o('jp-3', 'down')]], undefined).count, { nodes: 3, down: 2, newlyDown: 2 });
   });
 });
 

@@ -17,8 +17,10 @@
 //      share of the service's nodes went down since the previous pass.
 // `nodes` counts the names in the service's pools that are not `deleted`; `down`
 // those in state `down`; `newlyDown` those down now that were not down at the
-// previous pass. The first pass that sees a service only records who is down: a
-// restart does not turn an old outage into a panic.
+// previous pass. The first pass that sees a service (after a start, or in a new
+// leader's term) cannot tell an old outage from a sudden one, so every node down
+// then counts as newly down: a failover in the middle of a mass outage stays
+// frozen instead of evicting what the old leader was holding back.
 import type { NodeObservation } from '../decision/index.js';
 
 /** Why a service's evictions are frozen. */
@@ -69,7 +71,7 @@ export function checkPanicThreshold(threshold: number): number {
 /**
  * Counts a service's nodes for the panic rule from its pools' observations, and returns who is
  * down now (the next pass's baseline). `previouslyDown` undefined means the previous pass did not
- * see this service: nobody counts as newly down.
+ * see this service: everyone down counts as newly down.
  */
 export function countFleet(pools: Iterable<readonly NodeObservation[]>, previouslyDown: ReadonlySet<string> | undefined): { count: FleetCount; down: string[] } {
   const count: FleetCount = { nodes: 0, down: 0, newlyDown: 0 };
@@ -81,7 +83,7 @@ export function countFleet(pools: Iterable<readonly NodeObservation[]>, previous
       if (o.state !== 'down') continue;
       count.down += 1;
       down.push(o.name);
-      if (previouslyDown !== undefined && !previouslyDown.has(o.name)) count.newlyDown += 1;
+      if (previouslyDown === undefined || !previouslyDown.has(o.name)) count.newlyDown += 1;
     }
   }
   return { count, down };

@@ -223,6 +223,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
             if (leads()) converger.start();
           });
       }
+      await reconciler.beginTerm();
       reconciler.start(settings.reconcile_interval);
     };
     const endTerm = async (): Promise<void> => {
