@@ -134,4 +134,23 @@ describe('Leadership', () => {
     const took = await until('b to lead', () => b.election.isLeader);
     assert.ok(took <= 2 * TTL, `took ${took} ms`);
   });
+
+  it('a poke makes a follower ask again at once: it sees the new leader without waiting for its next tick', async () => {
+    const store = new MemoryStore();
+    const a = replica(store, 'a');
+    const slow = new Leadership({ store, log, id: 'b', address: 'http://b.invalid:7070', ttlMs: 60_000, onElected: () => undefined, onDeposed: () => undefined });
+    running.push(a.election, slow);
+    await a.election.start();
+    await slow.start();
+    await a.election.stop();
+    await store.acquireLease(CONTROLLER_LEASE, 'c', 'http://c.invalid:7070', 60_000);
+    const before = slow.view();
+    assert.equal(before.role === 'follower' ? before.leader.holder : '', 'a', 'still the old view before the poke');
+    await new Promise((r) => setTimeout(r, 150)); // pokes right after a tick are folded into it
+    slow.poke();
+    await until('b to see c', () => {
+      const view = slow.view();
+      return view.role === 'follower' && view.leader.holder === 'c';
+    }, 1_000);
+  });
 });

@@ -13,6 +13,9 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log/index.js';
 import type { Lease, Store } from '../store/index.js';
 
+/** Pokes closer together than this are one: a burst of failed forwards makes one store query. */
+const POKE_GAP_MS = 100;
+
 /** The lease every replica competes for. */
 export const CONTROLLER_LEASE = 'controller';
 
@@ -53,6 +56,8 @@ export class Leadership {
   private known: Lease | null = null;
   private lastError: string | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private lastTick = Number.NEGATIVE_INFINITY;
   private ticking: Promise<void> = Promise.resolve();
   /** Starts and stops of the controllers, in order, off the renewal path (a slow start must not let the lease lapse). */
   private transitions: Promise<void> = Promise.resolve();
@@ -128,16 +133,34 @@ export class Leadership {
     }
   }
 
+  /**
+   * Asks the store again now rather than at the next tick: a follower whose leader stopped
+   * answering learns of the new one (or takes the lapsed lease) without waiting up to ttl/3.
+   */
+  poke(): void {
+    if (this.stopped || this.running || this.clock() - this.lastTick < POKE_GAP_MS) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.run();
+  }
+
+  private run(): void {
+    this.running = true;
+    this.ticking = this.tick().finally(() => {
+      this.running = false;
+      this.schedule();
+    });
+  }
+
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.ticking = this.tick().finally(() => this.schedule());
-    }, Math.max(50, Math.floor(this.opts.ttlMs / 3)));
+    this.timer = setTimeout(() => this.run(), Math.max(50, Math.floor(this.opts.ttlMs / 3)));
     this.timer.unref();
   }
 
   private async tick(): Promise<void> {
     const started = this.clock();
+    this.lastTick = started;
     try {
       if (this.token !== null) {
         const held = await this.opts.store.renewLease(CONTROLLER_LEASE, this.id, this.token, this.opts.ttlMs);

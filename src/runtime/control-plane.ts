@@ -158,7 +158,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       serviceStatus: (service) => status.get(service),
       webhook: { secret: webhookSecret(env), trigger: () => sync.trigger() },
       publicMetrics: settings.metrics_public,
-      forward: { target: () => forwardTarget(view()), replicaId, replicaSecret: tokens.admin },
+      forward: { target: () => forwardTarget(view()), replicaId, replicaSecret: tokens.admin, onLeaderGone: () => leadership?.poke() },
       notReadyReason: async () => {
         const role = view();
         if (role.role === 'none') return `no leader: ${role.reason}`;

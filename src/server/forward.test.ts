@@ -21,12 +21,14 @@ interface Replica {
   url: string;
   registry: NodeRegistry;
   hooks: number;
+  /** Times the forwarder said the leader is gone. */
+  pokes: number;
 }
 
 async function replica(config: Declarations, target: () => ForwardTarget, registerPerMinute = 1000): Promise<Replica> {
   const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => config });
   const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => target().kind === 'local' }, { defaultMetrics: false });
-  const self: Replica = { app: undefined as unknown as FastifyInstance, url: '', registry, hooks: 0 };
+  const self: Replica = { app: undefined as unknown as FastifyInstance, url: '', registry, hooks: 0, pokes: 0 };
   self.app = await buildApp({
     registry,
     metrics,
@@ -34,7 +36,7 @@ async function replica(config: Declarations, target: () => ForwardTarget, regist
     log: silentLogger(),
     registerPerMinute,
     webhook: { secret: SECRET, trigger: () => void (self.hooks += 1) },
-    forward: { target, replicaId: `r-${Math.random()}`, replicaSecret: TOKENS.admin },
+    forward: { target, replicaId: `r-${Math.random()}`, replicaSecret: TOKENS.admin, onLeaderGone: () => void (self.pokes += 1) },
   });
   await self.app.listen({ host: '127.0.0.1', port: 0 });
   const bound = self.app.server.address();
@@ -138,6 +140,7 @@ describe('followers forward /v1/* to the leader', () => {
       const gone = await fetch(`${follower.url}/v1/nodes`, { headers: { authorization: `Bearer ${TOKENS.admin}` } });
       assert.equal(gone.status, 503);
       assert.match(((await gone.json()) as { error: { message: string } }).error.message, /did not answer/);
+      assert.equal(follower.pokes, 1, 'the follower asks who leads now');
     } finally {
       target = { kind: 'leader', url: leader.url };
     }

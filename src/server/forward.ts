@@ -21,6 +21,8 @@ export interface ForwardOptions {
   replicaSecret: string;
   /** Give up on the leader after this long (default 10 s). */
   timeoutMs?: number;
+  /** Called when the leader did not answer or said it does not lead: time to ask who leads now. */
+  onLeaderGone?: () => void;
 }
 
 /** Set on forwarded requests: the forwarding replica's id. */
@@ -77,8 +79,10 @@ async function forward(request: FastifyRequest, reply: FastifyReply, leader: str
     });
   } catch (err) {
     request.log.warn({ leader, err: err instanceof Error ? err.message : String(err) }, 'forward: the leader did not answer');
+    opts.onLeaderGone?.();
     return unavailable(reply, `the leader at ${leader} did not answer; retry shortly`);
   }
+  if (answer.status === 503) opts.onLeaderGone?.();
   const bytes = Buffer.from(await answer.arrayBuffer());
   reply.code(answer.status);
   for (const name of ['content-type', 'retry-after']) {
