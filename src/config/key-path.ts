@@ -4,12 +4,18 @@
 /** A key path into a YAML value: map keys and list indexes. */
 export type KeyPath = readonly (string | number)[];
 
-/** Renders a path as people write it: `regions[0].weight`, `regions.jp.scale_up_cpu`. */
+/**
+ * Renders a path as people write it: `regions[0].weight`, `regions.jp.scale_up_cpu`.
+ * A key that is empty or would read as more than one segment is quoted: `labels."a.b"`, `""`.
+ */
 export function keyPathText(path: KeyPath): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? segment : `.${segment}`;
+    else {
+      const key = /^[^\s.[\]"]+$/.test(segment) ? segment : JSON.stringify(segment);
+      text += text === '' ? key : `.${key}`;
+    }
   }
   return text;
 }

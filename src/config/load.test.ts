@@ -91,7 +91,7 @@ describe('parseDeclarations', () => {
     {
       name: 'reports a duplicate key at the second occurrence',
       changes: edit(GTM, 2, 'service: svc-plus'),
-      expected: [`${GTM}:2:1 Map keys must be unique`],
+      expected: [`${GTM}:2:1 service: expected each key once, got "service" again (first on line 1)`],
     },
     {
       name: 'reports a wrong type at the value, quoting what was found',

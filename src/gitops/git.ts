@@ -60,7 +60,9 @@ export function git(cwd: string, args: string[], options: GitRunOptions = {}): P
       (err, stdout, stderr) => {
         if (err) {
           const code = typeof err.code === 'number' ? err.code : null;
-          const why = err.killed ? `timed out after ${options.timeoutMs ?? 60_000} ms\n${stderr}` : stderr || err.message;
+          // A signal from outside (the OOM killer; SIGXFSZ at a file-size limit) is often all there is to say.
+          const signal = !err.killed && err.signal ? `killed by ${err.signal}\n` : '';
+          const why = err.killed ? `timed out after ${options.timeoutMs ?? 60_000} ms\n${stderr}` : `${signal}${stderr}` || err.message;
           reject(new GitError(args, code, why));
           return;
         }

@@ -22,12 +22,28 @@ export class ConfigInForce {
 
   /** Re-reads the latest snapshot from the store. */
   async refresh(): Promise<ConfigSnapshot | undefined> {
-    this.current = await this.store.latestSnapshot();
+    this.current = withoutPrototypes(await this.store.latestSnapshot());
     return this.current;
   }
 
   /** Sets the snapshot directly (tests, or a caller that just stored it). */
   set(snapshot: ConfigSnapshot | undefined): void {
-    this.current = snapshot;
+    this.current = withoutPrototypes(snapshot);
   }
+}
+
+/**
+ * Names from requests (a service in a URL, a region in a registration) are
+ * looked up in these maps. On plain objects `constructor` or `__proto__`
+ * finds a member of Object.prototype and passes for declared, so the maps
+ * in force have no prototype: they answer only for what the repo declares.
+ */
+function withoutPrototypes(snapshot: ConfigSnapshot | undefined): ConfigSnapshot | undefined {
+  if (!snapshot) return snapshot;
+  const d = snapshot.declarations;
+  return { ...snapshot, declarations: { ...d, gtm: bare(d.gtm), autoscale: bare(d.autoscale), regions: bare(d.regions), stacks: bare(d.stacks) } };
+}
+
+function bare<T>(map: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, map);
 }

@@ -61,9 +61,11 @@ export class GitMirror {
     if (!existsSync(resolve(this.dir, '.git'))) {
       await git(this.dir, ['init', '--quiet', `--initial-branch=${this.branch}`]);
     }
-    const remotes = (await git(this.dir, ['remote'])).split('\n');
-    if (remotes.includes('origin')) await git(this.dir, ['remote', 'set-url', 'origin', this.remote]);
-    else await git(this.dir, ['remote', 'add', 'origin', this.remote]);
+    // Every fetch passes here: .git/config is rewritten only when the URL changed, so a poll
+    // writes nothing but what it fetched (and a full disk shows up as the fetch's own error).
+    const url = await git(this.dir, ['config', '--get', 'remote.origin.url']).then((out) => out.trim(), () => undefined);
+    if (url === undefined) await git(this.dir, ['remote', 'add', 'origin', this.remote]);
+    else if (url !== this.remote) await git(this.dir, ['remote', 'set-url', 'origin', this.remote]);
   }
 
   /** Fetches the branch (following force-pushes) and returns the commit it points at. */

@@ -14,22 +14,35 @@ export function isTransient(path: string): boolean {
   return path === ':memory:' || path === '';
 }
 
+/** A file whose pages SQLite's own check finds damaged. */
+class DamagedFile extends Error {
+  readonly code = 'SQLITE_CORRUPT';
+}
+
 /**
- * Opens `path` (creating its directory), sets WAL, busy timeout, synchronous=NORMAL and
- * foreign keys, and reads the schema once so a file that is not a database fails here.
+ * Opens `path` (creating its directory), checks the file before anything writes to it,
+ * makes sure no other process holds the write lock for longer than the busy timeout,
+ * and sets WAL, synchronous=NORMAL and foreign keys.
  */
 export function openConnection(path: string): Database.Database {
   let db: Database.Database | undefined;
   try {
     if (!isTransient(path)) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // A damaged file is refused as it is: switching it to WAL would already rewrite its header.
+    // Reading the schema catches a file that is not a database; quick_check (a read of every
+    // page, ~1 s per GB) catches garbage or truncation in the pages after it.
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    const check = db.pragma('quick_check(1)', { simple: true });
+    if (check !== 'ok') throw new DamagedFile(`quick_check: ${String(check).replace(/\s*\n\s*/g, ' ')}`);
+    // Another process holding the write lock would otherwise surface later as a failed migration.
+    db.exec('BEGIN IMMEDIATE; ROLLBACK');
     // WAL lets the API read while a controller writes; NORMAL is durable across
     // process crashes in WAL mode and only risks the last commits on power loss.
     db.pragma('journal_mode = WAL');
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.prepare('SELECT count(*) FROM sqlite_schema').get();
     return db;
   } catch (err) {
     db?.close();
@@ -43,6 +56,6 @@ function describe(err: unknown): string {
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return `not a valid SQLite database (${message}); move it aside or point db at another file`;
   }
-  if (code === 'SQLITE_BUSY') return `the database is locked by another process (${message})`;
+  if (code === 'SQLITE_BUSY') return `the database is locked by another process for more than ${BUSY_TIMEOUT_MS} ms (${message})`;
   return message;
 }
