@@ -87,9 +87,15 @@ export class MetricsWindow {
     return this.slotCount;
   }
 
-  /** Adds one sample; a sample older than everything the window can still hold is dropped. */
+  /**
+   * Adds one sample; a sample older than everything the window can still hold is dropped. A
+   * sample more than two windows older than the newest one held means the wall clock stepped
+   * back (heartbeats are stamped on arrival): what came before the step is dropped, or its slots
+   * would refuse every new sample, and read as fresh, for as long as the step.
+   */
   add(at: number, sample: Sample): void {
     if (!Number.isFinite(at) || !Number.isFinite(sample.cpu)) return;
+    if (at < this.newestHeld() - 2 * this.windowMs) this.slots = doubles(this.slotCount * FIELDS);
     const o = this.bucketFor(at);
     if (o < 0) return;
     this.cellAt = Number.NaN;
@@ -144,7 +150,8 @@ export class MetricsWindow {
       // A bucket counts when any of its samples is fresh, so staleness is exact and only the
       // oldest bucket may add up to one bucket's worth of slightly older samples.
       const at = s[o + NEWEST]!;
-      if (Number.isNaN(at) || now - at >= this.windowMs) continue;
+      // A slice more than a bucket ahead of `now` is from before a backward clock step.
+      if (Number.isNaN(at) || now - at >= this.windowMs || at - now > this.bucketMs) continue;
       samples += s[o + SAMPLES]!;
       if (at > newest) newest = at;
       cpu += s[o + CPU]!;
@@ -196,6 +203,13 @@ export class MetricsWindow {
     // overwritten while it still holds fresh samples.
     this.slotCount = n + 1;
     this.slots = doubles(this.slotCount * FIELDS);
+  }
+
+  // The newest sample any slot holds, or -Infinity when none does.
+  private newestHeld(): number {
+    let newest = Number.NEGATIVE_INFINITY;
+    for (let o = NEWEST; o < this.slots.length; o += FIELDS) if (this.slots[o]! > newest) newest = this.slots[o]!;
+    return newest;
   }
 
   // The offset of the slot for time `at`, cleared when it held an older slice; -1 when `at` is

@@ -444,6 +444,20 @@ export class NodeRegistry {
     return [...counts.values()];
   }
 
+  /**
+   * Persists pending state changes now and rejects when the store refused them (they stay
+   * queued for the next flush): for callers that must not go on until they are stored.
+   */
+  async persistState(): Promise<void> {
+    let failure: unknown;
+    this.flushing = this.flushing.then(() => this.writeOut('state')).catch((err: unknown) => {
+      failure = err;
+      this.opts.log.error({ err: err instanceof Error ? err.message : String(err) }, 'registry: persisting nodes failed; will retry');
+    });
+    await this.flushing;
+    if (failure !== undefined) throw failure;
+  }
+
   /** Persists pending changes: state changes and events, or everything. */
   flush(what: 'state' | 'all' = 'all'): Promise<void> {
     this.flushing = this.flushing.then(() => this.writeOut(what)).catch((err: unknown) => {

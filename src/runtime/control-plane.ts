@@ -115,7 +115,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
     // Before a push: the node states the commit rests on are in the store (a leader killed after its push
     // must not leave the next one deciding from older states), and this replica still holds the lease.
     const fence = async (): Promise<void> => {
-      await registry.flush('state');
+      await registry.persistState();
       await leadership?.fence();
     };
     const writer = new GitWriter({ mirror, author, push: settings.push, log, fence });

@@ -67,6 +67,26 @@ describe('HTTP API', () => {
       assert.equal(body.heartbeatInterval, 5000);
     });
 
+    it('stores the node before it answers 201, and answers 503 when the store refuses it', async () => {
+      const store = new MemoryStore();
+      const registry = new NodeRegistry({ store, log: silentLogger(), config: () => seed });
+      const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => 0, isLeader: () => true }, { defaultMetrics: false });
+      const app = await buildApp({ registry, metrics, tokens: TOKENS, log: silentLogger() });
+      try {
+        const ok = await app.inject({ method: 'POST', url: '/v1/nodes/register', headers: auth(TOKENS.bootstrap), payload: NODE });
+        assert.equal(ok.statusCode, 201);
+        assert.equal((await store.getNode('jp-svc-plus-1'))?.state, 'warm', 'in the store before the answer');
+        store.upsertNodes = async () => {
+          throw new Error('disk I/O error');
+        };
+        const refused = await app.inject({ method: 'POST', url: '/v1/nodes/register', headers: auth(TOKENS.bootstrap), payload: NODE });
+        assert.equal(refused.statusCode, 503);
+        assert.equal(errorOf(refused).code, 'XP_ERR_NOT_READY');
+      } finally {
+        await app.close();
+      }
+    });
+
     it('gives the next name to the next node and keeps a name asked for', async () => {
       await register();
       assert.equal((await register()).json().name, 'jp-svc-plus-2');

@@ -114,7 +114,6 @@ describe('clock jumps', () => {
 
   it(
     'reports a node’s current CPU after the wall clock steps back 1 h',
-    { todo: 'metrics windows are keyed on the wall clock: samples from before a backward step count as fresh for up to the size of the step (src/nodes/metrics-window.ts)' },
     () => {
       const clocks = new Clocks();
       const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => seed, probing: false, now: () => clocks.wall, monotonic: () => clocks.mono });

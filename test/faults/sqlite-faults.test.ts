@@ -113,6 +113,7 @@ describe('SQLite faults', () => {
       const failed = lines.map((l) => JSON.parse(l) as { msg: string; err?: string }).filter((l) => /persisting nodes failed/.test(l.msg));
       assert.equal(failed.length, 1, lines.join(''));
       assert.match(failed[0]?.err ?? '', /locked/, 'the log says the database was locked');
+      assert.ok(failed[0]?.err?.includes(path), `the log names the file: ${failed[0]?.err}`);
       assert.deepEqual(await store.listNodes(), [], 'nothing was half-written');
 
       // Life goes on while the lock is still held: more heartbeats, a state change, a drain.

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { NodeState } from '../../store/index.js';
 import type { HeartbeatInput, NodeRegistry, RegisterInput } from '../../nodes/index.js';
 import { requireAdmin, requireBearer, tokenRole, type ServerTokens } from '../auth.js';
-import { forbidden, unauthorized } from '../../errors.js';
+import { forbidden, notReady, unauthorized } from '../../errors.js';
 
 /** Options of the node routes. */
 export interface NodeRoutesOptions {
@@ -78,7 +78,11 @@ export const nodeRoutes: FastifyPluginAsync<NodeRoutesOptions> = async (app, opt
       if (role !== 'bootstrap') throw forbidden(`register with the bootstrap token, not the ${role} token`);
       const registration = registry.register(request.body);
       // Durable before the token is handed out: a leader that dies now must not leave the agent with a token nobody knows.
-      await registry.flush('state');
+      try {
+        await registry.persistState();
+      } catch {
+        throw notReady('the store did not take the registration; retry shortly');
+      }
       return reply.code(201).send(registration);
     },
   );

@@ -181,11 +181,8 @@ export class SqliteStore implements Store {
   async putSnapshot(snapshot: ConfigSnapshot): Promise<void> {
     this.checkOpen();
     checkSnapshot(snapshot.commit, snapshot.storedAt);
-    this.insertSnapshot.run({
-      commit_sha: snapshot.commit,
-      declarations: JSON.stringify(snapshot.declarations),
-      stored_at: snapshot.storedAt,
-    });
+    const row = { commit_sha: snapshot.commit, declarations: JSON.stringify(snapshot.declarations), stored_at: snapshot.storedAt };
+    this.write('storing a snapshot', () => this.insertSnapshot.run(row));
   }
 
   /** The configuration stored for a commit. */
@@ -206,7 +203,8 @@ export class SqliteStore implements Store {
   async recordSync(record: SyncRecord): Promise<void> {
     this.checkOpen();
     checkSync(record);
-    this.insertSync.run(fromSync(record));
+    const row = fromSync(record);
+    this.write('recording a sync', () => this.insertSync.run(row));
   }
 
   /** The most recent sync attempts, newest first. */
@@ -221,7 +219,8 @@ export class SqliteStore implements Store {
     nodes.forEach(checkNode);
     // Rows are built before the transaction opens, so the write lock is held
     // only for the inserts of a heartbeat batch, not for JSON encoding.
-    this.writeNodes(nodes.map(fromNode));
+    const rows = nodes.map(fromNode);
+    this.write('writing nodes', () => this.writeNodes(rows));
   }
 
   /** One node by name. */
@@ -243,7 +242,8 @@ export class SqliteStore implements Store {
   async appendNodeEvents(events: NodeEvent[]): Promise<void> {
     this.checkOpen();
     events.forEach(checkNodeEvent);
-    this.writeNodeEvents(events.map(fromNodeEvent));
+    const rows = events.map(fromNodeEvent);
+    this.write('appending node events', () => this.writeNodeEvents(rows));
   }
 
   /** Transitions of one node (or all nodes), newest first. */
@@ -263,7 +263,8 @@ export class SqliteStore implements Store {
   async appendDecisions(decisions: DecisionRecord[]): Promise<void> {
     this.checkOpen();
     decisions.forEach(checkDecision);
-    this.writeDecisions(decisions.map(fromDecision));
+    const rows = decisions.map(fromDecision);
+    this.write('appending decisions', () => this.writeDecisions(rows));
   }
 
   /** Decisions matching a filter, newest first. */
@@ -283,7 +284,8 @@ export class SqliteStore implements Store {
   async putHold(hold: OverrideHold): Promise<void> {
     this.checkOpen();
     checkHold(hold);
-    this.upsertHold.run(fromHold(hold));
+    const row = fromHold(hold);
+    this.write('storing a hold', () => this.upsertHold.run(row));
   }
 
   /**
@@ -340,6 +342,22 @@ export class SqliteStore implements Store {
   /** Releases the database; closing twice is harmless. */
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Runs a write; a database that refuses it (locked past the busy timeout, disk full, I/O error)
+   * becomes a StoreError naming the file and what was being written. Nothing of it was kept:
+   * each write is one transaction.
+   */
+  private write<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_')) throw err;
+      const why = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'the database is locked by another process' : (err as Error).message;
+      throw new StoreError('XP_ERR_STORE_UNAVAILABLE', `store ${this.db.name}: ${what} failed: ${why} (${code}); nothing of it was kept`, { cause: err });
+    }
   }
 
   private checkOpen(): void {
