@@ -6,14 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FakeNode, messageLines, until } from './helpers/fake-node.js';
+import { FakeNode, commitFastLoop, messageLines, until } from './helpers/fake-node.js';
 import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
 import { freePort, startServe, type ServeProcess } from './helpers/serve.js';
 
 const BOOTSTRAP = 'loop-bootstrap';
 const ADMIN = 'loop-admin';
-const GTM = 'platform-config/gtm/svc-plus.yaml';
-const AUTOSCALE = 'platform-config/autoscale/svc-plus.yaml';
 const JP = 'stacks/Pulumi.jp.yaml';
 
 describe('control loop', () => {
@@ -26,23 +24,7 @@ describe('control loop', () => {
   before(async () => {
     fixture = makeGitFixture();
     port = await freePort();
-    fixture.commit(
-      {
-        [GTM]: fixture
-          .read(GTM)
-          .replace(/port: \d+/, `port: ${port}`)
-          .replace(/interval: \S+/, 'interval: 300ms')
-          .replace(/timeout: \S+/, 'timeout: 200ms')
-          .replace(/ttl: \d+/, 'ttl: 1'),
-        [AUTOSCALE]: fixture
-          .read(AUTOSCALE)
-          .replace(/cpu_window: \S+/, 'cpu_window: 2s')
-          .replace(/cooldown: \S+/, 'cooldown: 1h')
-          .replace(/max_regions: \d+/, 'max_regions: 2'),
-        [JP]: fixture.read(JP).replace('nodes: [jp-svc-plus-1]', 'nodes: [jp-svc-plus-1, jp-svc-plus-2]'),
-      },
-      'test: fast checks, two nodes in jp',
-    );
+    commitFastLoop(fixture, port);
     state = mkdtempSync(join(tmpdir(), 'xplane-loop-'));
     serve = await startServe(
       ['--repo', fixture.bare, '--db', join(state, 'x.db'), '--workdir', join(state, 'work'), '--sync-interval', '300ms', '--reconcile-interval', '300ms'],

@@ -61,3 +61,30 @@ export async function until<T>(what: string, check: () => T | undefined | Promis
 export function messageLines(fixture: GitFixture): string[] {
   return gitSync(fixture.bare, 'log', '--format=%B', 'main').split('\n');
 }
+
+/**
+ * Commits the settings a loop test runs on: health checks every 300 ms on `port`, a 2 s CPU
+ * window, a cooldown of an hour (one scale-out per test) and two nodes in jp.
+ */
+export function commitFastLoop(fixture: GitFixture, port: number): void {
+  const GTM = 'platform-config/gtm/svc-plus.yaml';
+  const AUTOSCALE = 'platform-config/autoscale/svc-plus.yaml';
+  const JP = 'stacks/Pulumi.jp.yaml';
+  fixture.commit(
+    {
+      [GTM]: fixture
+        .read(GTM)
+        .replace(/port: \d+/, `port: ${port}`)
+        .replace(/interval: \S+/, 'interval: 300ms')
+        .replace(/timeout: \S+/, 'timeout: 200ms')
+        .replace(/ttl: \d+/, 'ttl: 1'),
+      [AUTOSCALE]: fixture
+        .read(AUTOSCALE)
+        .replace(/cpu_window: \S+/, 'cpu_window: 2s')
+        .replace(/cooldown: \S+/, 'cooldown: 1h')
+        .replace(/max_regions: \d+/, 'max_regions: 2'),
+      [JP]: fixture.read(JP).replace('nodes: [jp-svc-plus-1]', 'nodes: [jp-svc-plus-1, jp-svc-plus-2]'),
+    },
+    'test: fast checks, two nodes in jp',
+  );
+}
