@@ -15,7 +15,7 @@ import { Metrics } from '../metrics/index.js';
 import { NodeRegistry, Prober } from '../nodes/index.js';
 import { buildApp, listen, loadTokens, type ForwardTarget, type ServerTokens } from '../server/index.js';
 import type { Settings } from '../settings/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, redactUrl, type Store } from '../store/index.js';
 
 /** A running control plane. */
 export interface ControlPlane {
@@ -54,11 +54,6 @@ function forwardTarget(view: LeaderView): ForwardTarget {
   if (view.role === 'leader') return { kind: 'local' };
   if (view.role === 'follower') return { kind: 'leader', url: view.leader.address };
   return { kind: 'none', reason: view.reason };
-}
-
-/** The db setting for logs: a Postgres URL's password left out. */
-function redactUrl(db: string): string {
-  return db.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
 }
 
 /** Starts the control plane described by `settings`. */
@@ -102,8 +97,10 @@ export async function startControlPlane(settings: Settings, log: Logger, options
 
     const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: leads });
     let lastSync: SyncOutcome | null = null;
+    let gitError: string | null = null;
     sync.onOutcome((outcome) => {
       lastSync = outcome;
+      gitError = outcome.status === 'error' ? outcome.message : null;
       if (outcome.status === 'changed' || outcome.status === 'unchanged') {
         metrics.syncLastSuccess.set(Date.now() / 1000);
         metrics.configValid.set(1);
@@ -119,10 +116,6 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       await leadership?.fence();
     };
     const writer = new GitWriter({ mirror, author, push: settings.push, log, fence });
-    let gitError: string | null = null;
-    sync.onOutcome((outcome) => {
-      gitError = outcome.status === 'error' ? outcome.message : null;
-    });
     const reconciler = new Reconciler({
       store,
       registry,
