@@ -223,11 +223,15 @@ function regionStatus(p: RegionPlan, weight: number, excluded: string[], reason:
   };
 }
 
+// Built only for a decision (most regions of most passes change nothing), and a plain function
+// rather than a closure per region: under tsx every closure created also gets its name defined.
+function regionWhy(p: RegionPlan, fallback: boolean): Decision['why'] {
+  return { ...p.assessment.why, ...(fallback ? { fallback: true } : {}) };
+}
+
 function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: string, fallback: boolean): RegionOutcome {
   const service = input.policy.service;
   const region = p.region.name;
-  // Built only for a decision: most regions of most passes change nothing.
-  const why = (): Decision['why'] => ({ ...p.assessment.why, ...(fallback ? { fallback: true } : {}) });
 
   if (!p.pool) {
     // A human who deleted the pool entry holds its keys; recreating it would undo that.
@@ -236,7 +240,7 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: str
     }
     const patch: PoolPatch = { weight: target, nodes: [], excluded: [] };
     return {
-      decisions: [gtmDecision(service, region, 'create_pool', `create pool weight ${target}`, 'not in the stack yet', { ...why(), to: target }, patch)],
+      decisions: [gtmDecision(service, region, 'create_pool', `create pool weight ${target}`, 'not in the stack yet', { ...regionWhy(p, fallback), to: target }, patch)],
       status: regionStatus(p, target, [], `pool created (${cause})`),
     };
   }
@@ -257,7 +261,7 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: str
     if (urgent || last === undefined || input.now - last >= interval) {
       weight = target;
       patch.weight = target;
-      decisions.push(gtmDecision(service, region, 'weight', `weight ${current}→${target}`, cause, { ...why(), from: current, to: target, urgent }, { ...patch }));
+      decisions.push(gtmDecision(service, region, 'weight', `weight ${current}→${target}`, cause, { ...regionWhy(p, fallback), from: current, to: target, urgent }, { ...patch }));
       reason = cause;
     } else {
       const ago = Math.max(0, Math.round((input.now - last) / 1000));

@@ -125,15 +125,6 @@ function regionHolds(holds: ReadonlySet<string>, service: string): Set<string> {
   return new Set([...holds].filter((h) => h.startsWith(prefix)).map((h) => h.slice(prefix.length)));
 }
 
-/** Builds per-region records over a fixed list of regions (a plain loop: it runs nine times per service and pass). */
-function byRegion(regions: readonly string[]): <T>(f: (region: string) => T) => Record<string, T> {
-  return <T>(f: (region: string) => T): Record<string, T> => {
-    const out: Record<string, T> = {};
-    for (const region of regions) out[region] = f(region);
-    return out;
-  };
-}
-
 /** Nodes listed in each region's pools at the head, all services together. */
 function nodesPerRegion(pools: PassInput['pools']): Map<string, number> {
   const totals = new Map<string, number>();
@@ -245,15 +236,9 @@ export function planPass(input: PassInput): PassPlan {
   const seen = new FirstSeen(memory.firstSeen, now);
   const shaped = shapesOf(decl);
   for (const { service, gtm, autoscale, regions, keys, autoscaleRegions, gtmRegions } of shaped.values()) {
-    const keyOf = (region: string): string => keys.get(region) ?? memoryKey(service, region);
     const holds = regionHolds(input.holds, service);
     // Both controllers read the same metrics; the registry computes them once per (service, region) and pass.
     const metricsCache = new Map<string, RegionMetrics | 'stale'>();
-    const metricsOf = (region: string): RegionMetrics | 'stale' => {
-      let m = metricsCache.get(region);
-      if (m === undefined) metricsCache.set(region, (m = input.regionMetrics(service, region)));
-      return m;
-    };
     let views: Record<string, PoolView> = {};
     for (const region of regions) {
       const pool = input.pools[region]?.[service];
@@ -261,20 +246,38 @@ export function planPass(input: PassInput): PassPlan {
     }
     const frozen = protect(input, service, regions, views);
 
+    // The controllers' per-region records are built in plain loops, not through a closure per
+    // record and region: this runs for every service of every pass.
     let scaled: AutoscaleResult | null = null;
     if (autoscale) {
-      const pick = byRegion(autoscaleRegions);
+      const pools: Record<string, PoolView> = {};
+      const metrics: Record<string, RegionMetrics | 'stale'> = {};
+      const otherServicesNodes: Record<string, number> = {};
+      const lastChange: Record<string, number | undefined> = {};
+      const scaleDownSince: Record<string, number | undefined> = {};
+      const maxOrdinal: Record<string, number> = {};
+      for (const r of autoscaleRegions) {
+        const key = keys.get(r) ?? memoryKey(service, r);
+        pools[r] = views[r] ?? { pool: undefined, nodes: [] };
+        let m = metricsCache.get(r);
+        if (m === undefined) metricsCache.set(r, (m = input.regionMetrics(service, r)));
+        metrics[r] = m;
+        otherServicesNodes[r] = (regionTotals.get(r) ?? 0) - (input.pools[r]?.[service]?.nodes.length ?? 0);
+        lastChange[r] = memory.lastScale.get(key);
+        scaleDownSince[r] = memory.scaleDownSince.get(key);
+        maxOrdinal[r] = input.highestOrdinal(r, service);
+      }
       const t0 = process.hrtime.bigint();
       scaled = computeAutoscale({
         now,
         policy: autoscale,
         regionDefs: decl.regions,
-        pools: pick((r) => views[r] ?? { pool: undefined, nodes: [] }),
-        metrics: pick(metricsOf),
-        otherServicesNodes: pick((r) => (regionTotals.get(r) ?? 0) - (input.pools[r]?.[service]?.nodes.length ?? 0)),
-        lastChange: pick((r) => memory.lastScale.get(keyOf(r))),
-        scaleDownSince: pick((r) => memory.scaleDownSince.get(keyOf(r))),
-        maxOrdinal: pick((r) => input.highestOrdinal(r, service)),
+        pools,
+        metrics,
+        otherServicesNodes,
+        lastChange,
+        scaleDownSince,
+        maxOrdinal,
         holds,
         drainMs: Math.max(autoscale.global.drain, 2 * (gtm?.dns.ttl ?? 0) * 1000),
         frozen: frozen?.reason,
@@ -282,8 +285,9 @@ export function planPass(input: PassInput): PassPlan {
       plan.seconds.autoscale += Number(process.hrtime.bigint() - t0) / 1e9;
       for (const region of Object.keys(scaled.scaleDownSince)) {
         const since = scaled.scaleDownSince[region];
-        if (since === undefined) memory.scaleDownSince.delete(keyOf(region));
-        else memory.scaleDownSince.set(keyOf(region), since);
+        const key = keys.get(region) ?? memoryKey(service, region);
+        if (since === undefined) memory.scaleDownSince.delete(key);
+        else memory.scaleDownSince.set(key, since);
       }
       plan.decisions.push(...scaled.decisions);
       plan.drain.push(...scaled.drain);
@@ -293,17 +297,18 @@ export function planPass(input: PassInput): PassPlan {
 
     let weighted: GtmResult | null = null;
     if (gtm) {
-      const pick = byRegion(gtmRegions);
+      const pools: Record<string, PoolView> = {};
+      const metrics: Record<string, RegionMetrics | 'stale'> = {};
+      const lastWeightChange: Record<string, number | undefined> = {};
+      for (const r of gtmRegions) {
+        pools[r] = views[r] ?? { pool: undefined, nodes: [] };
+        let m = metricsCache.get(r);
+        if (m === undefined) metricsCache.set(r, (m = input.regionMetrics(service, r)));
+        metrics[r] = m;
+        lastWeightChange[r] = memory.lastWeight.get(keys.get(r) ?? memoryKey(service, r));
+      }
       const t1 = process.hrtime.bigint();
-      weighted = computeGtm({
-        now,
-        policy: gtm,
-        pools: pick((r) => views[r] ?? { pool: undefined, nodes: [] }),
-        metrics: pick(metricsOf),
-        lastWeightChange: pick((r) => memory.lastWeight.get(keyOf(r))),
-        holds,
-        frozen: frozen?.reason,
-      });
+      weighted = computeGtm({ now, policy: gtm, pools, metrics, lastWeightChange, holds, frozen: frozen?.reason });
       plan.seconds.gtm += Number(process.hrtime.bigint() - t1) / 1e9;
       plan.decisions.push(...weighted.decisions);
     }
