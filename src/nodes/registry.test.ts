@@ -289,4 +289,33 @@ describe('NodeRegistry', () => {
       [[a.name, '127.0.0.2', 8080]],
     );
   });
+
+  it('writes nothing while it may not persist (a replica that lost the lead), and keeps the changes for later', async () => {
+    const store = new MemoryStore();
+    let leads = false;
+    const registry = new NodeRegistry({ store, log: silentLogger(), config: () => seed, mayPersist: () => leads });
+    const { name } = registry.register(NODE);
+    await registry.flush('all');
+    assert.deepEqual(await store.listNodes(), []);
+    leads = true;
+    await registry.flush('all');
+    assert.deepEqual((await store.listNodes()).map((n) => n.name), [name]);
+  });
+
+  it('forgets every node on reset without writing, and loads them back from the store', async () => {
+    const store = new MemoryStore();
+    const registry = new NodeRegistry({ store, log: silentLogger(), config: () => seed });
+    const a = registry.register(NODE);
+    await registry.persistState();
+    const b = registry.register(NODE);
+    await registry.reset();
+    assert.equal(registry.get(a.name), undefined);
+    assert.equal(registry.isNodeToken(a.token), false);
+    assert.deepEqual((await store.listNodes()).map((n) => n.name), [a.name], 'reset wrote nothing: the store is the next leader’s');
+    await registry.load();
+    assert.equal(registry.get(a.name)?.state, 'warm');
+    assert.equal(registry.isNodeToken(a.token), true);
+    assert.equal(registry.get(b.name), undefined);
+    assert.equal(registry.register(NODE).name, 'jp-svc-plus-2', 'names go on from what the store knows');
+  });
 });
