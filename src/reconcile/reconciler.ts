@@ -8,7 +8,7 @@
 // log lines and the xplane_self_protection gauge.
 import type { Pool } from '../config/index.js';
 import { commitMessage, type Decision } from '../decision/index.js';
-import { findHumanChanges, type ConfigInForce, type GitMirror, type GitWriter } from '../gitops/index.js';
+import { GitError, RemoteError, findHumanChanges, type ConfigInForce, type GitMirror, type GitWriter } from '../gitops/index.js';
 import type { Logger } from '../log/index.js';
 import { LoopSlot, done, type PassResult } from '../loop/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -83,7 +83,7 @@ export class Reconciler {
   private readonly slot: LoopSlot;
   private report: PassReport | null = null;
   private readonly panicThreshold: number;
-  /** Passes in a row that failed on the store, and on Git (fetch or push). */
+  /** Passes in a row that failed on the store, and that could not fetch from the Git remote. */
   private readonly failures = { store: 0, git: 0 };
   /** The freezes the gauge and the logs show, per service. */
   private readonly published = new Map<string, Freeze>();
@@ -171,9 +171,13 @@ export class Reconciler {
     } catch (error) {
       const git = error instanceof Error && /push|fetch|remote/i.test(error.message);
       if (git) deps.metrics.gitPushFailures.inc();
-      // A remote that kept moving is reachable: only failures to reach it count toward losing it.
+      // Lost means unreachable: only a failed fetch counts. A pass whose push failed (refused, a
+      // remote that kept moving) fetched first, so the remote answered; counting refusals would make
+      // a remote that only refuses pushes flap between frozen and not as frozen passes succeed.
+      const fetchFailed = error instanceof RemoteError || (error instanceof GitError && /^git fetch/.test(error.message));
       if (error instanceof StoreCallFailed) this.failures.store += 1;
-      else if (git && !/kept moving/.test((error as Error).message)) this.failures.git += 1;
+      else if (fetchFailed) this.failures.git += 1;
+      else if (git) this.failures.git = 0;
       this.report = { at: this.now(), head: null, commit: null, plan: null, error: error instanceof Error ? error.message : String(error) };
       this.publishFreezes();
       return { kind: 'error', error };

@@ -10,7 +10,8 @@
 // The rule, per service, at every pass:
 //   1. Store lost (the health probe says so, or FAILURES_TO_FREEZE passes in a row
 //      failed reading the store) → frozen, reason `store`.
-//   2. Else Git remote lost (likewise for fetch and push) → frozen, reason `git`.
+//   2. Else Git remote lost (the probe says so, or FAILURES_TO_FREEZE passes in a row
+//      could not fetch) → frozen, reason `git`.
 //   3. Else, when frozen for `panic`: stay frozen while down / nodes > threshold;
 //      resume once it is <= threshold.
 //   4. Else panic when newlyDown / nodes > threshold: more than the threshold's

@@ -1,6 +1,7 @@
 // Self-protection on the real parts: a bare git remote, the node registry with a
 // test clock, the reconciler, its metrics and the status API's view.
 import assert from 'node:assert/strict';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConfigInForce, GitMirror, GitopsSync, GitWriter } from '../gitops/index.js';
@@ -188,6 +189,32 @@ describe('self-protection: store and git', () => {
       await r.reconciler.pass();
       assert.equal(await gauge(r, 'store'), 0);
       assert.match(lastSubject(r), /gtm: svc-plus jp exclude jp-svc-plus-2 \(down\)/);
+    } finally {
+      await r.registry.stop();
+      r.fixture.cleanup();
+    }
+  });
+
+  it('counts the Git remote as lost after 3 passes could not fetch, but not when it only refuses pushes', async () => {
+    const r = await rig();
+    const away = `${r.fixture.bare}.away`;
+    try {
+      await r.reconciler.pass();
+      renameSync(r.fixture.bare, away);
+      for (let i = 0; i < 3; i += 1) assert.equal((await r.reconciler.pass()).kind, 'error');
+      assert.equal(await gauge(r, 'git'), 1);
+      assert.match(r.reconciler.freezeOf('svc-plus')?.detail ?? '', /3 passes in a row failed on git/);
+      renameSync(away, r.fixture.bare);
+      assert.deepEqual(await r.reconciler.pass(), { kind: 'done' }, 'the first pass after the outage plans frozen and finds nothing to write');
+
+      // A remote that answers but refuses every push (a hook): reachable, so never "lost".
+      writeFileSync(join(r.fixture.bare, 'hooks', 'pre-receive'), '#!/bin/sh\necho "pushes are closed" >&2\nexit 1\n', { mode: 0o755 });
+      fail(r, 'jp-svc-plus-2');
+      for (let i = 0; i < 5; i += 1) {
+        assert.equal((await r.reconciler.pass()).kind, 'error');
+        assert.notEqual(r.reconciler.freezeOf('svc-plus')?.reason, 'git', `pass ${i + 1} is not frozen for git`);
+      }
+      assert.equal(await gauge(r, 'git'), 0);
     } finally {
       await r.registry.stop();
       r.fixture.cleanup();
