@@ -7,10 +7,10 @@ import { freshPostgresDb, postgresAdminUrl, postgresSkipReason, type PostgresDb 
 import { runStoreContract } from '../contract-suite.js';
 import { StoreError } from '../errors.js';
 import { openStore } from '../factory.js';
-import type { NodeRecord } from '../types.js';
 import { isUnreachable } from './connection.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { PostgresStore } from './postgres-store.js';
+import { node } from '../../../test/helpers/store-records.js';
 
 const admin = await postgresAdminUrl();
 const skip = admin === undefined && postgresSkipReason();
@@ -36,23 +36,6 @@ async function sql<Row extends pg.QueryResultRow>(url: string, text: string, par
   } finally {
     await client.end();
   }
-}
-
-function node(name: string, over: Partial<NodeRecord> = {}): NodeRecord {
-  return {
-    name,
-    service: 'svc-plus',
-    region: 'jp',
-    address: '10.0.0.1',
-    labels: { zone: 'a' },
-    state: 'active',
-    stateSince: 1,
-    tokenHash: 'h',
-    registeredAt: 1,
-    lastHeartbeat: 2,
-    metrics: { cpu: 0.4, mem: null, qps: null, errorRate: null, rttMs: null },
-    ...over,
-  };
 }
 
 function withCode(code: string, ...texts: string[]) {

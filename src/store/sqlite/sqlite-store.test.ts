@@ -6,9 +6,9 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runStoreContract } from '../contract-suite.js';
 import { StoreError } from '../errors.js';
-import type { NodeRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
+import { node } from '../../../test/helpers/store-records.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xplane-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,23 +25,6 @@ runStoreContract(
   async () => SqliteStore.open((lastPath = freshPath())),
   { openSibling: async () => SqliteStore.open(lastPath) },
 );
-
-function node(name: string, over: Partial<NodeRecord> = {}): NodeRecord {
-  return {
-    name,
-    service: 'svc-plus',
-    region: 'jp',
-    address: '10.0.0.1',
-    labels: { zone: 'a' },
-    state: 'active',
-    stateSince: 1,
-    tokenHash: 'h',
-    registeredAt: 1,
-    lastHeartbeat: 2,
-    metrics: { cpu: 0.4, mem: null, qps: null, errorRate: null, rttMs: null },
-    ...over,
-  };
-}
 
 function raw(path: string): Database.Database {
   return new Database(path);
