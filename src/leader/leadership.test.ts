@@ -33,9 +33,10 @@ function replica(store: Pick<Store, 'acquireLease' | 'renewLease' | 'releaseLeas
 }
 
 /** A store the test can cut off from one replica, as a network partition would. */
-function partitionable(store: Store): { store: Store; cut: boolean } {
-  const state = { cut: false, store };
-  const guard = <T>(fn: () => Promise<T>): Promise<T> => (state.cut ? Promise.reject(new Error('connection refused')) : fn());
+function partitionable(store: Store): { store: Store; cut: boolean; hang: boolean } {
+  const state = { cut: false, hang: false, store };
+  const guard = <T>(fn: () => Promise<T>): Promise<T> =>
+    state.hang ? new Promise<T>(() => undefined) : state.cut ? Promise.reject(new Error('connection refused')) : fn();
   state.store = {
     ...store,
     acquireLease: (...a) => guard(() => store.acquireLease(...a)),
@@ -105,6 +106,28 @@ describe('Leadership', () => {
     assert.equal(a.election.isLeader, false);
     assert.ok(aDownAt > 0 && aDownAt <= bUpAt, `a stepped down at ${aDownAt}, b took over at ${bUpAt}`);
     assert.match(a.terms.at(-1) ?? '', /^deposed: lease not renewed before it lapsed/);
+  });
+
+  it('a leader whose renewal hangs steps down by a timer at its deadline, before the other can take over', async () => {
+    const shared = new MemoryStore();
+    const cutOff = partitionable(shared);
+    const a = replica(cutOff.store, 'a');
+    const b = replica(shared, 'b');
+    running.push(b.election);
+    await a.election.start();
+    await b.election.start();
+    let aDownAt = 0;
+    let bUpAt = 0;
+    a.election.onChange((leader) => {
+      if (!leader) aDownAt = performance.now();
+    });
+    b.election.onChange((leader) => {
+      if (leader) bUpAt = performance.now();
+    });
+    cutOff.hang = true;
+    await until('b to lead', () => b.election.isLeader);
+    assert.ok(aDownAt > 0 && aDownAt < bUpAt, `a stepped down at ${aDownAt}, b took over at ${bUpAt}`);
+    assert.deepEqual(a.terms, ['elected 1', 'deposed: lease not renewed before it lapsed (the store has not answered the last renewal)']);
   });
 
   it('fence() throws once another replica holds the lease', async () => {

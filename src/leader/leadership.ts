@@ -4,9 +4,12 @@
 // The lease lives in the store with the store's clock, so replicas with
 // skewed clocks agree on when it lapses. Each replica also keeps a local
 // deadline on a monotonic clock: it counts itself leader only until
-// `start of the last successful renewal + ttl`. The store's expiry is at least
-// that late, so a leader that cannot reach the store steps down no later than
-// another replica can take over, and a wall-clock jump moves neither.
+// `start of the last successful renewal + ttl - margin` (margin: a tenth of the
+// ttl, at most a second). The store's expiry is at least ttl after that start,
+// so a leader that cannot reach the store — its renewal failing or hanging —
+// steps down, by a timer set for that deadline, before another replica can
+// take over; timers that run a little late still fall inside the margin, and a
+// wall-clock jump moves neither.
 // Renewals run every ttl/3, and followers try to take the lease as often:
 // after a leader dies another takes over within ttl + ttl/3 (< 2 × ttl).
 import { randomBytes } from 'node:crypto';
@@ -15,6 +18,9 @@ import type { Lease, Store } from '../store/index.js';
 
 /** Pokes closer together than this are one: a burst of failed forwards makes one store query. */
 const POKE_GAP_MS = 100;
+
+/** The most a leader keeps back from its ttl: it steps down this much before its lease can lapse in the store. */
+const MAX_STEP_DOWN_MARGIN_MS = 1_000;
 
 /** The lease every replica competes for. */
 export const CONTROLLER_LEASE = 'controller';
@@ -56,6 +62,8 @@ export class Leadership {
   private known: Lease | null = null;
   private lastError: string | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Fires at the deadline of the current term unless a renewal moves it. */
+  private deadlineTimer: NodeJS.Timeout | null = null;
   private running = false;
   private lastTick = Number.NEGATIVE_INFINITY;
   private ticking: Promise<void> = Promise.resolve();
@@ -111,11 +119,12 @@ export class Leadership {
     if (token === null || !this.isLeader) throw new Error('not the leader: the lease lapsed; leaving the write to the new leader');
     const started = this.clock();
     const held = await this.opts.store.renewLease(CONTROLLER_LEASE, this.id, token, this.opts.ttlMs);
+    if (this.token !== token || !this.isLeader) throw new Error('not the leader: the lease lapsed while it was being renewed');
     if (!held) {
       await this.depose('the lease was taken by another replica');
       throw new Error('not the leader: another replica holds the lease');
     }
-    this.deadline = started + this.opts.ttlMs;
+    this.extend(started);
   }
 
   /** Stops the loop and, when leader, hands the lease over at once. */
@@ -123,6 +132,7 @@ export class Leadership {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
+    this.disarm();
     const token = this.token;
     if (token === null) return this.transitions;
     await this.depose('shutting down');
@@ -162,10 +172,13 @@ export class Leadership {
     const started = this.clock();
     this.lastTick = started;
     try {
-      if (this.token !== null) {
-        const held = await this.opts.store.renewLease(CONTROLLER_LEASE, this.id, this.token, this.opts.ttlMs);
+      const token = this.token;
+      if (token !== null) {
+        const held = await this.opts.store.renewLease(CONTROLLER_LEASE, this.id, token, this.opts.ttlMs);
+        // Deposed by its deadline while the store took its time: the late answer changes nothing.
+        if (this.token !== token) return;
         if (held) {
-          this.deadline = started + this.opts.ttlMs;
+          this.extend(started);
           this.lastError = null;
           return;
         }
@@ -185,7 +198,7 @@ export class Leadership {
 
   private elect(token: number, started: number): void {
     this.token = token;
-    this.deadline = started + this.opts.ttlMs;
+    this.extend(started);
     this.opts.log.info({ replica: this.id, token }, `leader: this replica leads (fencing token ${token})`);
     this.notify(true);
     this.transitions = this.transitions.then(async () => {
@@ -199,10 +212,37 @@ export class Leadership {
     });
   }
 
+  /** Moves the deadline to ttl - margin after `started` (when the renewal was sent) and sets the timer for it. */
+  private extend(started: number): void {
+    const margin = Math.min(MAX_STEP_DOWN_MARGIN_MS, this.opts.ttlMs / 10);
+    this.deadline = started + this.opts.ttlMs - margin;
+    this.arm();
+  }
+
+  private arm(): void {
+    this.disarm();
+    this.deadlineTimer = setTimeout(() => this.expire(), Math.max(1, Math.ceil(this.deadline - this.clock())));
+    this.deadlineTimer.unref();
+  }
+
+  /** The deadline timer: steps down unless a renewal moved the deadline meanwhile. */
+  private expire(): void {
+    this.deadlineTimer = null;
+    if (this.token === null) return;
+    if (this.clock() < this.deadline) return this.arm();
+    void this.depose(`lease not renewed before it lapsed (${this.lastError ?? 'the store has not answered the last renewal'})`);
+  }
+
+  private disarm(): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+  }
+
   private async depose(reason: string): Promise<void> {
     if (this.token === null) return;
     this.token = null;
     this.deadline = 0;
+    this.disarm();
     this.opts.log.warn({ replica: this.id, reason }, `leader: this replica no longer leads (${reason})`);
     this.notify(false);
     this.transitions = this.transitions.then(async () => {
