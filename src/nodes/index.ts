@@ -1,5 +1,5 @@
 // Public face of nodes: the registry, its state machine, metrics windows and
-// the active prober.
+// the active prober, and a follower's view of down nodes.
 export {
   NodeRegistry,
   DEFAULT_HEALTH,
@@ -17,3 +17,4 @@ export { splitAddress, isValidAddress } from './address.js';
 export { probeOnce, type ProbeOutcome } from './probe.js';
 export { Prober, type ProbeTarget, type ProberOptions } from './prober.js';
 export { newToken, hashToken, secretsEqual, hashesEqual } from './tokens.js';
+export { StoreDownView, DOWN_VIEW_INTERVAL_MS, type StoreDownViewOptions } from './down-view.js';

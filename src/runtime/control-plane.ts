@@ -12,7 +12,7 @@ import { Reconciler } from '../reconcile/index.js';
 import { ServiceStatus } from '../reconcile/status.js';
 import type { Logger } from '../log/index.js';
 import { Metrics } from '../metrics/index.js';
-import { NodeRegistry, Prober } from '../nodes/index.js';
+import { NodeRegistry, Prober, StoreDownView } from '../nodes/index.js';
 import { buildApp, listen, loadTokens, type ForwardTarget, type ServerTokens } from '../server/index.js';
 import type { Settings } from '../settings/index.js';
 import { openStore, redactUrl, type Store } from '../store/index.js';
@@ -170,21 +170,28 @@ export async function startControlPlane(settings: Settings, log: Logger, options
 
     // The local provider's data plane: answers from the record files converge
     // writes, leaving out nodes the registry has marked down at once (contract §8).
-    // Only the leader's registry knows; a follower's DNS fails open.
+    // The registry lives on the leader; a follower asks the store, where the
+    // leader writes state changes within a second.
     let dnsAddress: string | null = null;
+    const downView = new StoreDownView({ store, log });
     if (settings.dns_listen !== 'off') {
       const zones = Object.values(inForce.declarations?.gtm ?? {})
         .filter((g) => g.dns.provider === 'local')
         .map((g) => g.dns.zone);
       const dns = new DnsServer({
         records: new RecordStore({ dir: resolve(settings.dns_dir), log, zones }),
-        isDown: (node) => registry.record(node)?.state === 'down',
+        isDown: (node) => {
+          const known = registry.record(node);
+          return known ? known.state === 'down' : downView.isDown(node);
+        },
         log,
       });
       try {
         const ports = await dns.listen(settings.dns_listen);
         dnsAddress = `${settings.dns_listen.replace(/:\d+$/, '')}:${ports.udp}`;
         stops.push(() => dns.close());
+        downView.start();
+        stops.push(() => downView.stop());
         log.info({ dns: dnsAddress, dir: settings.dns_dir }, `xplane serve: DNS on ${dnsAddress} (udp+tcp)`);
       } catch (err) {
         log.warn({ err: err instanceof Error ? err.message : String(err), dns: settings.dns_listen }, 'xplane serve: the embedded DNS server could not start; continuing without it');
@@ -197,6 +204,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       await inForce.refresh();
       await registry.reset();
       await registry.load();
+      await downView.stop();
       registry.start();
       prober?.start();
       sync.start(settings.sync_interval);
@@ -227,6 +235,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       // On a clean shutdown the lease is still ours until released: write everything out.
       if (closing) await registry.stop();
       else await registry.reset();
+      if (!closing && dnsAddress !== null) downView.start();
     };
     const advertise = settings.advertise === 'auto' ? url : settings.advertise;
     const election = new Leadership({ store, log, id: replicaId, address: advertise, ttlMs: settings.lease_ttl, onElected: startTerm, onDeposed: endTerm });
