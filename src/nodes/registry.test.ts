@@ -302,6 +302,31 @@ describe('NodeRegistry', () => {
     assert.deepEqual((await store.listNodes()).map((n) => n.name), [name]);
   });
 
+  it('writes under the lease fence: a leader paused past its lease writes nothing over the next leader', async () => {
+    const store = new MemoryStore();
+    const lease = await store.acquireLease('controller', 'a', 'http://a.invalid', 60_000);
+    const registry = new NodeRegistry({
+      store,
+      log: silentLogger(),
+      config: () => seed,
+      fence: () => ({ lease: 'controller', holder: 'a', token: lease.token }),
+    });
+    const { name } = registry.register(NODE);
+    await registry.persistState();
+    assert.deepEqual((await store.listNodes()).map((n) => n.name), [name]);
+    // Another replica takes the lease (a released here stands for a lapse) and writes its view.
+    await store.releaseLease('controller', 'a', lease.token);
+    await store.acquireLease('controller', 'b', 'http://b.invalid', 60_000);
+    await store.upsertNodes([{ ...(await store.getNode(name))!, state: 'down' }]);
+    registry.register(NODE);
+    await assert.rejects(registry.persistState(), /XP_ERR_STORE_FENCED|no longer holds lease controller/);
+    assert.deepEqual(
+      (await store.listNodes()).map((n) => `${n.name} ${n.state}`),
+      [`${name} down`],
+      'the refused write left the next leader’s rows as they were',
+    );
+  });
+
   it('forgets every node on reset without writing, and loads them back from the store', async () => {
     const store = new MemoryStore();
     const registry = new NodeRegistry({ store, log: silentLogger(), config: () => seed });

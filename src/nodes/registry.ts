@@ -8,7 +8,7 @@
 import type { Declarations, HealthCheck } from '../config/index.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import type { NodeEvent, NodeFilter, NodeMetrics, NodeRecord, NodeState, Store } from '../store/index.js';
+import type { NodeEvent, NodeFilter, NodeMetrics, NodeRecord, NodeState, Store, WriteFence } from '../store/index.js';
 import { isValidAddress, splitAddress } from './address.js';
 import { initialLiveness, step, type Liveness, type LivenessEvent, type Transition } from './liveness.js';
 import { MetricsWindow, RegionSum, type AverageCell, type RegionMetrics, type WindowAverage } from './metrics-window.js';
@@ -107,6 +107,11 @@ export interface RegistryOptions {
   probing?: boolean;
   /** Whether this replica may write nodes now (default: always); a replica that lost the lead must not overwrite the new leader's. */
   mayPersist?: () => boolean;
+  /**
+   * The lease every write rests on (default: none): the store refuses, in the write's own
+   * transaction, what a leader paused past its lease still tries to write.
+   */
+  fence?: () => WriteFence | undefined;
 }
 
 interface LiveNode {
@@ -481,14 +486,15 @@ export class NodeRegistry {
       this.stateDirty.delete(n);
       this.beatDirty.delete(n);
     }
+    const fence = this.opts.fence?.();
     try {
       // Small transactions with a yield between them: SQLite writes block the
       // event loop, and one 10,000-row transaction would stall every heartbeat.
       for (let i = 0; i < records.length; i += FLUSH_CHUNK) {
-        await this.opts.store.upsertNodes(records.slice(i, i + FLUSH_CHUNK));
+        await this.opts.store.upsertNodes(records.slice(i, i + FLUSH_CHUNK), fence);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      await this.opts.store.appendNodeEvents(events);
+      await this.opts.store.appendNodeEvents(events, fence);
     } catch (err) {
       // Nothing is lost: put everything back for the next flush.
       for (const r of records) this.stateDirty.add(r.name);

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigInForce, GitMirror, GitopsSync, GitWriter, parseIdentity, type SyncOutcome } from '../gitops/index.js';
 import { inlineConverger, type InlineConverger } from '../converge/inline.js';
 import { DnsServer, RecordStore } from '../dns/index.js';
-import { Leadership, newReplicaId, type LeaderView } from '../leader/index.js';
+import { CONTROLLER_LEASE, Leadership, newReplicaId, type LeaderView } from '../leader/index.js';
 import { Reconciler } from '../reconcile/index.js';
 import { ServiceStatus } from '../reconcile/status.js';
 import type { Logger } from '../log/index.js';
@@ -86,13 +86,17 @@ export async function startControlPlane(settings: Settings, log: Logger, options
     // objects live for the whole process and start and stop with each term.
     let closing = false;
     let leadership: Leadership | null = null;
+    const replicaId = newReplicaId();
     const leads = (): boolean => leadership?.isLeader === true;
+    // The fencing token of the term this replica leads (kept through a clean shutdown's last write).
+    let termToken: number | null = null;
     const registry = new NodeRegistry({
       store,
       log,
       config: () => inForce.declarations,
       probing: settings.probe,
       mayPersist: () => leads() || closing,
+      fence: () => (termToken === null ? undefined : { lease: CONTROLLER_LEASE, holder: replicaId, token: termToken }),
     });
 
     const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: leads });
@@ -140,7 +144,6 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       ? new Prober({ targets: () => registry.probeTargets(), onResult: (name, outcome) => registry.applyProbe(name, outcome) })
       : null;
 
-    const replicaId = newReplicaId();
     let view: () => LeaderView = () => ({ role: 'none', reason: 'starting' });
     const app = await buildApp({
       registry,
@@ -200,7 +203,8 @@ export async function startControlPlane(settings: Settings, log: Logger, options
 
     if (settings.converge !== 'ci' && settings.converge !== 'inline') throw new Error(`converge: expected ci or inline, got "${settings.converge}"`);
     let inline: InlineConverger | null = null;
-    const startTerm = async (): Promise<void> => {
+    const startTerm = async (token: number): Promise<void> => {
+      termToken = token;
       await inForce.refresh();
       await registry.reset();
       await registry.load();
@@ -235,6 +239,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       // On a clean shutdown the lease is still ours until released: write everything out.
       if (closing) await registry.stop();
       else await registry.reset();
+      termToken = null;
       if (!closing && dnsAddress !== null) downView.start();
     };
     const advertise = settings.advertise === 'auto' ? url : settings.advertise;

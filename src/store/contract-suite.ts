@@ -459,6 +459,38 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         }
       });
 
+      it('writes nodes and node events fenced by a lease only while the writer holds it, and otherwise nothing of them', async () => {
+        const a = await store.acquireLease('controller', 'a', 'http://a:7070', SHORT_TTL);
+        const fenceA = { lease: 'controller', holder: 'a', token: a.token };
+        await store.upsertNodes([node('jp-1', { state: 'active' })], fenceA);
+        await store.appendNodeEvents([event(1, 'jp-1')], fenceA);
+        assert.equal((await store.getNode('jp-1'))?.state, 'active');
+        // a pauses past its lease; b takes over and changes the node.
+        await sleep(PAST_SHORT_TTL);
+        const b = await store.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL);
+        await store.upsertNodes([node('jp-1', { state: 'down' })], { lease: 'controller', holder: 'b', token: b.token });
+        // a wakes up and writes what it had: refused, nothing written.
+        const fenced = (holder: string, lease = 'controller') => (err: unknown): boolean => {
+          assert.equal((err as { code?: string }).code, 'XP_ERR_STORE_FENCED');
+          assert.match((err as Error).message, /writing nodes|appending node events/);
+          assert.match((err as Error).message, new RegExp(`${holder} no longer holds lease ${lease} with token ${a.token}`));
+          return true;
+        };
+        await assert.rejects(store.upsertNodes([node('jp-1', { state: 'active' }), node('jp-2')], fenceA), fenced('a'));
+        await assert.rejects(store.appendNodeEvents([event(2, 'jp-1'), event(3, 'jp-2')], fenceA), fenced('a'));
+        // The right holder with a stale token, and a lease nobody took, are refused too.
+        await assert.rejects(store.upsertNodes([node('jp-2')], { lease: 'controller', holder: 'b', token: a.token }), fenced('b'));
+        await assert.rejects(store.upsertNodes([node('jp-2')], { lease: 'nobody', holder: 'b', token: a.token }), fenced('b', 'nobody'));
+        assert.equal((await store.getNode('jp-1'))?.state, 'down');
+        assert.equal(await store.getNode('jp-2'), undefined);
+        assert.deepEqual((await store.listNodeEvents({})).map((e) => e.at), [1]);
+        // Writing nothing is no write, and is not refused; unfenced writes are unaffected.
+        await store.upsertNodes([], fenceA);
+        await store.appendNodeEvents([], fenceA);
+        await store.upsertNodes([node('jp-2')]);
+        assert.equal((await store.getNode('jp-2'))?.name, 'jp-2');
+      });
+
       it('rejects a TTL that is not a positive whole number of ms, and an empty name or holder', async () => {
         for (const ttl of [0, -5, 1.5, Number.NaN]) {
           await assert.rejects(store.acquireLease('controller', 'a', 'http://a:7070', ttl), String(ttl));

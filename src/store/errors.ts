@@ -16,7 +16,9 @@ export type StoreErrorCode =
   /** A record handed to the store breaks its shape (unknown state, bad timestamp, ...). */
   | 'XP_ERR_STORE_INVALID_RECORD'
   /** The store was used after `close()`. */
-  | 'XP_ERR_STORE_CLOSED';
+  | 'XP_ERR_STORE_CLOSED'
+  /** A fenced write was refused: its writer no longer holds the lease it named; nothing was written. */
+  | 'XP_ERR_STORE_FENCED';
 
 /** A store failure with a stable code. */
 export class StoreError extends Error {

@@ -12,6 +12,7 @@ export type {
   OverrideHold,
   Store,
   SyncRecord,
+  WriteFence,
 } from './types.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { DEFAULT_DB_PATH, openStore } from './factory.js';

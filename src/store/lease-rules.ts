@@ -3,7 +3,7 @@
 // write the answer inside one transaction; the Postgres store states the same
 // rules in SQL, and the contract suite holds all of them to one behaviour.
 import { StoreError } from './errors.js';
-import type { Lease } from './types.js';
+import type { Lease, WriteFence } from './types.js';
 
 /** True while the lease is held at `now`: it lapses at `expiresAt` itself. */
 export function isLive(lease: Lease, now: number): boolean {
@@ -42,4 +42,18 @@ export function checkLeaseArgs(args: { name: string; holder: string; address?: s
   if (args.address !== undefined && typeof args.address !== 'string') bad('address', args.address);
   if (args.ttlMs !== undefined && (!Number.isSafeInteger(args.ttlMs) || args.ttlMs <= 0)) bad('ttlMs', args.ttlMs);
   if (args.token !== undefined && !Number.isSafeInteger(args.token)) bad('token', args.token);
+}
+
+/** Refuses a fenced write whose writer no longer holds the lease at `now` (see {@link WriteFence}). */
+export function checkFence(fence: WriteFence | undefined, current: Lease | undefined, now: number, what: string): void {
+  if (fence === undefined || holds(current, fence.holder, fence.token, now)) return;
+  throw fencedError(fence, what);
+}
+
+/** The error of a refused fenced write, naming the writer and the lease. */
+export function fencedError(fence: WriteFence, what: string): StoreError {
+  return new StoreError(
+    'XP_ERR_STORE_FENCED',
+    `${what}: refused, nothing written — ${fence.holder} no longer holds lease ${fence.lease} with token ${fence.token}`,
+  );
 }

@@ -3,7 +3,7 @@
 // SQLite store's JSON columns do, so a test sees the same values and cannot
 // change stored state by mutating an object it passed or got back.
 import { StoreError } from './errors.js';
-import { afterAcquire, checkLeaseArgs, holds } from './lease-rules.js';
+import { afterAcquire, checkFence, checkLeaseArgs, holds } from './lease-rules.js';
 import {
   checkDecision,
   checkHold,
@@ -24,6 +24,7 @@ import type {
   OverrideHold,
   Store,
   SyncRecord,
+  WriteFence,
 } from './types.js';
 
 /** One call made to a MemoryStore, with a copy of its arguments. */
@@ -104,9 +105,11 @@ export class MemoryStore implements Store {
   }
 
   /** Inserts or replaces nodes by name, all or none. */
-  async upsertNodes(nodes: NodeRecord[]): Promise<void> {
-    this.enter({ method: 'upsertNodes', args: [nodes] });
+  async upsertNodes(nodes: NodeRecord[], fence?: WriteFence): Promise<void> {
+    this.enter({ method: 'upsertNodes', args: fence ? [nodes, fence] : [nodes] });
     nodes.forEach(checkNode);
+    if (nodes.length === 0) return;
+    this.checkFence(fence, 'writing nodes');
     for (const node of copy(nodes)) this.nodes.set(node.name, node);
   }
 
@@ -132,9 +135,11 @@ export class MemoryStore implements Store {
   }
 
   /** Appends node state transitions, all or none. */
-  async appendNodeEvents(events: NodeEvent[]): Promise<void> {
-    this.enter({ method: 'appendNodeEvents', args: [events] });
+  async appendNodeEvents(events: NodeEvent[], fence?: WriteFence): Promise<void> {
+    this.enter({ method: 'appendNodeEvents', args: fence ? [events, fence] : [events] });
     events.forEach(checkNodeEvent);
+    if (events.length === 0) return;
+    this.checkFence(fence, 'appending node events');
     this.events.push(...copy(events));
   }
 
@@ -219,6 +224,10 @@ export class MemoryStore implements Store {
     this.enter({ method: 'currentLease', args: [name] });
     const found = this.leases.get(name);
     return found && { ...found };
+  }
+
+  private checkFence(fence: WriteFence | undefined, what: string): void {
+    if (fence) checkFence(fence, this.leases.get(fence.lease), this.now(), what);
   }
 
   /** Marks the store closed; later calls fail as they do on a closed database. */

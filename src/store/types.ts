@@ -121,6 +121,18 @@ export interface Lease {
   expiresAt: number;
 }
 
+/**
+ * The lease a write rests on: the write happens only while `holder` holds lease `name` with
+ * `token` by the store's clock, checked in the same transaction, else it is refused with
+ * `XP_ERR_STORE_FENCED` and nothing is written. A leader paused past its lease (a long GC, a
+ * stopped VM) cannot overwrite what the next leader has since loaded and changed.
+ */
+export interface WriteFence {
+  lease: string;
+  holder: string;
+  token: number;
+}
+
 /** Persistent state of the control plane. */
 export interface Store {
   /**
@@ -139,15 +151,15 @@ export interface Store {
   /** The most recent sync attempts, newest first. */
   recentSyncs(limit: number): Promise<SyncRecord[]>;
 
-  /** Inserts or replaces nodes by name, all in one transaction. */
-  upsertNodes(nodes: NodeRecord[]): Promise<void>;
+  /** Inserts or replaces nodes by name, all in one transaction; with a fence, only while its lease is held. */
+  upsertNodes(nodes: NodeRecord[], fence?: WriteFence): Promise<void>;
   /** One node by name. */
   getNode(name: string): Promise<NodeRecord | undefined>;
   /** Nodes matching a filter, ordered by name. */
   listNodes(filter?: NodeFilter): Promise<NodeRecord[]>;
 
-  /** Appends node state transitions, all in one transaction. */
-  appendNodeEvents(events: NodeEvent[]): Promise<void>;
+  /** Appends node state transitions, all in one transaction; with a fence, only while its lease is held. */
+  appendNodeEvents(events: NodeEvent[], fence?: WriteFence): Promise<void>;
   /** Transitions of one node (or all nodes), newest first. */
   listNodeEvents(filter: { node?: string; limit?: number }): Promise<NodeEvent[]>;
 

@@ -6,7 +6,7 @@
 // except the lease's, which are the server's (see clock.ts).
 import type pg from 'pg';
 import { StoreError } from '../errors.js';
-import { checkLeaseArgs } from '../lease-rules.js';
+import { checkLeaseArgs, fencedError } from '../lease-rules.js';
 import {
   checkDecision,
   checkHold,
@@ -49,6 +49,7 @@ import type {
   OverrideHold,
   Store,
   SyncRecord,
+  WriteFence,
 } from '../types.js';
 import { NOW_MS } from './clock.js';
 import { createPool, isUnreachable, openError, unavailableError, type PoolOptions } from './connection.js';
@@ -147,7 +148,7 @@ export class PostgresStore implements Store {
   }
 
   /** Inserts or replaces nodes by name, all in one transaction; the last of two with one name wins. */
-  async upsertNodes(nodes: NodeRecord[]): Promise<void> {
+  async upsertNodes(nodes: NodeRecord[], fence?: WriteFence): Promise<void> {
     this.checkOpen();
     nodes.forEach(checkNode);
     const byName = new Map<string, NodeRow>();
@@ -157,10 +158,14 @@ export class PostgresStore implements Store {
     }
     if (byName.size === 0) return;
     const rows = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    await this.query(
-      `INSERT INTO nodes (${NODE_COLUMNS})
+    await this.fenced(
+      fence,
+      'writing nodes',
+      (guard) => `${guard.with}
+       INSERT INTO nodes (${NODE_COLUMNS})
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
                             $7::bigint[], $8::text[], $9::bigint[], $10::bigint[], $11::jsonb[])
+       ${guard.where}
        ON CONFLICT (name) DO UPDATE SET
          service = excluded.service, region = excluded.region, address = excluded.address,
          labels = excluded.labels, state = excluded.state, state_since = excluded.state_since,
@@ -197,16 +202,20 @@ export class PostgresStore implements Store {
   }
 
   /** Appends node state transitions, all in one transaction. */
-  async appendNodeEvents(events: NodeEvent[]): Promise<void> {
+  async appendNodeEvents(events: NodeEvent[], fence?: WriteFence): Promise<void> {
     this.checkOpen();
     events.forEach(checkNodeEvent);
     if (events.length === 0) return;
     const rows = events.map(fromNodeEvent);
-    await this.query(
-      `INSERT INTO node_events (at, node, from_state, to_state, cause)
+    await this.fenced(
+      fence,
+      'appending node events',
+      (guard) => `${guard.with}
+       INSERT INTO node_events (at, node, from_state, to_state, cause)
        SELECT at, node, from_state, to_state, cause
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
             WITH ORDINALITY AS t (at, node, from_state, to_state, cause, ord)
+       ${guard.where}
        ORDER BY ord`,
       [
         rows.map((r) => ms(r.at)),
@@ -351,6 +360,33 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
+  }
+
+  /**
+   * Runs a write of at least one row; with a fence, in the same statement as a check that the
+   * lease is held (`FOR SHARE`: a concurrent renewal or takeover waits for the write, or the write
+   * re-checks against it), and refuses with XP_ERR_STORE_FENCED when nothing was written for that.
+   */
+  private async fenced(
+    fence: WriteFence | undefined,
+    what: string,
+    sql: (guard: { with: string; where: string }) => string,
+    params: unknown[],
+  ): Promise<void> {
+    if (fence === undefined) {
+      await this.query(sql({ with: '', where: '' }), params);
+      return;
+    }
+    const [lease, holder, token] = [params.length + 1, params.length + 2, params.length + 3];
+    const written = await this.query(
+      `${sql({
+        with: `WITH held AS (SELECT 1 FROM leases WHERE name = $${lease} AND holder = $${holder} AND token = $${token} AND expires_at > ${NOW_MS} FOR SHARE)`,
+        where: 'WHERE EXISTS (SELECT 1 FROM held)',
+      })}
+       RETURNING 1`,
+      [...params, fence.lease, fence.holder, fence.token],
+    );
+    if (written.length === 0) throw fencedError(fence, `store ${redactUrl(this.url)}: ${what}`);
   }
 
   private checkOpen(): void {

@@ -3,7 +3,7 @@
 // use, so each query keeps a plain WHERE that its index can serve.
 import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
-import { afterAcquire, checkLeaseArgs, holds } from '../lease-rules.js';
+import { afterAcquire, checkFence, checkLeaseArgs, holds } from '../lease-rules.js';
 import {
   checkDecision,
   checkHold,
@@ -24,6 +24,7 @@ import type {
   OverrideHold,
   Store,
   SyncRecord,
+  WriteFence,
 } from '../types.js';
 import { openConnection } from './connection.js';
 import { migrate } from './migrate.js';
@@ -75,8 +76,9 @@ export class SqliteStore implements Store {
   private readonly upsertLease: Database.Statement<[LeaseRow]>;
   private readonly filtered = new Map<string, Stmt<unknown>>();
 
-  private readonly writeNodes: (rows: NodeRow[]) => void;
-  private readonly writeNodeEvents: (rows: NodeEventRow[]) => void;
+  // Fenced writes check the lease inside their transaction, taken IMMEDIATE so no other writer moves it in between.
+  private readonly writeNodes: Database.Transaction<(rows: NodeRow[], fence?: WriteFence) => void>;
+  private readonly writeNodeEvents: Database.Transaction<(rows: NodeEventRow[], fence?: WriteFence) => void>;
   private readonly writeDecisions: (rows: DecisionRow[]) => void;
   private readonly changeLease: Database.Transaction<(name: string, change: (current: Lease | undefined) => Lease | undefined) => Lease | undefined>;
 
@@ -151,10 +153,12 @@ export class SqliteStore implements Store {
       return next ?? (row && toLease(row));
     });
 
-    this.writeNodes = db.transaction((rows: NodeRow[]) => {
+    this.writeNodes = db.transaction((rows: NodeRow[], fence?: WriteFence) => {
+      this.checkFence(fence, 'writing nodes');
       for (const row of rows) this.upsertNode.run(row);
     });
-    this.writeNodeEvents = db.transaction((rows: NodeEventRow[]) => {
+    this.writeNodeEvents = db.transaction((rows: NodeEventRow[], fence?: WriteFence) => {
+      this.checkFence(fence, 'appending node events');
       for (const row of rows) this.insertNodeEvent.run(row);
     });
     this.writeDecisions = db.transaction((rows: DecisionRow[]) => {
@@ -214,13 +218,14 @@ export class SqliteStore implements Store {
   }
 
   /** Inserts or replaces nodes by name, all in one transaction. */
-  async upsertNodes(nodes: NodeRecord[]): Promise<void> {
+  async upsertNodes(nodes: NodeRecord[], fence?: WriteFence): Promise<void> {
     this.checkOpen();
     nodes.forEach(checkNode);
     // Rows are built before the transaction opens, so the write lock is held
     // only for the inserts of a heartbeat batch, not for JSON encoding.
     const rows = nodes.map(fromNode);
-    this.write('writing nodes', () => this.writeNodes(rows));
+    if (rows.length === 0) return;
+    this.write('writing nodes', () => (fence ? this.writeNodes.immediate(rows, fence) : this.writeNodes(rows)));
   }
 
   /** One node by name. */
@@ -239,11 +244,12 @@ export class SqliteStore implements Store {
   }
 
   /** Appends node state transitions, all in one transaction. */
-  async appendNodeEvents(events: NodeEvent[]): Promise<void> {
+  async appendNodeEvents(events: NodeEvent[], fence?: WriteFence): Promise<void> {
     this.checkOpen();
     events.forEach(checkNodeEvent);
     const rows = events.map(fromNodeEvent);
-    this.write('appending node events', () => this.writeNodeEvents(rows));
+    if (rows.length === 0) return;
+    this.write('appending node events', () => (fence ? this.writeNodeEvents.immediate(rows, fence) : this.writeNodeEvents(rows)));
   }
 
   /** Transitions of one node (or all nodes), newest first. */
@@ -358,6 +364,12 @@ export class SqliteStore implements Store {
       const why = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'the database is locked by another process' : (err as Error).message;
       throw new StoreError('XP_ERR_STORE_UNAVAILABLE', `store ${this.db.name}: ${what} failed: ${why} (${code}); nothing of it was kept`, { cause: err });
     }
+  }
+
+  private checkFence(fence: WriteFence | undefined, what: string): void {
+    if (fence === undefined) return;
+    const row = this.selectLease.get(fence.lease);
+    checkFence(fence, row && toLease(row), this.now(), `store ${this.db.name}: ${what}`);
   }
 
   private checkOpen(): void {
