@@ -85,12 +85,17 @@ describe('Leadership', () => {
     assert.equal(b.election.fencingToken, 2);
   });
 
-  it('a partitioned leader steps down by its own deadline, before the other can take over', async () => {
+  /**
+   * a leads on a store that `fault` then cuts off from it (b still reaches it); answers when a
+   * stepped down and when b took over, on one monotonic clock.
+   */
+  async function partitionRace(fault: 'cut' | 'hang'): Promise<{ a: ReturnType<typeof replica>; aDownAt: number; bUpAt: number }> {
     const shared = new MemoryStore();
     const cutOff = partitionable(shared);
     const a = replica(cutOff.store, 'a');
     const b = replica(shared, 'b');
-    running.push(a.election, b.election);
+    // A hung renewal never settles, so a's stop() would wait forever: only b is stopped after the test.
+    running.push(...(fault === 'cut' ? [a.election, b.election] : [b.election]));
     await a.election.start();
     await b.election.start();
     let aDownAt = 0;
@@ -101,31 +106,20 @@ describe('Leadership', () => {
     b.election.onChange((leader) => {
       if (leader) bUpAt = performance.now();
     });
-    cutOff.cut = true;
+    cutOff[fault] = true;
     await until('b to lead', () => b.election.isLeader);
     assert.equal(a.election.isLeader, false);
+    return { a, aDownAt, bUpAt };
+  }
+
+  it('a partitioned leader steps down by its own deadline, before the other can take over', async () => {
+    const { a, aDownAt, bUpAt } = await partitionRace('cut');
     assert.ok(aDownAt > 0 && aDownAt <= bUpAt, `a stepped down at ${aDownAt}, b took over at ${bUpAt}`);
     assert.match(a.terms.at(-1) ?? '', /^deposed: lease not renewed before it lapsed/);
   });
 
   it('a leader whose renewal hangs steps down by a timer at its deadline, before the other can take over', async () => {
-    const shared = new MemoryStore();
-    const cutOff = partitionable(shared);
-    const a = replica(cutOff.store, 'a');
-    const b = replica(shared, 'b');
-    running.push(b.election);
-    await a.election.start();
-    await b.election.start();
-    let aDownAt = 0;
-    let bUpAt = 0;
-    a.election.onChange((leader) => {
-      if (!leader) aDownAt = performance.now();
-    });
-    b.election.onChange((leader) => {
-      if (leader) bUpAt = performance.now();
-    });
-    cutOff.hang = true;
-    await until('b to lead', () => b.election.isLeader);
+    const { a, aDownAt, bUpAt } = await partitionRace('hang');
     assert.ok(aDownAt > 0 && aDownAt < bUpAt, `a stepped down at ${aDownAt}, b took over at ${bUpAt}`);
     assert.deepEqual(a.terms, ['elected 1', 'deposed: lease not renewed before it lapsed (the store has not answered the last renewal)']);
   });
