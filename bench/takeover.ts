@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { makeGitFixture } from '../test/helpers/git-fixture.js';
 import { freshPostgresDb, postgresSkipReason } from '../test/helpers/postgres.js';
-import { progress, startServe, writeResults, type ServeProcess } from '../test/helpers/serve.js';
+import { leaderGauge, progress, startServe, writeResults, type ServeProcess } from '../test/helpers/serve.js';
 import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const BOOTSTRAP = 'bench-bootstrap';
@@ -75,17 +75,6 @@ function summary(values: readonly (number | null)[]): { n: number; min: number |
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** The replica's xplane_leader gauge, or undefined when it does not answer. */
-async function leaderGauge(replica: ServeProcess): Promise<number | undefined> {
-  try {
-    const text = await (await fetch(`${replica.url}/metrics`, { signal: AbortSignal.timeout(1_000) })).text();
-    const match = /^xplane_leader (\d)/m.exec(text);
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The one replica that reports xplane_leader 1 while every other reports 0, polled until `timeoutMs`. */

@@ -12,23 +12,12 @@ import { after, before, describe, it } from 'node:test';
 import { FakeNode, commitFastLoop, messageLines, until } from './helpers/fake-node.js';
 import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
 import { freshPostgresDb, type PostgresDb } from './helpers/postgres.js';
-import { freePort, startServe, type ServeProcess } from './helpers/serve.js';
+import { freePort, leaderGauge, startServe, type ServeProcess } from './helpers/serve.js';
 
 const BOOTSTRAP = 'ha-bootstrap';
 const ADMIN = 'ha-admin';
 const JP = 'stacks/Pulumi.jp.yaml';
 const LEASE_MS = 2_000;
-
-/** The replica's xplane_leader gauge, or undefined when it does not answer. */
-async function leaderGauge(replica: ServeProcess): Promise<number | undefined> {
-  try {
-    const text = await (await fetch(`${replica.url}/metrics`, { signal: AbortSignal.timeout(1_000) })).text();
-    const match = /^xplane_leader (\d)/m.exec(text);
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** True when the replica's log shows it paused at `failpoint` with a commit whose message has `decision`. */
 function pausedAt(replica: ServeProcess, failpoint: string, decision: string): boolean {

@@ -80,6 +80,17 @@ export function peakRssMiB(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+/** The replica's xplane_leader gauge, or undefined when it does not answer. */
+export async function leaderGauge(replica: ServeProcess): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`${replica.url}/metrics`, { signal: AbortSignal.timeout(1_000) })).text();
+    const match = /^xplane_leader (\d)/m.exec(text);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes `results` to bench/results/<name>.json and a readable <name>.md. */
 export function writeResults(name: string, results: Record<string, unknown>, markdown: string): string {
   const dir = join(ROOT, 'bench/results');
