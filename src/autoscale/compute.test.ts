@@ -212,6 +212,20 @@ const rows: Row[] = [
     },
   },
   {
+    name: 'drains a never-registered victim that is still serving on trust: it may be in DNS',
+    input: input({
+      pools: { jp: pool([node(n('jp', 1), 'active', { cpu: 0.2 }), node(n('jp', 2), 'active', { cpu: 0.05 }), node(n('jp', 3), 'unknown')]) },
+      metrics: { jp: cpu(0.12) },
+      scaleDownSince: { jp: NOW - 300 * S },
+    }),
+    summaries: ['autoscale: svc-plus jp 3→2 (cpu=0.12)'],
+    drain: [n('jp', 3)],
+    check: (r) => {
+      assert.deepEqual(r.decisions[0]?.patch, { nodes: [n('jp', 1), n('jp', 2), n('jp', 3)], excluded: [n('jp', 3)] });
+      assert.deepEqual(r.removed, []);
+    },
+  },
+  {
     name: 'does not scale down one second before the stabilization window ends',
     input: input({ pools: { jp: pool(actives('jp', 1, 2, 3)) }, metrics: { jp: cpu(0.12) }, scaleDownSince: { jp: NOW - 299 * S } }),
     summaries: [],
@@ -346,6 +360,11 @@ const rows: Row[] = [
       assert.equal(r.decisions[0]?.kind, 'replace');
       assert.deepEqual(r.decisions[0]?.patch, { nodes: [n('jp', 1), n('jp', 3), n('jp', 4)], excluded: [n('jp', 4)] });
     },
+  },
+  {
+    name: 'does not replace a node whose down is only the store’s word from before this term',
+    input: input({ pools: { jp: pool([node(n('jp', 1), 'active'), { ...node(n('jp', 2), 'down', { since: NOW - 60 * M }), loaded: true }]) } }),
+    summaries: [],
   },
   {
     name: 'does not replace a node down for less than replace_after',

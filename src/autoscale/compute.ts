@@ -15,7 +15,8 @@
 //   is already `deleted` leaves too (a pass whose commit was lost is redone).
 // - Replacement. A node `down` for `replace_after` or longer is removed and a new
 //   name appended to `nodes` and `excluded` in the same decision (kind `replace`),
-//   whatever the cooldown. A node chosen as a scale-down victim is not replaced.
+//   whatever the cooldown. A node chosen as a scale-down victim is not replaced, nor
+//   one whose `down` is only the store's word from before this term (`loaded`).
 // - The rule. CPU > scale_up_cpu wants up by scale_up_step; CPU < scale_down_cpu
 //   wants down by scale_down_step; else hold. Stale metrics hold under
 //   `on_missing_metrics: hold` and never scale down; under `scale_up` they want up,
@@ -43,10 +44,11 @@
 //   has spare capacity). While any region is saturated like this, no other region
 //   scales down by the rule: it would shed the capacity the saturated region
 //   overflows into, and flap.
-// - Scale down victims: down, then unknown/warm, then excluded, then the least
-//   loaded active nodes (see victims.ts). They go into `excluded` and the result's
-//   `drain`; `nodes` keeps them until the removal rule fires. A victim no agent
-//   ever registered under was never in DNS: it leaves `nodes` at once (`removed`).
+// - Scale down victims: down, then unknown/warm outside DNS, then excluded, then
+//   unknown/warm still serving on trust, then the least loaded active nodes (see
+//   victims.ts). They go into `excluded` and the result's `drain`; `nodes` keeps
+//   them until the removal rule fires. A victim no agent ever registered under that
+//   is already out of DNS leaves `nodes` at once (`removed`).
 // - Holds. `${region}:nodes` or `${region}:excluded` on hold → no decision in that
 //   region at all: every autoscale decision writes both keys.
 // - Order. Regions are visited in a fixed order: rule scale downs most expensive
@@ -271,8 +273,9 @@ export function computeAutoscale(input: AutoscaleInput): AutoscaleResult {
     const dropped: string[] = [];
     for (const v of victims) {
       const o = w.obs.get(v);
-      if (o?.state === 'unknown') {
-        // Never registered, so never in DNS: nothing to drain, it leaves at once.
+      if (o?.state === 'unknown' && w.excluded.includes(v)) {
+        // Never registered and kept out of DNS: nothing to drain, it leaves at once. (One that
+        // serves on trust may be in DNS: it is drained like any other.)
         w.nodes = w.nodes.filter((n) => n !== v);
         w.excluded = w.excluded.filter((n) => n !== v);
         w.obs.delete(v);
@@ -569,7 +572,8 @@ function replaceDown(input: AutoscaleInput, w: Work, removed: string[], decide: 
   const after = input.policy.global.replace_after;
   for (const name of [...w.nodes]) {
     const o = w.obs.get(name);
-    if (!o || o.state !== 'down') continue;
+    // Down only in the store's word from before this term is not evidence yet (contract §3).
+    if (!o || o.state !== 'down' || o.loaded === true) continue;
     const downFor = now - (o.stateSince ?? o.addedAt);
     if (downFor < after) continue;
     if (input.frozen !== undefined) {

@@ -21,6 +21,12 @@ const cases: { name: string; nodes: NodeObservation[]; excluded?: string[]; want
     want: ['jp-s-2', 'jp-s-1'],
   },
   {
+    name: 'a joining node outside DNS goes first, then an excluded active one, then one serving on trust, then active ones',
+    nodes: [obs('jp-s-1', 'active', 0.01), obs('jp-s-2', 'unknown'), obs('jp-s-3', 'active', 0.9), obs('jp-s-4', 'warm')],
+    excluded: ['jp-s-3', 'jp-s-4'],
+    want: ['jp-s-4', 'jp-s-3', 'jp-s-2', 'jp-s-1'],
+  },
+  {
     name: 'serving nodes go least loaded first',
     nodes: [obs('jp-s-1', 'active', 0.5), obs('jp-s-2', 'active', 0.2), obs('jp-s-3', 'active', 0.3)],
     want: ['jp-s-2', 'jp-s-3', 'jp-s-1'],

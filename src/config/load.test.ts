@@ -312,6 +312,25 @@ describe('parseDeclarations', () => {
     });
   });
 
+  it('warns, without rejecting, when a fallback region may scale to no nodes', () => {
+    const result = parseDeclarations(repo({ [GTM]: (BASE[GTM] ?? '').replace('  - name: sg\n', '  - name: sg\n    fallback: true\n'), [AUTOSCALE]: `${BASE[AUTOSCALE] ?? ''}  sg:\n    min_nodes: 0\n    max_nodes: 2\n    scale_up_cpu: 0.7\n    scale_down_cpu: 0.3\n` }));
+    assert.deepEqual(messages(result), []);
+    assert.ok(result.ok, 'a warning is not an error');
+    assert.deepEqual(result.warnings.map(formatIssue), [
+      `${AUTOSCALE}:14:16 regions.sg.min_nodes: region sg is a fallback in ${GTM} (fallback: true) but may scale to no nodes: the autoscaler can remove its last node and it can no longer take traffic when the other regions are out; set min_nodes >= 1`,
+    ]);
+  });
+
+  it('does not warn about a region that is not a fallback, or one that keeps a node', () => {
+    const sg = `${BASE[AUTOSCALE] ?? ''}  sg:\n    min_nodes: 0\n    max_nodes: 2\n    scale_up_cpu: 0.7\n    scale_down_cpu: 0.3\n`;
+    const notFallback = parseDeclarations(repo({ [AUTOSCALE]: sg }));
+    assert.ok(notFallback.ok);
+    assert.deepEqual(notFallback.warnings, []);
+    const keeps = parseDeclarations(repo({ [GTM]: (BASE[GTM] ?? '').replace('  - name: sg\n', '  - name: sg\n    fallback: true\n'), [AUTOSCALE]: sg.replace('min_nodes: 0', 'min_nodes: 1') }));
+    assert.ok(keeps.ok);
+    assert.deepEqual(keeps.warnings, []);
+  });
+
   it('accepts a global stack with role global and the program’s settings', () => {
     const global = lines('config:', '  xplane:role: global', '  xplane:cloudflareZoneId: abc123', '  cloudflare:apiToken:', '    secure: AAAA');
     const result = parseDeclarations(repo({ 'stacks/Pulumi.global.yaml': global }));

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { applySchema } from './apply-schema.js';
 import { isDeclarationPath, pathRole } from './declaration-paths.js';
-import { ruleIssues } from './rules.js';
+import { ruleIssues, ruleWarnings } from './rules.js';
 import type { ParsedFile, ParsedRepo } from './rules.js';
 import { autoscalePolicySchema, gtmPolicySchema, regionDefSchema, stackConfigSchema } from './schemas.js';
 import type { ConfigIssue, Declarations, LoadResult, SourceFile } from './types.js';
@@ -36,7 +36,7 @@ export function parseDeclarations(files: SourceFile[]): LoadResult {
   }
   issues.push(...ruleIssues(repo));
   if (issues.length > 0) return { ok: false, issues: issues.sort(byPosition) };
-  return { ok: true, declarations: collect(repo) };
+  return { ok: true, declarations: collect(repo), warnings: ruleWarnings(repo).sort(byPosition) };
 }
 
 /** Reads every file `parseDeclarations` looks at from a repo checkout, with `/`-separated relative paths. */

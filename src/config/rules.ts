@@ -48,6 +48,31 @@ export function ruleIssues(repo: ParsedRepo): ConfigIssue[] {
   return issues;
 }
 
+/**
+ * Cross-file warnings: allowed, but likely not what was meant. A gtm region with `fallback: true`
+ * whose autoscale `min_nodes` is 0 can be scaled to no nodes, and then cannot be the fallback.
+ */
+export function ruleWarnings(repo: ParsedRepo): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  const gtmByService = new Map(repo.gtm.flatMap((f) => (f.value ? [[f.value.service, f] as const] : [])));
+  for (const file of repo.autoscale) {
+    const policy = file.value;
+    if (!policy) continue;
+    const gtm = gtmByService.get(policy.service);
+    for (const region of gtm?.value?.regions ?? []) {
+      if (!region.fallback || policy.regions[region.name]?.min_nodes !== 0) continue;
+      warnings.push(
+        file.source.issue(
+          ['regions', region.name, 'min_nodes'],
+          'value',
+          `region ${region.name} is a fallback in ${gtm?.source.file ?? 'its gtm policy'} (fallback: true) but may scale to no nodes: the autoscaler can remove its last node and it can no longer take traffic when the other regions are out; set min_nodes >= 1`,
+        ),
+      );
+    }
+  }
+  return warnings;
+}
+
 function gtmIssues(
   source: YamlSource,
   fileName: string,

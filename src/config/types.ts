@@ -148,5 +148,5 @@ export interface SourceFile {
 
 /** The outcome of validating a repo: the declarations, or every problem found. */
 export type LoadResult =
-  | { ok: true; declarations: Declarations }
+  | { ok: true; declarations: Declarations; /** Allowed but likely not meant (contract §2's cross-file warnings). */ warnings: ConfigIssue[] }
   | { ok: false; issues: ConfigIssue[] };

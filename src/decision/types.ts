@@ -42,6 +42,12 @@ export interface NodeObservation {
   stateSince: number | null;
   /** When the loop first saw this name in `nodes`, or added it (epoch ms). */
   addedAt: number;
+  /**
+   * True while the state is only what the store said when this term began: the registry has not
+   * heard from or about the node since (no heartbeat, probe or timeout). It is the previous term's
+   * word, not evidence seen in this one (contract §3, "Exclusion needs evidence").
+   */
+  loaded?: boolean;
   /** Windowed averages; null when the node has no fresh data. */
   cpu: number | null;
   rttMs: number | null;

@@ -117,6 +117,7 @@ export class GitopsSync {
     await store.putSnapshot({ commit, declarations: result.declarations, storedAt: this.now() });
     const message = `${short(commit)} in force: ${changes.length === 0 ? 'no declaration changed' : changes.map(describeChange).join(', ')}`;
     log.info({ commit, previous: inForce?.commit ?? null, changes }, `sync: ${message}`);
+    for (const warning of result.warnings) log.warn(`sync: warning: ${formatIssue(warning)}`);
     await this.record({ commit, status: 'ok', message, issues: [] });
     for (const event of eventsFor(commit, changes)) this.publish(event);
     return this.finish({

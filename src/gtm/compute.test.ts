@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GtmPolicy } from '../config/index.js';
-import type { Decision, PoolPatch, PoolView } from '../decision/index.js';
+import type { Decision, NodeObservation, PoolPatch, PoolView } from '../decision/index.js';
 import type { RegionMetrics } from '../nodes/index.js';
 import { applyDecisions } from './apply.js';
 import { computeGtm, type GtmInput } from './compute.js';
@@ -112,13 +112,11 @@ describe('computeGtm: weight factors', () => {
     assert.equal(status?.desired, 2, 'active and down nodes should serve; joining and leaving ones do not count');
   });
 
-  it('treats a name with no observation as not registered', () => {
+  it('treats a serving name with no observation as not registered yet: it serves on trust', () => {
     const view: PoolView = { pool: { weight: 100, nodes: ['jp-svc-plus-1', 'jp-svc-plus-2'], excluded: [] }, nodes: pv('jp', 100, ['active']).nodes };
     const result = computeGtm(input({ jp: view }));
-    assert.deepEqual(
-      result.decisions.map((d) => d.summary),
-      ['gtm: svc-plus jp exclude jp-svc-plus-2 (not registered)'],
-    );
+    assert.deepEqual(result.decisions, []);
+    assert.deepEqual(result.regions.jp?.unverified, [{ node: 'jp-svc-plus-2', state: 'unknown', since: NOW, until: NOW + 600_000 }]);
   });
 });
 
@@ -153,12 +151,16 @@ describe('computeGtm: decisions and their commit lines', () => {
       want: [w('sg', 'gtm: svc-plus sg weight 0→10 (fallback: every region would be 0)', 10)],
     }),
     row({ name: 'a down node is excluded', in: input({ jp: pv('jp', 50, ['active', 'down'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)', { excluded: ['jp-svc-plus-2'] })] }),
-    row({ name: 'a warm node is excluded', in: input({ jp: pv('jp', 100, ['active', 'warm'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (warm)', { excluded: ['jp-svc-plus-2'] })] }),
+    row({
+      name: 'a serving node warm for provision_timeout is excluded',
+      in: input({ jp: pv('jp', 100, ['active', 'warm'], []) }),
+      want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (warm for 10m)', { excluded: ['jp-svc-plus-2'] })],
+    }),
     row({ name: 'a draining node is excluded', in: input({ jp: pv('jp', 100, ['active', 'drain'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (drain)', { excluded: ['jp-svc-plus-2'] })] }),
     row({
-      name: 'a node no agent registered under is excluded',
+      name: 'a serving node no agent registered under for provision_timeout is excluded',
       in: input({ jp: pv('jp', 100, ['active', 'unknown'], []) }),
-      want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (not registered)', { excluded: ['jp-svc-plus-2'] })],
+      want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (not registered for 10m)', { excluded: ['jp-svc-plus-2'] })],
     }),
     row({ name: 'a deleted node is excluded', in: input({ jp: pv('jp', 100, ['active', 'deleted'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (deleted)', { excluded: ['jp-svc-plus-2'] })] }),
     row({
@@ -176,7 +178,7 @@ describe('computeGtm: decisions and their commit lines', () => {
       in: input({ jp: pv('jp', 65, ['down', 'active', 'warm', 'active'], [4]) }),
       want: [
         ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-1 (down)', { excluded: ['jp-svc-plus-1', 'jp-svc-plus-4'] }),
-        ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-3 (warm)', { excluded: ['jp-svc-plus-1', 'jp-svc-plus-3', 'jp-svc-plus-4'] }),
+        ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-3 (warm for 10m)', { excluded: ['jp-svc-plus-1', 'jp-svc-plus-3', 'jp-svc-plus-4'] }),
         ex('include', 'jp', 'gtm: svc-plus jp include jp-svc-plus-4 (active)', { excluded: ['jp-svc-plus-1', 'jp-svc-plus-3'] }),
       ],
     }),
@@ -327,6 +329,7 @@ describe('computeGtm: fail static when no region has a ready node', () => {
       desired: 2,
       excluded: ['jp-svc-plus-1'],
       held: false,
+      unverified: [],
       reason: 'fail static: no region has a ready node, weights and exclusions left as they are (ready 0/2)',
     });
     assert.equal(result.regions.sg?.reason, 'fail static: no region has a ready node, weights and exclusions left as they are (ready 0/1)');
@@ -520,8 +523,109 @@ describe('computeGtm: pool creation', () => {
       desired: 0,
       excluded: [],
       held: false,
+      unverified: [],
       reason: 'pool created (ready 0 < min 1)',
     });
+  });
+});
+
+describe('computeGtm: exclusion needs evidence (contract §3)', () => {
+  const MIN = 60_000;
+  /** A node of `region` in `state`, first seen `addedAgo` before NOW, in that state since `sinceAgo` before NOW. */
+  const node = (name: string, state: State, addedAgo: number, sinceAgo = addedAgo, loaded = false): NodeObservation => ({
+    name,
+    state,
+    stateSince: state === 'unknown' ? null : NOW - sinceAgo,
+    addedAt: NOW - addedAgo,
+    ...(loaded ? { loaded: true } : {}),
+    cpu: null,
+    rttMs: null,
+    errorRate: null,
+  });
+  const view = (weight: number, observations: NodeObservation[], excluded: string[] = []): PoolView => ({
+    pool: { weight, nodes: observations.map((o) => o.name), excluded },
+    nodes: observations,
+  });
+  type EvidenceRow = { name: string; in: GtmInput; want: string[] };
+  const rows: EvidenceRow[] = [
+    row({ name: 'a serving node not registered yet keeps serving', in: input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'unknown', 9 * MIN)]) }), want: [] }),
+    row({
+      name: 'a serving node warm (an agent that restarted) keeps serving while it proves itself',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'warm', 30 * MIN, 5_000)]) }),
+      want: [],
+    }),
+    row({
+      name: 'a region whose serving nodes are all unknown keeps its weight',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'unknown', 0), node('jp-svc-plus-2', 'unknown', 0)]) }),
+      want: [],
+    }),
+    row({
+      name: 'a region whose serving nodes are all warm keeps its weight',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'warm', 0), node('jp-svc-plus-2', 'warm', 0)]) }),
+      want: [],
+    }),
+    row({
+      name: 'a serving node down only in the store’s word from before this term keeps serving',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'down', 0, 60 * MIN, true)]) }),
+      want: [],
+    }),
+    row({
+      name: 'an excluded node down in the store’s word stays out and still counts as down',
+      in: input({ jp: view(50, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'down', 0, 60 * MIN, true)], ['jp-svc-plus-2']) }),
+      want: [],
+    }),
+    row({
+      name: 'a new name (excluded, not registered) stays out until it is active',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'warm', MIN)], ['jp-svc-plus-2']) }),
+      want: [],
+    }),
+    row({
+      name: 'after provision_timeout a region whose nodes never registered leaves rotation, saying why',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'unknown', 10 * MIN), node('jp-svc-plus-2', 'unknown', 10 * MIN)]) }),
+      want: [
+        'gtm: svc-plus jp weight 100→0 (ready 0 < min 1)',
+        'gtm: svc-plus jp exclude jp-svc-plus-1 (not registered for 10m)',
+        'gtm: svc-plus jp exclude jp-svc-plus-2 (not registered for 10m)',
+      ],
+    }),
+    row({
+      name: 'the trust window is provision_timeout',
+      in: { ...input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'unknown', 2 * MIN)]) }), trustMs: 2 * MIN },
+      want: ['gtm: svc-plus jp exclude jp-svc-plus-2 (not registered for 2m)'],
+    }),
+    row({
+      name: 'a warm node counts from when it became warm, not from when the name appeared',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'warm', 60 * MIN, 11 * MIN)]) }),
+      want: ['gtm: svc-plus jp exclude jp-svc-plus-2 (warm for 10m)'],
+    }),
+    row({
+      name: 'a serving node seen to fail leaves at once',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'down', 0, 1_000)]) }),
+      want: ['gtm: svc-plus jp weight 100→50 (ready 1/2)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)'],
+    }),
+    row({
+      name: 'a weight falls for a down node only as far as it would with the unverified ones ready',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'unknown', 0), node('jp-svc-plus-2', 'down', 0, 1_000)]) }),
+      want: ['gtm: svc-plus jp weight 100→50 (ready 1/2, counting 1 serving on trust (jp-svc-plus-1) as ready)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)'],
+    }),
+  ];
+  for (const r of rows) {
+    it(r.name, () => {
+      assert.deepEqual(
+        computeGtm(r.in).decisions.map((d) => d.summary),
+        r.want,
+      );
+    });
+  }
+
+  it('shows the nodes serving on trust, and how long each may stay, in the status', () => {
+    const result = computeGtm(input({ jp: view(100, [node('jp-svc-plus-1', 'unknown', 4 * MIN), node('jp-svc-plus-2', 'warm', 9 * MIN, 1_000)]) }));
+    assert.deepEqual(result.regions.jp?.unverified, [
+      { node: 'jp-svc-plus-1', state: 'unknown', since: NOW - 4 * MIN, until: NOW + 6 * MIN },
+      { node: 'jp-svc-plus-2', state: 'warm', since: NOW - 1_000, until: NOW - 1_000 + 10 * MIN },
+    ]);
+    assert.equal(result.regions.jp?.weight, 100);
+    assert.match(result.regions.jp?.reason ?? '', /^keeps 100: 2 serving on trust \(jp-svc-plus-1, jp-svc-plus-2\); wants 0/);
   });
 });
 

@@ -9,6 +9,7 @@
 //                        (unknown, warm) and nodes leaving (drain, deleted) don't count, so a scale-up does
 //                        not lower the weight of the region that is growing.
 //   ready              = names in pool.nodes whose state is active
+//   (a serving node on trust — see exclusion.ts — counts in neither: the registry has no opinion on it yet)
 //   health_ratio       = ready / desired, 0 when desired is 0, at most 1
 //   ready_nodes_factor = 0 when ready < min_ready_nodes, else 1
 //   latency_factor     = (rttMs > rtt_threshold ? rtt_factor : 1) × (errorRate > error_rate_threshold ? error_factor : 1);
@@ -25,8 +26,12 @@
 //   3. Holds: `<region>:weight` / `<region>:excluded` in holds → no decision for that key.
 //   4. No flapping: a weight change that takes a region into or out of rotation (0 → >0, >0 → 0) applies at
 //      once; any other applies only when min_change_interval has passed since the last change, else waits.
-//   5. Excluded = names in pool.nodes whose state is not active, in pool.nodes order; always a subset of nodes.
-//      Exclusion changes apply at once, one decision per node.
+//   5. Excluded = names in pool.nodes whose state is not active, in pool.nodes order; always a subset of nodes,
+//      except that exclusion needs evidence (contract §3, exclusion.ts): a serving node that is unknown, warm or
+//      down only in the store's word stays in DNS on trust for provision_timeout. Exclusion changes apply at
+//      once, one decision per node.
+//   5b. Nor does a weight go down because nodes are unverified: while a region has nodes serving on trust, its
+//      weight drops no lower than it would with them counted as ready (and never rises for that reason).
 //   6. Frozen (self-protection, src/reconcile/safety.ts): no node goes newly into excluded (include and forget
 //      still apply), and no weight goes down because nodes went down: a region's weight may drop only as far as
 //      it would with its down nodes counted as ready (latency and error rate still lower it). Increases apply.
@@ -34,7 +39,7 @@ import type { GtmPolicy, GtmRegion, Pool } from '../config/index.js';
 import { formatDuration } from '../config/index.js';
 import type { Decision, PoolPatch, PoolView } from '../decision/index.js';
 import type { RegionMetrics } from '../nodes/index.js';
-import { exclusionSteps, orderExcluded, stateLookup, uniqueNames, type ObservedState } from './exclusion.js';
+import { exclusionSteps, judgeNode, observationLookup, orderExcluded, uniqueNames, type Judge, type NodeVerdict } from './exclusion.js';
 import { assessWeight, type WeightAssessment, type WeightFactors } from './weight.js';
 
 export type { WeightFactors } from './weight.js';
@@ -53,6 +58,19 @@ export interface GtmInput {
   holds: ReadonlySet<string>;
   /** Set (to the reason, e.g. `panic`) while self-protection freezes the service: rule 6. */
   frozen?: string;
+  /** How long a serving node may stay unverified before it leaves DNS (provision_timeout; default 10 min). */
+  trustMs?: number;
+}
+
+/** provision_timeout's default: a serving node unverified this long leaves DNS. */
+export const DEFAULT_TRUST_MS = 10 * 60_000;
+
+/** A node serving on trust, for the status API: unverified since when, and until when it may stay. */
+export interface UnverifiedNode {
+  node: string;
+  state: NodeVerdict['state'];
+  since: number;
+  until: number;
 }
 
 /** What the controller thinks of one region, for the status API and metrics. */
@@ -68,6 +86,8 @@ export interface RegionStatus {
   excluded: string[];
   /** A human override holds the weight or the excluded list. */
   held: boolean;
+  /** Nodes serving on trust: in DNS, not yet seen to work or to fail. */
+  unverified: UnverifiedNode[];
   /** Why the weight is what it is, in words. */
   reason: string;
 }
@@ -86,10 +106,12 @@ interface RegionPlan {
   region: GtmRegion;
   pool: Pool | undefined;
   nodes: string[];
-  stateOf: (name: string) => ObservedState;
+  /** The verdict on a name in `nodes`, given whether it is serving now (not in `excluded`). */
+  verdictOf: (name: string, serving: boolean) => NodeVerdict;
   ready: number;
   desired: number;
   down: number;
+  unverified: UnverifiedNode[];
   assessment: WeightAssessment;
   weightHeld: boolean;
   excludedHeld: boolean;
@@ -113,7 +135,7 @@ export function computeGtm(input: GtmInput): GtmResult {
 
   if (!plans.some((p) => p.ready > 0)) return failStatic(plans);
 
-  const wanted = plans.map((p): Target => (input.frozen === undefined ? { weight: p.assessment.computed, cause: p.assessment.cause } : frozenTarget(input, p)));
+  const wanted = plans.map((p): Target => trustedTarget(input, p, input.frozen === undefined ? { weight: p.assessment.computed, cause: p.assessment.cause } : frozenTarget(input, p)));
   // A held region counts with the weight a human put there (a frozen one with the weight it
   // keeps): if that keeps it in rotation, DNS is not all-zero and no fallback is needed.
   const allZero = plans.every((p, i) => (p.weightHeld && p.pool ? p.pool.weight : (wanted[i]?.weight ?? 0)) === 0);
@@ -145,20 +167,41 @@ function frozenTarget(input: GtmInput, p: RegionPlan): Target {
   return { weight: floor, cause: `${asIfUp.cause}; frozen (${input.frozen}): down nodes count as ready` };
 }
 
+// Rule 5b: nodes serving on trust never lower the weight. The floor is what the region would get
+// with them counted as ready, and never above the current weight: not knowing raises nothing either.
+function trustedTarget(input: GtmInput, p: RegionPlan, want: Target): Target {
+  const current = p.pool?.weight;
+  const trusted = p.unverified.length;
+  if (trusted === 0 || current === undefined || want.weight >= current) return want;
+  const asIfReady = assessWeight(p.region, input.policy.latency, { ready: p.ready + trusted, desired: p.desired + trusted }, input.metrics[p.region.name] ?? 'stale');
+  const floor = Math.min(current, asIfReady.computed);
+  if (floor <= want.weight) return want;
+  const onTrust = `${trusted} serving on trust (${p.unverified.map((u) => u.node).join(', ')})`;
+  if (floor === current) return { weight: current, cause: `keeps ${current}: ${onTrust}; wants ${want.weight} (${want.cause})` };
+  return { weight: floor, cause: `${asIfReady.cause}, counting ${onTrust} as ready` };
+}
+
 function planRegion(input: GtmInput, region: GtmRegion): RegionPlan {
   const view = input.pools[region.name];
   const pool = view?.pool;
   const nodes = pool?.nodes ?? [];
   // A name the registry has no observation for is treated like one no agent registered under.
-  const stateOf = stateLookup(view?.nodes ?? []);
+  const judge: Judge = { now: input.now, trustMs: input.trustMs ?? DEFAULT_TRUST_MS, observe: observationLookup(view?.nodes ?? []) };
+  const verdictOf = (name: string, serving: boolean): NodeVerdict => judgeNode(name, serving, judge);
+  const excluded = pool?.excluded ?? [];
   let desired = 0;
   let ready = 0;
   let down = 0;
+  const unverified: UnverifiedNode[] = [];
   for (const name of uniqueNames(nodes)) {
-    const state = stateOf(name);
-    if (state === 'active') ready += 1;
-    if (state === 'down') down += 1;
-    if (state === 'active' || state === 'down') desired += 1;
+    const v = verdictOf(name, !excluded.includes(name));
+    if (v.trustedUntil !== undefined) {
+      unverified.push({ node: name, state: v.state, since: v.unverifiedSince ?? input.now, until: v.trustedUntil });
+      continue;
+    }
+    if (v.state === 'active') ready += 1;
+    if (v.state === 'down') down += 1;
+    if (v.state === 'active' || v.state === 'down') desired += 1;
   }
   const metrics = input.metrics[region.name] ?? 'stale';
   const held = input.holds.size > 0;
@@ -166,10 +209,11 @@ function planRegion(input: GtmInput, region: GtmRegion): RegionPlan {
     region,
     pool,
     nodes,
-    stateOf,
+    verdictOf,
     ready,
     desired,
     down,
+    unverified,
     assessment: assessWeight(region, input.policy.latency, { ready, desired }, metrics),
     weightHeld: held && input.holds.has(`${region.name}:weight`),
     excludedHeld: held && input.holds.has(`${region.name}:excluded`),
@@ -189,13 +233,14 @@ function failStatic(plans: RegionPlan[]): GtmResult {
   return { decisions: [], regions, alert: 'no_ready_nodes' };
 }
 
-function statusBase(p: RegionPlan): Pick<RegionStatus, 'computed' | 'factors' | 'ready' | 'desired' | 'held'> {
+function statusBase(p: RegionPlan): Pick<RegionStatus, 'computed' | 'factors' | 'ready' | 'desired' | 'held' | 'unverified'> {
   return {
     computed: p.assessment.computed,
     factors: p.assessment.factors,
     ready: p.ready,
     desired: p.desired,
     held: p.weightHeld || p.excludedHeld,
+    unverified: p.unverified,
   };
 }
 
@@ -217,6 +262,7 @@ function regionStatus(p: RegionPlan, weight: number, excluded: string[], reason:
     ready: p.ready,
     desired: p.desired,
     held: p.weightHeld || p.excludedHeld,
+    unverified: p.unverified,
     weight,
     excluded,
     reason,
@@ -273,7 +319,7 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: str
   if (p.excludedHeld) {
     reason += '; excluded held by a human override';
   } else {
-    const all = exclusionSteps(p.nodes, p.pool.excluded, p.stateOf);
+    const all = exclusionSteps(p.nodes, p.pool.excluded, p.verdictOf);
     // Rule 6: a frozen service takes no node out of DNS; it may still put nodes back.
     const steps = input.frozen === undefined ? all : all.filter((s) => s.kind !== 'exclude');
     if (steps.length < all.length) {

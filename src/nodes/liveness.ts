@@ -64,7 +64,7 @@ export function step(l: Liveness, e: LivenessEvent, p: LivenessPolicy, now: numb
 
   switch (l.state) {
     case 'warm':
-      return warm(acc, e, rise).result();
+      return warm(acc, e, rise, fall).result();
     case 'active':
       return active(acc, e, fall).result();
     case 'down':
@@ -74,11 +74,17 @@ export function step(l: Liveness, e: LivenessEvent, p: LivenessPolicy, now: numb
 
 type CheckEvent = Extract<LivenessEvent, { kind: 'heartbeat' | 'probe' }>;
 
-function warm(acc: Stepper, e: CheckEvent, rise: number): Stepper {
+function warm(acc: Stepper, e: CheckEvent, rise: number, fall: number): Stepper {
   if (e.kind === 'heartbeat' && !e.countsAsPass) return acc;
   if (e.kind === 'probe' && !e.ok) {
-    // A booting node is not in DNS, so a failure only restarts the count; it does not go down.
-    return acc.set(0, acc.cur.fails + 1);
+    // A warm node may be serving (an agent that restarted, a fleet the control plane meets for the
+    // first time): `fall` failures in a row are evidence that it does not, so it goes down. A
+    // refused connection counts as one failure here, not at once: its agent is up and registered,
+    // and the port it checks may open a moment later.
+    const fails = acc.cur.fails + 1;
+    acc.set(0, fails);
+    if (fails >= fall) acc.move('down', 0, 0, `${fails} consecutive probes failed while warm: ${e.detail}`);
+    return acc;
   }
   const passes = acc.cur.passes + 1;
   acc.set(passes, 0);

@@ -262,6 +262,39 @@ describe('NodeRegistry', () => {
     assert.equal(second.registry.get(name)?.state, 'down');
   });
 
+  it('marks a loaded state as the last term’s word until it hears of the node: a heartbeat, a probe or the grace period’s end', async () => {
+    const first = make(seed);
+    const a = first.registry.register(NODE);
+    const b = first.registry.register({ ...NODE, address: '127.0.0.3:8080' });
+    const c = first.registry.register({ ...NODE, address: '127.0.0.4:8080' });
+    for (const n of [a, b, c]) for (let i = 0; i < 2; i += 1) first.registry.applyProbe(n.name, { ok: true, hard: false, detail: '', ms: 1 });
+    first.registry.applyProbe(c.name, { ok: false, hard: true, detail: 'connection refused', ms: 1 });
+    assert.equal(first.registry.observation(a.name, first.clock.t, 0)?.loaded, false, 'a node registered in this term is heard of');
+    await first.registry.stop();
+
+    // A new term on the same store (a restart, a new leader, a restored backup).
+    const clock = new Clock(first.clock.t + 60_000);
+    const second = make(seed, first.store, clock);
+    await second.registry.load();
+    const loaded = (name: string): boolean | undefined => second.registry.observation(name, clock.t, clock.t)?.loaded;
+    assert.deepEqual([loaded(a.name), loaded(b.name), loaded(c.name)], [true, true, true]);
+    assert.equal(second.registry.get(c.name)?.state, 'down', 'the stored state is kept');
+
+    second.registry.heartbeat(a.token, { name: a.name, cpu: 0.2 });
+    assert.equal(loaded(a.name), false, 'a heartbeat is news of the node');
+    second.registry.applyProbe(b.name, { ok: true, hard: false, detail: '', ms: 1 });
+    assert.equal(loaded(b.name), false, 'so is a probe');
+
+    // The down node stays silent: within the grace period it is still only the store's word.
+    clock.advance(10_000);
+    second.registry.sweep();
+    assert.equal(loaded(c.name), true);
+    clock.advance(6_000);
+    second.registry.sweep();
+    assert.equal(loaded(c.name), false, 'silence for fall × interval in this term is evidence');
+    assert.equal(second.registry.get(c.name)?.state, 'down');
+  });
+
   it('keeps unflushed changes when the store fails, and writes them on the next flush', async () => {
     const store = new MemoryStore();
     const { registry } = make(seed, store);

@@ -4,7 +4,9 @@
 // updates in larger batches. After a restart the registry is loaded back
 // from the store and nodes keep their state, with a fresh grace period to
 // heartbeat again — a control-plane restart must not mark a healthy fleet
-// down.
+// down. Until the new term hears from or about a loaded node, its observation
+// says `loaded`: the controllers do not act on the last term's word alone
+// (contract §3, "Exclusion needs evidence").
 import type { Declarations, HealthCheck } from '../config/index.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors.js';
 import type { Logger } from '../log/index.js';
@@ -73,6 +75,8 @@ export interface NodeObservationFacts {
   stateSince: number;
   /** When the loop first saw the name in a pool (the caller's, passed through). */
   addedAt: number;
+  /** The state is the store's word from before this term: nothing heard of the node since it was loaded. */
+  loaded: boolean;
   cpu: number | null;
   rttMs: number | null;
   errorRate: number | null;
@@ -122,6 +126,11 @@ interface LiveNode {
   lastSeen: number;
   /** Outcome of the last active probe, null before the first. */
   lastProbeOk: boolean | null;
+  /**
+   * Whether this term has heard from or about the node (a registration, heartbeat, probe or
+   * timeout). False for a node loaded from the store until then: its state is the last term's word.
+   */
+  heard: boolean;
 }
 
 const NODE_NAME = /^(.+)-([1-9][0-9]*)$/;
@@ -166,6 +175,7 @@ export class NodeRegistry {
         window: new MetricsWindow(this.windowMs(record.service)),
         lastSeen: this.monotonic(),
         lastProbeOk: null,
+        heard: false,
       };
       this.nodes.set(record.name, live);
       this.noteName(record.name);
@@ -256,8 +266,9 @@ export class NodeRegistry {
     if (existing && (existing.record.service !== input.service || existing.record.region !== input.region)) this.unindex(existing.record);
     const live: LiveNode = existing
       ? { ...existing, record }
-      : { record, liveness: initialLiveness(now), window: new MetricsWindow(this.windowMs(input.service)), lastSeen: 0, lastProbeOk: null };
+      : { record, liveness: initialLiveness(now), window: new MetricsWindow(this.windowMs(input.service)), lastSeen: 0, lastProbeOk: null, heard: true };
     live.lastSeen = this.monotonic();
+    live.heard = true;
     this.nodes.set(name, live);
     this.noteName(name);
     this.byToken.set(tokenHash, name);
@@ -285,6 +296,7 @@ export class NodeRegistry {
     live.record.metrics = metrics;
     live.record.lastHeartbeat = now;
     live.lastSeen = this.monotonic();
+    live.heard = true;
     live.window.add(now, { cpu: metrics.cpu, qps: metrics.qps, errorRate: metrics.errorRate, rttMs: metrics.rttMs });
     this.heartbeats += 1;
     this.beatDirty.add(input.name);
@@ -325,6 +337,7 @@ export class NodeRegistry {
     const live = this.nodes.get(name);
     if (!live) return;
     live.lastProbeOk = outcome.ok;
+    live.heard = true;
     const now = this.now();
     const h = this.health(live.record.service);
     // A node down for lack of heartbeats stays down until its agent is back,
@@ -334,16 +347,20 @@ export class NodeRegistry {
     this.apply(live, event, now);
   }
 
-  /** Marks nodes down whose heartbeats stopped for fall × interval. */
+  /**
+   * Marks nodes down whose heartbeats stopped for fall × interval. A node loaded from the store
+   * that stays silent that long is heard of too: the silence is this term's evidence.
+   */
   sweep(): void {
     const now = this.now();
     const mono = this.monotonic();
     for (const live of this.nodes.values()) {
       const s = live.record.state;
-      if (s !== 'warm' && s !== 'active') continue;
+      if (s !== 'warm' && s !== 'active' && (live.heard || s !== 'down')) continue;
       const h = this.health(live.record.service);
       const silent = mono - live.lastSeen;
       if (silent > h.fall * h.interval) {
+        live.heard = true;
         this.apply(live, { kind: 'heartbeat-timeout' }, now, `no heartbeat for ${Math.round(silent / 1000)}s (fall ${h.fall} × interval ${h.interval / 1000}s)`);
       }
     }
@@ -431,6 +448,7 @@ export class NodeRegistry {
       state: live.record.state,
       stateSince: live.record.stateSince,
       addedAt,
+      loaded: !live.heard,
       cpu: fresh ? a.cpu : null,
       rttMs: fresh && a.hasRttMs ? a.rttMs : null,
       errorRate: fresh && a.hasErrorRate ? a.errorRate : null,

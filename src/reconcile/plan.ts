@@ -308,7 +308,7 @@ export function planPass(input: PassInput): PassPlan {
         lastWeightChange[r] = memory.lastWeight.get(keys.get(r) ?? memoryKey(service, r));
       }
       const t1 = process.hrtime.bigint();
-      weighted = computeGtm({ now, policy: gtm, pools, metrics, lastWeightChange, holds, frozen: frozen?.reason });
+      weighted = computeGtm({ now, policy: gtm, pools, metrics, lastWeightChange, holds, frozen: frozen?.reason, trustMs: autoscale?.global.provision_timeout });
       plan.seconds.gtm += Number(process.hrtime.bigint() - t1) / 1e9;
       plan.decisions.push(...weighted.decisions);
     }

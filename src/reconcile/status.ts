@@ -15,6 +15,11 @@ export interface RegionStatusView {
   computedWeight: number | null;
   factors: Record<string, number> | null;
   excluded: string[];
+  /**
+   * Nodes serving on trust (contract §3): in DNS, not yet seen to work or to fail. Each stays until
+   * `until` (provision_timeout after it became unverified, or after this term began) unless the registry hears of it.
+   */
+  unverified: { name: string; state: string; since: string; until: string; leftSeconds: number }[];
   gtmReason: string | null;
   autoscale: { current: number; desired: number; cpu: number | 'stale'; wanted: string; reason: string; coming: number } | null;
   lastDecision: { at: string; summary: string; why: Record<string, unknown>; commit: string | null } | null;
@@ -65,6 +70,13 @@ export class ServiceStatus {
         computedWeight: g?.computed ?? null,
         factors: g ? { ...g.factors } : null,
         excluded: g?.excluded ?? decl?.stacks[region]?.pools[service]?.excluded ?? [],
+        unverified: (g?.unverified ?? []).map((u) => ({
+          name: u.node,
+          state: u.state,
+          since: new Date(u.since).toISOString(),
+          until: new Date(u.until).toISOString(),
+          leftSeconds: Math.max(0, Math.round((u.until - now) / 1000)),
+        })),
         gtmReason: g?.reason ?? null,
         autoscale: a ? { current: a.current, desired: a.desired, cpu: a.cpu, wanted: a.wanted, reason: a.reason, coming: a.coming } : null,
         lastDecision: last ? { at: new Date(last.at).toISOString(), summary: last.summary, why: last.why, commit: last.commit } : null,

@@ -9,10 +9,12 @@ export const validateHelp = `Usage: xplane validate [dir] [--json]
 
 Checks the declarations of a GitOps repo (platform-config/ and stacks/) and
 the rules between them. Exit 0 when valid; exit 1 with every problem as
-file:line:col key.path: message.
+file:line:col key.path: message. Warnings (allowed, but likely not meant,
+e.g. a fallback region that may scale to no nodes) are printed the same way
+after "warning:" and do not change the exit code.
 
   dir      the repo's root (default: the current directory)
-  --json   print {valid, issues[]} as JSON`;
+  --json   print {valid, issues[], warnings[]} as JSON`;
 
 /** Runs `xplane validate`; returns the exit code. */
 export async function validateCommand(argv: string[]): Promise<number> {
@@ -22,13 +24,20 @@ export async function validateCommand(argv: string[]): Promise<number> {
   if (values.json) {
     outJson(
       result.ok
-        ? { valid: true, issues: [], services: Object.keys(result.declarations.gtm), regions: Object.keys(result.declarations.regions) }
+        ? {
+            valid: true,
+            issues: [],
+            warnings: result.warnings.map((i) => ({ ...i, text: formatIssue(i) })),
+            services: Object.keys(result.declarations.gtm),
+            regions: Object.keys(result.declarations.regions),
+          }
         : { valid: false, issues: result.issues.map((i) => ({ ...i, text: formatIssue(i) })) },
     );
     return result.ok ? 0 : 1;
   }
   if (result.ok) {
     const d = result.declarations;
+    for (const warning of result.warnings) out(`warning: ${formatIssue(warning)}`);
     out(
       `valid: ${count(Object.keys(d.gtm).length, 'gtm policy', 'gtm policies')}, ${count(Object.keys(d.autoscale).length, 'autoscale policy', 'autoscale policies')}, ` +
         `${count(Object.keys(d.regions).length, 'region')}, ${count(Object.keys(d.stacks).length, 'stack')}`,
