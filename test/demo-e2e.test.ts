@@ -4,7 +4,7 @@
 // within the probe's detection time, without a commit or a converge; Ctrl-C
 // removes the nodes.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,7 @@ describe('xplane demo', { skip: cli === undefined ? 'no Pulumi CLI here' : false
     let stderr = '';
     demo.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
 
+    const startedAt = Date.now();
     await until('the playground', async () => (stdout.includes('xplane playground is up') ? true : undefined), 60_000);
 
     const auth = { authorization: 'Bearer demo-admin-token' };
@@ -92,6 +93,12 @@ describe('xplane demo', { skip: cli === undefined ? 'no Pulumi CLI here' : false
     const jpIp = jp.address.split(':')[0] ?? '';
     // The record files land at the end of the first converge, a little after the agents start.
     await until('DNS answering with the live jp node', async () => ((await answers(10)).has(jpIp) ? true : undefined), 60_000);
+
+    // Nothing changed, so the loop commits nothing in the playground's first minute: its nodes
+    // serve on trust while they register and warm up (contract §3, "Exclusion needs evidence").
+    await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 60_000 - Date.now())));
+    const loopCommits = execFileSync('git', ['--git-dir', join(dir, 'platform.git'), 'log', '--format=%s', '--author=xplane-bot', 'main'], { encoding: 'utf8' }).trim();
+    assert.equal(loopCommits, '', `the loop committed in the first minute:\n${loopCommits}`);
 
     // kill -9 the jp node: the prober's refused connection marks it down, and DNS drops it at once.
     const pid = Number(readFileSync(join(dir, 'checkout', '.xplane', 'local', 'nodes', 'jp-svc-plus-1.pid'), 'utf8'));

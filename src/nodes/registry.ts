@@ -165,8 +165,12 @@ export class NodeRegistry {
     return this.heartbeats;
   }
 
-  /** Loads nodes from the store; each keeps its state and gets a full grace period to heartbeat. */
-  async load(): Promise<void> {
+  /**
+   * Loads nodes from the store; each keeps its state and gets a full grace period to heartbeat.
+   * Each is `loaded` (the last term's word) until the registry hears of it, unless `asCurrent`:
+   * for a reader with no term of its own (`xplane plan`), the stored states are the news.
+   */
+  async load(options: { asCurrent?: boolean } = {}): Promise<void> {
     const now = this.now();
     for (const record of await this.opts.store.listNodes()) {
       const live: LiveNode = {
@@ -175,7 +179,7 @@ export class NodeRegistry {
         window: new MetricsWindow(this.windowMs(record.service)),
         lastSeen: this.monotonic(),
         lastProbeOk: null,
-        heard: false,
+        heard: options.asCurrent === true,
       };
       this.nodes.set(record.name, live);
       this.noteName(record.name);

@@ -16,16 +16,33 @@ export class FakeNode {
     private readonly bootstrapToken: string,
   ) {}
 
+  private port = 0;
+  private cpu = 0;
+
   async up(entry: () => string, port: number, cpu: number): Promise<void> {
     this.server = createServer((_req, res) => res.end('ok'));
     await new Promise<void>((resolve) => this.server?.listen(port, this.host, resolve));
+    this.port = port;
+    this.cpu = cpu;
+    await this.register(entry);
+  }
+
+  /** Registers again under the same name, as a restarted agent does (a new token), while /healthz keeps answering. */
+  async reregister(entry: () => string): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.register(entry);
+  }
+
+  private async register(entry: () => string): Promise<void> {
     const res = await fetch(`${entry()}/v1/nodes/register`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.bootstrapToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'svc-plus', region: this.region, address: `${this.host}:${port}`, name: this.name }),
+      body: JSON.stringify({ service: 'svc-plus', region: this.region, address: `${this.host}:${this.port}`, name: this.name }),
     });
     assert.equal(res.status, 201, await res.clone().text());
     this.token = ((await res.json()) as { token: string }).token;
+    const cpu = this.cpu;
     const beat = (): void => {
       void fetch(`${entry()}/v1/nodes/heartbeat`, {
         method: 'POST',

@@ -16,7 +16,10 @@ Syncs the GitOps repo once, loads the node registry from the store (db) and
 runs both controllers on the remote head: prints the commit message and the
 diff of stacks/ that a pass would commit now. Writes nothing to the remote.
 Node metrics live in the running server's memory, so CPU-driven scaling shows
-only there; node states (down, drain, active) come from the store.
+only there; node states (down, drain, active) come from the store, as the
+running server last wrote them. Nodes serving on trust (unknown or warm) count
+from this command's start, so one the server would already exclude after
+provision_timeout is shown still serving.
 
   --json   print {head, decisions, message, diff}
 
@@ -35,7 +38,9 @@ export async function planCommand(argv: string[]): Promise<number> {
     const inForce = new ConfigInForce(store);
     if (!(await inForce.refresh())) throw new Error('no valid configuration to plan from (see xplane sync --once)');
     const registry = new NodeRegistry({ store, log, config: () => inForce.declarations });
-    await registry.load();
+    // The running server stores what it hears within a second: to this one-off reader that is the
+    // present, not a previous term's word (a serve would wait to hear of each node itself).
+    await registry.load({ asCurrent: true });
     const author = parseIdentity(settings.author);
     const metrics = new Metrics({ nodeCounts: () => [], heartbeatCount: () => 0, isLeader: () => false }, { defaultMetrics: false });
     const reconciler = new Reconciler({
