@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// The `xplane` command. The sources are TypeScript run through tsx, so the
-// installed command and `npm test` always execute the same code.
-import { register } from 'tsx/esm/api';
+// The `xplane` command: runs the compiled CLI in dist/ (`npm run build`, which
+// `npm install` runs in a checkout through `prepare`).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write(`xplane: ${main.pathname} is missing; run \`npm run build\` in ${new URL('..', import.meta.url).pathname}\n`);
+  process.exit(1);
+}
+const { main: run } = await import(main.href);
+process.exitCode = await run(process.argv.slice(2));

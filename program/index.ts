@@ -10,5 +10,5 @@
 // xplane-program.ts.
 import { xplaneProgram } from './xplane-program.js';
 
-/** The function the Pulumi nodejs runtime calls (repo root = its working directory); its result becomes the stack outputs. */
+/** The function the Pulumi nodejs runtime calls (repo root = the folder of Pulumi.yaml); its result becomes the stack outputs. */
 export default xplaneProgram();

@@ -31,7 +31,8 @@ export function xplaneProgram(options: XplaneProgramOptions = {}): () => Promise
     try {
       const config = new pulumi.Config('xplane');
       const settings = readStackSettings((key) => config.get(key));
-      const root = options.root ?? process.cwd();
+      // The CLI runs the program from its own folder (program/); the GitOps repo is where Pulumi.yaml is.
+      const root = options.root ?? (pulumi.getRootDirectory() || process.cwd());
       if (settings.role === 'global') {
         return { ...(await globalStack({ declarations: await loadProgramDeclarations(root), settings, project: pulumi.getProject() })) };
       }

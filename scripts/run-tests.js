@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// Runs the type checker, then every *.test.ts under src/, test/ and program/
-// with node's own test runner (through tsx). Extra arguments are passed on as
-// file filters: `npm test -- store` runs only test files whose path has "store".
+// Builds dist/ (the CLI the tests spawn runs it), type-checks everything, then
+// runs every *.test.ts under src/, test/ and program/ with node's own test
+// runner (through tsx). Extra arguments are file filters: `npm test -- store`
+// runs only test files whose path has "store" (and skips the full type check).
+// The last lines say what was skipped and why; under CI (env CI set) a skip
+// fails the run, because CI must exercise everything.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const skipTypecheck = process.argv.includes('--no-typecheck') || filters.length > 0;
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
 function findTests(dir) {
   let out = [];
@@ -28,14 +33,14 @@ function findTests(dir) {
   return out;
 }
 
-if (!skipTypecheck) {
-  console.log('typecheck: tsc --noEmit');
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+function step(what, args) {
+  console.log(what);
+  const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (run.status !== 0) process.exit(run.status ?? 1);
 }
+
+step('build: tsc -p tsconfig.build.json', [tsc, '-p', 'tsconfig.build.json']);
+if (!skipTypecheck) step('typecheck: tsc --noEmit', [tsc, '--noEmit', '-p', 'tsconfig.json']);
 
 const files = ['src', 'test', 'program']
   .flatMap((d) => findTests(join(root, d)))
@@ -45,10 +50,42 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+const scratch = mkdtempSync(join(tmpdir(), 'xplane-tests-'));
+const skipFile = join(scratch, 'skipped.json');
 // One file at a time: the end-to-end files use the playground's fixed loopback addresses.
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, XPLANE_LOG_LEVEL: process.env.XPLANE_LOG_LEVEL ?? 'silent' },
-});
-process.exit(run.status ?? 1);
+const run = spawnSync(
+  process.execPath,
+  [
+    '--import', 'tsx', '--test', '--test-concurrency=1',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'scripts/skip-reporter.js')}`, `--test-reporter-destination=${skipFile}`,
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, XPLANE_LOG_LEVEL: process.env.XPLANE_LOG_LEVEL ?? 'silent' } },
+);
+let skipped = [];
+try {
+  skipped = JSON.parse(readFileSync(skipFile, 'utf8'));
+} catch {
+  // the runner died before the reporter finished: its own output says why
+}
+rmSync(scratch, { recursive: true, force: true });
+
+let status = run.status ?? 1;
+if (skipped.length === 0) {
+  console.log(`\nskipped: none (${files.length} test files)`);
+} else {
+  const byReason = new Map();
+  for (const s of skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s]);
+  const suites = skipped.filter((s) => s.type === 'suite').length;
+  console.log(`\nskipped: ${suites} suite(s) and ${skipped.length - suites} test(s) did NOT run:`);
+  for (const [reason, list] of byReason) {
+    console.log(`  ${list.length} × ${reason}`);
+    for (const s of list) console.log(`      ${s.type} "${s.name}" (${relative(root, s.file.replace(/^file:\/\//, ''))})`);
+  }
+  if (process.env.CI) {
+    console.log('CI is set: a skipped test is a failure here.');
+    if (status === 0) status = 1;
+  }
+}
+process.exit(status);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeNode, commitFastLoop, messageLines, until } from './helpers/fake-node.js';
 import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
-import { freshPostgresDb, type PostgresDb } from './helpers/postgres.js';
+import { freshPostgresDb, postgresSkipReason, type PostgresDb } from './helpers/postgres.js';
 import { freePort, leaderGauge, startServe, type ServeProcess } from './helpers/serve.js';
 
 const BOOTSTRAP = 'ha-bootstrap';
@@ -64,7 +64,7 @@ describe('replicas on one Postgres: leader election and failover', async () => {
     await db?.drop();
   });
 
-  it('has exactly one leader, and a follower forwards registrations, heartbeats and reads to it', { skip: db ? false : 'no PostgreSQL here' }, async () => {
+  it('has exactly one leader, and a follower forwards registrations, heartbeats and reads to it', { skip: db ? false : postgresSkipReason() }, async () => {
     const a = await start('a', { XPLANE_FAILPOINTS: 'writer.before-push=6000' });
     const b = await start('b');
     assert.equal(await leaderGauge(a), 1);
@@ -82,7 +82,7 @@ describe('replicas on one Postgres: leader election and failover', async () => {
     }
   });
 
-  it('kill -9 of the leader between its commit and its push: the follower takes over within two lease periods and the decision lands once', { skip: db ? false : 'no PostgreSQL here' }, async (t) => {
+  it('kill -9 of the leader between its commit and its push: the follower takes over within two lease periods and the decision lands once', { skip: db ? false : postgresSkipReason() }, async (t) => {
     const [a, b] = replicas;
     assert.ok(a && b);
     nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.2.0.2', BOOTSTRAP), new FakeNode('jp-svc-plus-2', 'jp', '127.2.0.3', BOOTSTRAP));
@@ -108,7 +108,7 @@ describe('replicas on one Postgres: leader election and failover', async () => {
     assert.equal(gitSync(fixture.bare, 'rev-list', '--merges', 'main'), '', 'no merge commits');
   });
 
-  it('kill -9 of the leader after its push: the next leader finds the decision on the remote and does not repeat it', { skip: db ? false : 'no PostgreSQL here' }, async (t) => {
+  it('kill -9 of the leader after its push: the next leader finds the decision on the remote and does not repeat it', { skip: db ? false : postgresSkipReason() }, async (t) => {
     const b = replicas[1];
     assert.ok(b);
     const c = await start('c', { XPLANE_FAILPOINTS: 'writer.after-push=6000' });

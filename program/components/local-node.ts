@@ -8,15 +8,13 @@
 // matter at start (the token, the control-plane URL): nodes are cattle, and
 // new settings reach them as nodes are added and replaced. A new name,
 // address, service or region replaces the process.
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
+import { packageRoot } from '../../src/package/index.js';
 import { delegatingProvider } from './delegating-provider.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** The xplane checkout this program belongs to: `bin/xplane.js` there runs the agents. */
-export const XPLANE_ROOT = resolve(here, '..', '..');
+/** The xplane package this program belongs to: `bin/xplane.js` there runs the agents. */
+export const XPLANE_ROOT = packageRoot();
 
 /** The LocalNode provider's implementation, loaded by absolute path in Pulumi's plugin process. */
 export const NODE_PROVIDER = join(XPLANE_ROOT, 'program', 'local', 'node-provider.cjs');

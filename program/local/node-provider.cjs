@@ -180,18 +180,23 @@ async function create(inputs) {
     await sleep(0);
     throw new Error(`LocalNode ${name}: cannot start the agent: ${exited ?? 'no pid'}`);
   }
+  // The pid file goes down at once, not once the agent listens: if this
+  // plugin dies in between (its converge cancelled, the playground killed),
+  // the file is how the next start finds the agent it left running.
+  fs.writeFileSync(pidFile(stateDir, name), `${pid}\n`);
+  const fail = async (message) => {
+    await stopProcess(pid, name);
+    fs.rmSync(pidFile(stateDir, name), { force: true });
+    throw new Error(message);
+  };
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (exited !== undefined) throw new Error(`LocalNode ${name}: the agent exited (${exited}) before listening on ${address}; ${logPath}:\n${logTail(logPath)}`);
+    if (exited !== undefined) await fail(`LocalNode ${name}: the agent exited (${exited}) before listening on ${address}; ${logPath}:\n${logTail(logPath)}`);
     if (await canConnect(host, port)) break;
-    if (Date.now() > deadline) {
-      await stopProcess(pid, name);
-      throw new Error(`LocalNode ${name}: the agent did not listen on ${address} within ${START_TIMEOUT_MS / 1000} s; ${logPath}:\n${logTail(logPath)}`);
-    }
+    if (Date.now() > deadline) await fail(`LocalNode ${name}: the agent did not listen on ${address} within ${START_TIMEOUT_MS / 1000} s; ${logPath}:\n${logTail(logPath)}`);
     await sleep(POLL_MS);
   }
-  fs.writeFileSync(pidFile(stateDir, name), `${pid}\n`);
   return { id: name, outs: outputsOf(inputs, pid) };
 }
 

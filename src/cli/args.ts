@@ -1,6 +1,7 @@
 // Flag parsing shared by every command: node's own parseArgs, plus the
 // settings flags of contract §6 derived from the settings table.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { formatDuration } from '../config/index.js';
 import { SETTINGS, flagName, envName, loadSettings, type ResolvedSettings, type SettingKey } from '../settings/index.js';
 
 /** A command-line mistake: printed with the command's usage, exit code 2. */
@@ -65,7 +66,8 @@ export function settingsFrom(values: ParsedArgs['values'], env: NodeJS.ProcessEn
 export function settingsHelp(): string {
   const rows = Object.entries(SETTINGS).map(([key, spec]) => {
     const flag = spec.kind === 'bool' ? `--[no-]${flagName(key)}` : `--${flagName(key)} <${spec.kind === 'string' ? 'value' : spec.kind}>`;
-    return `  ${flag.padEnd(30)} ${spec.help} (${envName(key)}; default ${String(spec.default)})`;
+    const fallback = spec.kind === 'duration' && typeof spec.default === 'number' ? formatDuration(spec.default) : String(spec.default);
+    return `  ${flag.padEnd(30)} ${spec.help} (${envName(key)}; default ${fallback})`;
   });
   return ['Settings (flag > environment > xplane.yaml; --config <file> names the file):', ...rows].join('\n');
 }

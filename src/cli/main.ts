@@ -1,33 +1,59 @@
 // The `xplane` command line (contract §6): dispatches to one command and maps
 // errors to exit codes — 0 success, 1 the command's own failure, 2 usage.
+import { packageVersion } from '../package/index.js';
 import { SettingsError } from '../settings/index.js';
 import { UsageError } from './args.js';
-import { agentCommand, agentHelp } from './commands/agent.js';
-import { convergeCommand, convergeHelp, previewHelp } from './commands/converge.js';
-import { demoCommand, demoHelp } from './commands/demo.js';
-import { loadCommand, loadHelp } from './commands/load.js';
-import { planCommand, planHelp } from './commands/plan.js';
-import { serveCommand, serveHelp } from './commands/serve.js';
-import { syncCommand, syncHelp } from './commands/sync.js';
-import { validateCommand, validateHelp } from './commands/validate.js';
 import { err, out } from './output.js';
 
-interface Command {
-  summary: string;
+/** What a command module gives the dispatcher: its usage text and its entry point. */
+interface CommandModule {
   help: string;
   run: (argv: string[]) => Promise<number>;
 }
 
+interface Command {
+  summary: string;
+  /** Loads the command's module: only the command that runs pays for its imports. */
+  load: () => Promise<CommandModule>;
+}
+
 const COMMANDS: Record<string, Command> = {
-  validate: { summary: 'check a GitOps repo’s declarations', help: validateHelp, run: validateCommand },
-  sync: { summary: 'one sync: pull, validate, store; prints what changed', help: syncHelp, run: syncCommand },
-  serve: { summary: 'the long-running reconciler: sync loop, node API, health prober, metrics', help: serveHelp, run: serveCommand },
-  plan: { summary: 'what the controllers would commit now, as a diff; writes nothing', help: planHelp, run: planCommand },
-  converge: { summary: 'Pulumi Automation API: up (or preview) of each region stack', help: convergeHelp, run: (argv) => convergeCommand(argv) },
-  preview: { summary: 'xplane converge --preview', help: previewHelp, run: (argv) => convergeCommand(argv, true) },
-  demo: { summary: 'the local playground (npm start): loop, DNS, nodes, inline converge', help: demoHelp, run: demoCommand },
-  load: { summary: 'traffic for the playground, resolved through the embedded DNS', help: loadHelp, run: loadCommand },
-  agent: { summary: 'the node agent: registers, heartbeats, serves /healthz', help: agentHelp, run: (argv) => agentCommand(argv) },
+  validate: {
+    summary: 'check a GitOps repo’s declarations',
+    load: async () => import('./commands/validate.js').then((m) => ({ help: m.validateHelp, run: m.validateCommand })),
+  },
+  sync: {
+    summary: 'one sync: pull, validate, store; prints what changed',
+    load: async () => import('./commands/sync.js').then((m) => ({ help: m.syncHelp, run: m.syncCommand })),
+  },
+  serve: {
+    summary: 'the long-running reconciler: sync loop, node API, health prober, metrics',
+    load: async () => import('./commands/serve.js').then((m) => ({ help: m.serveHelp, run: m.serveCommand })),
+  },
+  plan: {
+    summary: 'what the controllers would commit now, as a diff; writes nothing',
+    load: async () => import('./commands/plan.js').then((m) => ({ help: m.planHelp, run: m.planCommand })),
+  },
+  converge: {
+    summary: 'Pulumi Automation API: up (or preview) of each region stack',
+    load: async () => import('./commands/converge.js').then((m) => ({ help: m.convergeHelp, run: (argv) => m.convergeCommand(argv) })),
+  },
+  preview: {
+    summary: 'xplane converge --preview',
+    load: async () => import('./commands/converge.js').then((m) => ({ help: m.previewHelp, run: (argv) => m.convergeCommand(argv, true) })),
+  },
+  demo: {
+    summary: 'the local playground (npm start): loop, DNS, nodes, inline converge',
+    load: async () => import('./commands/demo.js').then((m) => ({ help: m.demoHelp, run: m.demoCommand })),
+  },
+  load: {
+    summary: 'traffic for the playground, resolved through the embedded DNS',
+    load: async () => import('./commands/load.js').then((m) => ({ help: m.loadHelp, run: m.loadCommand })),
+  },
+  agent: {
+    summary: 'the node agent: registers, heartbeats, serves /healthz',
+    load: async () => import('./commands/agent.js').then((m) => ({ help: m.agentHelp, run: (argv) => m.agentCommand(argv) })),
+  },
 };
 
 function usage(): string {
@@ -42,15 +68,16 @@ export async function main(argv: string[]): Promise<number> {
     out(usage());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version') {
-    out('xplane 0.1.0');
+  if (name === '--version' || name === '-V') {
+    out(`xplane ${packageVersion()}`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     err(`xplane: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     out(command.help);
     return 0;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package/index.js';
 
 /** How to get a CLI, for the error when none is found. */
 export const HOW_TO_GET_PULUMI = [
@@ -69,7 +69,7 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** This xplane install's bin/, which holds the dynamic-provider plugin shim. */
-const XPLANE_BIN = fileURLToPath(new URL('../../bin', import.meta.url));
+const XPLANE_BIN = join(packageRoot(), 'bin');
 
 /**
  * PATH with the CLI's folder and xplane's bin/ (the `pulumi-resource-pulumi-nodejs`

@@ -3,19 +3,22 @@
 // inline converge, the embedded DNS server, node processes on loopback — all
 // on one machine.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findPulumiCli, PulumiCliMissing } from '../converge/pulumi-cli.js';
 import { git } from '../gitops/index.js';
 import type { Logger } from '../log/index.js';
+import { packageRoot } from '../package/index.js';
 import { startControlPlane, type ControlPlane } from '../runtime/control-plane.js';
 import { resolveSettings } from '../settings/index.js';
+import { canSeeProcesses, clearLeftovers, leftoverFacts, livePlayground, localStateDir, planLeftovers, wantedNodeAddresses } from './leftovers.js';
+import { allProcesses, commandLine, descendantsOf, runs } from './proc.js';
+import { clearStaleLocks } from './pulumi-locks.js';
 import { writePlaygroundRepo } from './seed.js';
 
 /** This xplane checkout: the seed of the playground repo. */
-export const XPLANE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const XPLANE_ROOT = packageRoot();
 
 /** Options of the playground. */
 export interface DemoOptions {
@@ -28,6 +31,8 @@ export interface DemoOptions {
   /** Lines for the person watching. */
   say: (line: string) => void;
   env?: Record<string, string | undefined>;
+  /** Aborted when the person asks to stop: start-up ends early instead of starting what would be stopped at once. */
+  signal?: AbortSignal;
 }
 
 /** Finds a Pulumi CLI, building it from Go modules when Go is here; null with the advice printed otherwise. */
@@ -84,18 +89,44 @@ export async function ensurePlaygroundRepo(dir: string): Promise<string> {
   return bare;
 }
 
-/** Starts the playground; resolves once everything is up (nodes converge in the background). */
+/** Where the inline converger keeps Pulumi state unless PULUMI_BACKEND_URL says otherwise (src/converge/inline.ts). */
+function backendDir(dir: string, env: Record<string, string | undefined>): string | null {
+  return env.PULUMI_BACKEND_URL === undefined ? join(dir, 'pulumi') : null;
+}
+
+/**
+ * Tidies up after an earlier playground in `dir` that did not stop cleanly
+ * (kill -9, a crash): stops its node agents, which would otherwise keep their
+ * addresses and heartbeat a control plane that is gone, removes the stack
+ * locks its converges left, and names any other program that holds an address
+ * a node needs. Runs before the control plane, so the first converge sees the
+ * nodes gone and starts them afresh.
+ */
+async function clearEarlierPlayground(dir: string, bare: string, branch: string, env: Record<string, string | undefined>, say: (line: string) => void): Promise<boolean> {
+  if (!canSeeProcesses()) return true;
+  // A playground still running here owns those nodes and locks: they are not leftovers.
+  const live = livePlayground(dir, allProcesses());
+  if (live !== undefined) {
+    say(`another playground runs in ${dir} (pid ${live.pid}: ${commandLine(live)}); stop it first, or use another --dir`);
+    return false;
+  }
+  const backend = backendDir(dir, env);
+  if (backend !== null) clearStaleLocks(backend, say);
+  await clearLeftovers(dir, await wantedNodeAddresses(bare, branch), 'start', say);
+  return true;
+}
+
+/** Starts the playground; resolves once everything is up (nodes converge in the background), or null when it did not start (no Pulumi CLI, or `signal` stopped it first). */
 export async function startDemo(opts: DemoOptions): Promise<ControlPlane | null> {
   const env = { ...(opts.env ?? process.env) };
   const dir = resolve(opts.dir);
   const cli = await ensurePulumiCli(opts.say, env);
-  if (!cli) return null;
+  if (!cli || opts.signal?.aborted) return null;
   env.PULUMI_CLI_PATH = cli;
   env.PULUMI_CONFIG_PASSPHRASE ??= 'change-me';
   env.PULUMI_HOME ??= join(dir, 'pulumi-home');
   env.XPLANE_BOOTSTRAP_TOKEN ??= 'demo-bootstrap-token';
   env.XPLANE_ADMIN_TOKEN ??= 'demo-admin-token';
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
   const bare = await ensurePlaygroundRepo(dir);
   const { settings } = resolveSettings({
@@ -105,13 +136,14 @@ export async function startDemo(opts: DemoOptions): Promise<ControlPlane | null>
       workdir: join(dir, 'work'),
       listen: opts.listen,
       dns_listen: opts.dnsListen,
-      dns_dir: join(dir, 'checkout', '.xplane', 'local', 'dns'),
+      dns_dir: join(localStateDir(dir), 'dns'),
       sync_interval: '2s',
       reconcile_interval: '2s',
       converge: 'inline',
     },
     env,
   });
+  if (!(await clearEarlierPlayground(dir, bare, settings.branch, env, opts.say)) || opts.signal?.aborted) return null;
   const plane = await startControlPlane(settings, opts.log, { env });
   const admin = env.XPLANE_ADMIN_TOKEN;
   const dns = plane.dnsAddress ?? opts.dnsListen;
@@ -132,16 +164,56 @@ export async function startDemo(opts: DemoOptions): Promise<ControlPlane | null>
   return plane;
 }
 
-/** Stops the playground: destroys its nodes, then the control plane. */
-export async function stopDemo(plane: ControlPlane, say: (line: string) => void): Promise<void> {
+/** How long a stop waits for a running converge: a LocalNode create alone may wait 30 s for its agent. */
+const CONVERGE_WAIT_MS = 60_000;
+
+/** Waits (at most `timeoutMs`) until no Pulumi CLI runs as a child of this process, i.e. no converge is in flight. */
+async function convergesEnded(timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  const running = (): boolean => allProcesses().some((p) => p.ppid === process.pid && runs(p, 'pulumi'));
+  while (running() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+}
+
+/**
+ * Stops the playground: destroys its nodes, then the control plane, then
+ * stops any agent of `dir` that still runs. Whatever the engine managed, no
+ * node outlives the stop.
+ */
+export async function stopDemo(plane: ControlPlane, dir: string, say: (line: string) => void): Promise<void> {
   say('stopping: removing the playground’s nodes…');
   // The loop must not see the nodes go and scale up to replace them.
   await plane.reconciler.stop();
   await plane.inline?.stop();
+  // The control plane runs its first converge outside the inline loop, so
+  // inline.stop() does not wait for it. A destroy beside a running `up` races
+  // it for the stack and loses: the up starts its nodes after the destroy.
+  await convergesEnded(CONVERGE_WAIT_MS);
   try {
-    await plane.inline?.destroyAll();
+    for (const r of (await plane.inline?.destroyAll()) ?? []) if (r.status === 'failed') say(`could not destroy stack ${r.stack}: ${r.error ?? 'failed'}`);
   } catch (err) {
     say(`could not remove every node: ${err instanceof Error ? err.message : String(err)}`);
   }
   await plane.stop();
+  // A stop at start-up can come before the first converge has started its
+  // CLI; that converge ends here, and the sweep stops what it started.
+  await convergesEnded(CONVERGE_WAIT_MS);
+  await clearLeftovers(dir, [], 'stop', say);
+}
+
+/**
+ * The forced stop of a second signal: SIGKILL to every process below this one
+ * (Pulumi CLIs, their plugins, agents a plugin is starting), then to every
+ * agent of `dir`. Plugins go first, so none starts an agent after the scan.
+ */
+export function killPlayground(dir: string): void {
+  const kill = (pid: number): void => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
+  if (!canSeeProcesses()) return;
+  for (const p of descendantsOf(process.pid, allProcesses())) kill(p.pid);
+  for (const s of planLeftovers(leftoverFacts(dir, [])).stop) kill(s.pid);
 }

@@ -1,6 +1,7 @@
 // The playground's GitOps repo: this repo's own example, moved onto the
 // `local` target (nodes are loopback processes, DNS is the embedded server)
 // with timings short enough to watch the loop work in a minute or two.
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -32,13 +33,20 @@ const EDITS: Record<string, [RegExp, string][]> = {
   ],
 };
 
+/** The playground repo's .gitignore when the package has none of its own. */
+const PLAYGROUND_GITIGNORE = 'node_modules/\n.xplane/\ndist/\n';
+
 /** The files of the playground repo. */
 export const SEED_PATHS = ['Pulumi.yaml', 'platform-config', 'stacks', 'program', '.gitignore'];
 
 /** Copies the example from `root` to `dir` and moves it onto the local target. */
 export async function writePlaygroundRepo(root: string, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  for (const path of SEED_PATHS) await cp(join(root, path), join(dir, path), { recursive: true });
+  for (const path of SEED_PATHS) {
+    // npm leaves .gitignore files out of a published package: an installed xplane seeds its own.
+    if (path === '.gitignore' && !existsSync(join(root, path))) await writeFile(join(dir, path), PLAYGROUND_GITIGNORE);
+    else await cp(join(root, path), join(dir, path), { recursive: true });
+  }
   for (const [path, edits] of Object.entries(EDITS)) {
     let text = await readFile(join(dir, path), 'utf8');
     for (const [pattern, replacement] of edits) {

@@ -23,12 +23,14 @@ const NODE = { service: 'svc-plus', region: 'jp', address: '127.0.0.2:8080' };
 /** Another process that takes the database's write lock and keeps it for `holdMs`. */
 async function holdWriteLock(path: string, holdMs: number): Promise<ChildProcess> {
   const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
+    const { DatabaseSync } = require('node:sqlite');
+    const db = new DatabaseSync(process.argv[1]);
     db.exec('BEGIN EXCLUSIVE');
     process.stdout.write('locked\\n');
     setTimeout(() => { db.exec('ROLLBACK'); db.close(); }, Number(process.argv[2]));`;
-  const child = spawn(process.execPath, ['-e', script, path, String(holdMs)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Node 22 would print its "SQLite is an experimental feature" warning into the test output.
+  const args = ['--disable-warning=ExperimentalWarning', '-e', script, path, String(holdMs)];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`lock holder exited with ${code} before locking`)));

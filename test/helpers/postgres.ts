@@ -1,7 +1,7 @@
 // A real Postgres for tests, and a fresh database on it per test. The server
-// is XPLANE_TEST_POSTGRES_URL when set (a URL whose user may CREATE DATABASE,
-// usually on the `postgres` database); otherwise scripts/start-postgres.sh
-// installs and starts the local one (root on Debian) and prints that URL.
+// is XPLANE_TEST_POSTGRES_URL (a URL whose user may CREATE DATABASE, usually on
+// the `postgres` database). Tests never install or start a server themselves:
+// `.ci/run` runs scripts/start-postgres.sh, which does, and prints that URL.
 // Without a Postgres, tests skip with the reason, except under CI (env CI set),
 // where postgresAdminUrl() throws so that the tests fail instead.
 //
@@ -12,11 +12,8 @@
 //       t.after(() => db.drop());
 //       const store = await openStore(db.url);
 //       ...
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import pg from 'pg';
-import { REPO_ROOT } from './git-fixture.js';
 
 /** The environment variable naming the test server's admin URL. */
 export const POSTGRES_URL_ENV = 'XPLANE_TEST_POSTGRES_URL';
@@ -28,29 +25,18 @@ export const TEST_DB_PREFIX = 'xplane_test_';
 const STALE_AFTER_S = 6 * 3600;
 
 let admin: Promise<{ url: string } | { reason: string }> | undefined;
-let unavailable = `no Postgres for this test: run as root on Debian, or set ${POSTGRES_URL_ENV}`;
+let unavailable = `no Postgres for this test: set ${POSTGRES_URL_ENV} (as root on Debian, scripts/start-postgres.sh starts one and prints it)`;
 
 function findServer(): Promise<{ url: string } | { reason: string }> {
   const fromEnv = process.env[POSTGRES_URL_ENV]?.trim();
   if (fromEnv) return Promise.resolve({ url: fromEnv });
-  return new Promise((resolve) => {
-    execFile(
-      join(REPO_ROOT, 'scripts/start-postgres.sh'),
-      { timeout: 10 * 60_000, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        const url = stdout.trim().split('\n').at(-1) ?? '';
-        if (err === null && /^postgres(ql)?:\/\//.test(url)) return resolve({ url });
-        const said = stderr.trim().split('\n').slice(-3).join(' / ');
-        resolve({ reason: `scripts/start-postgres.sh failed: ${said || err?.message || 'it printed no URL'}` });
-      },
-    );
-  });
+  return Promise.resolve({ reason: `${POSTGRES_URL_ENV} is not set (scripts/start-postgres.sh starts a local server and prints its URL)` });
 }
 
 /**
  * The URL of a Postgres server that tests may create databases on, or undefined when there is
  * none (see postgresSkipReason). Under CI a missing Postgres throws: the tests must not pass
- * by skipping. Starts the server once per process.
+ * by skipping.
  */
 export async function postgresAdminUrl(): Promise<string | undefined> {
   admin ??= findServer();

@@ -11,17 +11,9 @@ import type { StackAction } from '../../converge/types.js';
 import { parse, UsageError } from '../args.js';
 import { err, out, outJson } from '../output.js';
 
-/** Usage text of `xplane converge`. */
-export const convergeHelp = `Usage: xplane converge [--stack S]... [--changed REV] [--preview] [--refresh] [--json]
-
-Runs the Pulumi program of this repo (program/) on each region stack with the
-Automation API: \`up\`, or \`preview\` with --preview. Stacks default to every
-stacks/Pulumi.<stack>.yaml; regions run in parallel. Exit 1 when any stack
-failed, 2 on a usage error.
-
-  --stack S          converge stack S (repeatable)
+// The options both usage texts share.
+const convergeOptions = `  --stack S          STACKS (repeatable)
   --changed REV      only stacks whose inputs changed since REV (git revision)
-  --preview          preview instead of up (also: xplane preview)
   --refresh          refresh state from the cloud first
   --concurrency N    stacks at once (default 4)
   --dir DIR          the repo root (default: the current directory)
@@ -34,8 +26,27 @@ Environment:
   PULUMI_CLI_PATH           the pulumi binary (else PATH, the pulumi npm
                             package, or scripts/build-pulumi-cli.sh's cache)`;
 
+/** Usage text of `xplane converge`. */
+export const convergeHelp = `Usage: xplane converge [--stack S]... [--changed REV] [--preview] [--refresh] [--json]
+
+Runs the Pulumi program of this repo (program/) on each region stack with the
+Automation API: \`pulumi up\` of every stack, regions in parallel, so each
+region's VMs and DNS records match its stacks/Pulumi.<stack>.yaml. Stacks
+default to every stacks/Pulumi.<stack>.yaml. Exit 1 when any stack failed,
+2 on a usage error.
+
+  --preview          preview instead of up (also: xplane preview)
+${convergeOptions.replace('STACKS', 'converge stack S')}`;
+
 /** Usage text of `xplane preview`. */
-export const previewHelp = convergeHelp.replace('Usage: xplane converge', 'Usage: xplane preview').replace('[--preview] ', '');
+export const previewHelp = `Usage: xplane preview [--stack S]... [--changed REV] [--refresh] [--json]
+
+Shows what \`xplane converge\` would change, without changing anything: a
+Pulumi preview of each region stack (the Automation API's \`preview\`),
+regions in parallel, with the number of resources each would create, update,
+replace or delete. Exit 1 when any preview failed, 2 on a usage error.
+
+${convergeOptions.replace('STACKS', 'preview stack S')}`;
 
 /** Runs `xplane converge` (or `preview` when `forcePreview`); returns the exit code. */
 export async function convergeCommand(argv: string[], forcePreview = false): Promise<number> {

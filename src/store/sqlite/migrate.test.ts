@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
+import { Connection } from './connection.js';
 import { appliedVersions, migrate } from './migrate.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
@@ -12,9 +12,11 @@ const steps: Migration[] = [
 
 describe('migrate', () => {
   it('applies every step in order and records when', () => {
-    const db = new Database(':memory:');
+    const db = new Connection(':memory:');
     assert.deepEqual(migrate(db, steps, () => 42), [1, 2]);
-    assert.deepEqual(db.prepare('SELECT version, applied_at FROM schema_migrations').all(), [
+    // node:sqlite answers rows without a prototype; spread them to compare with literals.
+    const rows = db.prepare('SELECT version, applied_at FROM schema_migrations').all();
+    assert.deepEqual(rows.map((r) => ({ ...r })), [
       { version: 1, applied_at: 42 },
       { version: 2, applied_at: 42 },
     ]);
@@ -22,7 +24,7 @@ describe('migrate', () => {
   });
 
   it('applies only the steps added since the last run', () => {
-    const db = new Database(':memory:');
+    const db = new Connection(':memory:');
     migrate(db, steps.slice(0, 1));
     assert.deepEqual(migrate(db, steps), [2]);
     assert.deepEqual(migrate(db, steps), []);
@@ -30,7 +32,7 @@ describe('migrate', () => {
   });
 
   it('keeps nothing of a step that fails, and keeps the steps before it', () => {
-    const db = new Database(':memory:');
+    const db = new Connection(':memory:');
     const broken: Migration = { version: 3, name: 'broken', sql: 'CREATE TABLE c (z INTEGER); CREATE TABLE a (x INTEGER)' };
     assert.throws(
       () => migrate(db, [...steps, broken]),
@@ -42,7 +44,7 @@ describe('migrate', () => {
   });
 
   it('refuses a database that has run a step it does not know', () => {
-    const db = new Database(':memory:');
+    const db = new Connection(':memory:');
     migrate(db, steps);
     assert.throws(
       () => migrate(db, steps.slice(0, 1)),
@@ -52,7 +54,7 @@ describe('migrate', () => {
   });
 
   it('refuses steps that are not numbered 1, 2, 3 in order', () => {
-    const db = new Database(':memory:');
+    const db = new Connection(':memory:');
     assert.throws(() => migrate(db, [steps[1]!, steps[0]!]), /numbered/);
     db.close();
   });

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { runStoreContract } from '../contract-suite.js';
 import { StoreError } from '../errors.js';
+import { Connection } from './connection.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import { node } from '../../../test/helpers/store-records.js';
@@ -26,8 +26,8 @@ runStoreContract(
   { openSibling: async () => SqliteStore.open(lastPath) },
 );
 
-function raw(path: string): Database.Database {
-  return new Database(path);
+function raw(path: string): Connection {
+  return new Connection(path);
 }
 
 describe('SqliteStore on a file', () => {
@@ -48,7 +48,7 @@ describe('SqliteStore on a file', () => {
     const path = freshPath();
     const store = SqliteStore.open(path);
     const db = raw(path);
-    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.prepare('PRAGMA journal_mode').get()?.journal_mode, 'wal');
     db.close();
     await store.close();
   });

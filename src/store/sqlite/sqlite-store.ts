@@ -1,7 +1,6 @@
 // The embedded Store: one SQLite file in WAL mode. Statements are prepared
 // once; the filtered listings prepare one statement per filter shape on first
 // use, so each query keeps a plain WHERE that its index can serve.
-import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import { afterAcquire, checkFence, checkLeaseArgs, holds } from '../lease-rules.js';
 import {
@@ -26,9 +25,12 @@ import type {
   SyncRecord,
   WriteFence,
 } from '../types.js';
-import { openConnection } from './connection.js';
+import { openConnection, type Connection } from './connection.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
+import { sqliteCode } from './result-code.js';
+import { prepare, type Statement } from './statement.js';
+import { transaction } from './transaction.js';
 import {
   fromDecision,
   fromHold,
@@ -53,57 +55,56 @@ import {
 } from '../rows.js';
 
 type Params = Record<string, string | number>;
-type Stmt<Row> = Database.Statement<[Params], Row>;
+type Stmt<Row> = Statement<[Params], Row>;
 
 // SQLite reads a negative LIMIT as "no limit".
 const NO_LIMIT = -1;
 
 /** Store on a local SQLite file (or `:memory:`), the embedded default. */
 export class SqliteStore implements Store {
-  private readonly insertSnapshot: Database.Statement<[SnapshotRow]>;
-  private readonly selectSnapshot: Database.Statement<[string], SnapshotRow>;
-  private readonly selectLatestSnapshot: Database.Statement<[], SnapshotRow>;
-  private readonly insertSync: Database.Statement<[SyncRow]>;
-  private readonly selectSyncs: Database.Statement<[number], SyncRow>;
-  private readonly upsertNode: Database.Statement<[NodeRow]>;
-  private readonly selectNode: Database.Statement<[string], NodeRow>;
-  private readonly insertNodeEvent: Database.Statement<[NodeEventRow]>;
-  private readonly insertDecision: Database.Statement<[DecisionRow]>;
-  private readonly upsertHold: Database.Statement<[HoldRow]>;
-  private readonly selectHoldsAt: Database.Statement<[number], HoldRow>;
-  private readonly selectAllHolds: Database.Statement<[], HoldRow>;
-  private readonly selectLease: Database.Statement<[string], LeaseRow>;
-  private readonly upsertLease: Database.Statement<[LeaseRow]>;
+  private readonly insertSnapshot: Statement<[SnapshotRow]>;
+  private readonly selectSnapshot: Statement<[string], SnapshotRow>;
+  private readonly selectLatestSnapshot: Statement<[], SnapshotRow>;
+  private readonly insertSync: Statement<[SyncRow]>;
+  private readonly selectSyncs: Statement<[number], SyncRow>;
+  private readonly upsertNode: Statement<[NodeRow]>;
+  private readonly selectNode: Statement<[string], NodeRow>;
+  private readonly insertNodeEvent: Statement<[NodeEventRow]>;
+  private readonly insertDecision: Statement<[DecisionRow]>;
+  private readonly upsertHold: Statement<[HoldRow]>;
+  private readonly selectHoldsAt: Statement<[number], HoldRow>;
+  private readonly selectAllHolds: Statement<[], HoldRow>;
+  private readonly selectLease: Statement<[string], LeaseRow>;
+  private readonly upsertLease: Statement<[LeaseRow]>;
   private readonly filtered = new Map<string, Stmt<unknown>>();
 
-  // Fenced writes check the lease inside their transaction, taken IMMEDIATE so no other writer moves it in between.
-  private readonly writeNodes: Database.Transaction<(rows: NodeRow[], fence?: WriteFence) => void>;
-  private readonly writeNodeEvents: Database.Transaction<(rows: NodeEventRow[], fence?: WriteFence) => void>;
-  private readonly writeDecisions: (rows: DecisionRow[]) => void;
-  private readonly changeLease: Database.Transaction<(name: string, change: (current: Lease | undefined) => Lease | undefined) => Lease | undefined>;
-
   private constructor(
-    private readonly db: Database.Database,
+    private readonly db: Connection,
     private readonly now: () => number,
   ) {
-    this.insertSnapshot = db.prepare(
+    this.insertSnapshot = prepare(
+      db,
       `INSERT INTO config_snapshots (commit_sha, declarations, stored_at)
        VALUES (@commit_sha, @declarations, @stored_at)
        ON CONFLICT (commit_sha) DO UPDATE SET seq = (SELECT MAX(seq) + 1 FROM config_snapshots)
        WHERE seq < (SELECT MAX(seq) FROM config_snapshots)`,
     );
-    this.selectSnapshot = db.prepare('SELECT commit_sha, declarations, stored_at FROM config_snapshots WHERE commit_sha = ?');
-    this.selectLatestSnapshot = db.prepare(
+    this.selectSnapshot = prepare(db, 'SELECT commit_sha, declarations, stored_at FROM config_snapshots WHERE commit_sha = ?');
+    this.selectLatestSnapshot = prepare(
+      db,
       'SELECT commit_sha, declarations, stored_at FROM config_snapshots ORDER BY seq DESC LIMIT 1',
     );
-    this.insertSync = db.prepare(
+    this.insertSync = prepare(
+      db,
       `INSERT INTO sync_records (at, commit_sha, status, message, issues)
        VALUES (@at, @commit_sha, @status, @message, @issues)`,
     );
-    this.selectSyncs = db.prepare(
+    this.selectSyncs = prepare(
+      db,
       'SELECT at, commit_sha, status, message, issues FROM sync_records ORDER BY at DESC, id DESC LIMIT ?',
     );
-    this.upsertNode = db.prepare(
+    this.upsertNode = prepare(
+      db,
       `INSERT INTO nodes (name, service, region, address, labels, state, state_since, token_hash,
                           registered_at, last_heartbeat, metrics)
        VALUES (@name, @service, @region, @address, @labels, @state, @state_since, @token_hash,
@@ -114,16 +115,19 @@ export class SqliteStore implements Store {
          token_hash = excluded.token_hash, registered_at = excluded.registered_at,
          last_heartbeat = excluded.last_heartbeat, metrics = excluded.metrics`,
     );
-    this.selectNode = db.prepare(`SELECT * FROM nodes WHERE name = ?`);
-    this.insertNodeEvent = db.prepare(
+    this.selectNode = prepare(db, `SELECT * FROM nodes WHERE name = ?`);
+    this.insertNodeEvent = prepare(
+      db,
       `INSERT INTO node_events (at, node, from_state, to_state, cause)
        VALUES (@at, @node, @from_state, @to_state, @cause)`,
     );
-    this.insertDecision = db.prepare(
+    this.insertDecision = prepare(
+      db,
       `INSERT INTO decisions (at, controller, service, region, kind, summary, why, commit_sha)
        VALUES (@at, @controller, @service, @region, @kind, @summary, @why, @commit_sha)`,
     );
-    this.upsertHold = db.prepare(
+    this.upsertHold = prepare(
+      db,
       `INSERT INTO override_holds (service, region, key, commit_sha, author, since, until)
        VALUES (@service, @region, @key, @commit_sha, @author, @since, @until)
        ON CONFLICT (service, region, key) DO UPDATE SET
@@ -131,39 +135,21 @@ export class SqliteStore implements Store {
          since = excluded.since, until = excluded.until`,
     );
     const holdColumns = 'service, region, key, commit_sha, author, since, until';
-    this.selectHoldsAt = db.prepare(
+    this.selectHoldsAt = prepare(
+      db,
       `SELECT ${holdColumns} FROM override_holds WHERE until > ? ORDER BY service, region, key`,
     );
-    this.selectAllHolds = db.prepare(`SELECT ${holdColumns} FROM override_holds ORDER BY service, region, key`);
+    this.selectAllHolds = prepare(db, `SELECT ${holdColumns} FROM override_holds ORDER BY service, region, key`);
 
-    this.selectLease = db.prepare('SELECT name, holder, address, token, expires_at FROM leases WHERE name = ?');
-    this.upsertLease = db.prepare(
+    this.selectLease = prepare(db, 'SELECT name, holder, address, token, expires_at FROM leases WHERE name = ?');
+    this.upsertLease = prepare(
+      db,
       `INSERT INTO leases (name, holder, address, token, expires_at)
        VALUES (@name, @holder, @address, @token, @expires_at)
        ON CONFLICT (name) DO UPDATE SET
          holder = excluded.holder, address = excluded.address,
          token = excluded.token, expires_at = excluded.expires_at`,
     );
-    // Read, decide and write under one write lock, so two processes on the same
-    // file cannot both see the lease free and both take it.
-    this.changeLease = db.transaction((name: string, change: (current: Lease | undefined) => Lease | undefined) => {
-      const row = this.selectLease.get(name);
-      const next = change(row && toLease(row));
-      if (next !== undefined) this.upsertLease.run(fromLease(next));
-      return next ?? (row && toLease(row));
-    });
-
-    this.writeNodes = db.transaction((rows: NodeRow[], fence?: WriteFence) => {
-      this.checkFence(fence, 'writing nodes');
-      for (const row of rows) this.upsertNode.run(row);
-    });
-    this.writeNodeEvents = db.transaction((rows: NodeEventRow[], fence?: WriteFence) => {
-      this.checkFence(fence, 'appending node events');
-      for (const row of rows) this.insertNodeEvent.run(row);
-    });
-    this.writeDecisions = db.transaction((rows: DecisionRow[]) => {
-      for (const row of rows) this.insertDecision.run(row);
-    });
   }
 
   /**
@@ -225,7 +211,7 @@ export class SqliteStore implements Store {
     // only for the inserts of a heartbeat batch, not for JSON encoding.
     const rows = nodes.map(fromNode);
     if (rows.length === 0) return;
-    this.write('writing nodes', () => (fence ? this.writeNodes.immediate(rows, fence) : this.writeNodes(rows)));
+    this.write('writing nodes', () => this.writeNodes(rows, fence));
   }
 
   /** One node by name. */
@@ -249,7 +235,7 @@ export class SqliteStore implements Store {
     events.forEach(checkNodeEvent);
     const rows = events.map(fromNodeEvent);
     if (rows.length === 0) return;
-    this.write('appending node events', () => (fence ? this.writeNodeEvents.immediate(rows, fence) : this.writeNodeEvents(rows)));
+    this.write('appending node events', () => this.writeNodeEvents(rows, fence));
   }
 
   /** Transitions of one node (or all nodes), newest first. */
@@ -309,7 +295,7 @@ export class SqliteStore implements Store {
   async acquireLease(name: string, holder: string, address: string, ttlMs: number): Promise<Lease> {
     this.checkOpen();
     checkLeaseArgs({ name, holder, address, ttlMs });
-    const lease = this.changeLease.immediate(name, (current) => afterAcquire(current, { name, holder, address, ttlMs }, this.now()));
+    const lease = this.changeLease(name, (current) => afterAcquire(current, { name, holder, address, ttlMs }, this.now()));
     // afterAcquire always answers a lease, so the transaction does too.
     return lease!;
   }
@@ -319,7 +305,7 @@ export class SqliteStore implements Store {
     this.checkOpen();
     checkLeaseArgs({ name, holder, token, ttlMs });
     let renewed = false;
-    this.changeLease.immediate(name, (current) => {
+    this.changeLease(name, (current) => {
       const now = this.now();
       if (!holds(current, holder, token, now)) return undefined;
       renewed = true;
@@ -332,7 +318,7 @@ export class SqliteStore implements Store {
   async releaseLease(name: string, holder: string, token: number): Promise<void> {
     this.checkOpen();
     checkLeaseArgs({ name, holder, token });
-    this.changeLease.immediate(name, (current) => {
+    this.changeLease(name, (current) => {
       const now = this.now();
       return holds(current, holder, token, now) ? { ...current, expiresAt: now } : undefined;
     });
@@ -347,7 +333,7 @@ export class SqliteStore implements Store {
 
   /** Releases the database; closing twice is harmless. */
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.db.isOpen) this.db.close();
   }
 
   /**
@@ -359,11 +345,55 @@ export class SqliteStore implements Store {
     try {
       return fn();
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code !== 'string' || !code.startsWith('SQLITE_')) throw err;
+      const code = sqliteCode(err);
+      if (code === undefined) throw err;
       const why = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'the database is locked by another process' : (err as Error).message;
       throw new StoreError('XP_ERR_STORE_UNAVAILABLE', `store ${this.db.name}: ${what} failed: ${why} (${code}); nothing of it was kept`, { cause: err });
     }
+  }
+
+  // Fenced writes check the lease inside their transaction, taken IMMEDIATE so no other writer moves it in between.
+  private writeNodes(rows: NodeRow[], fence: WriteFence | undefined): void {
+    transaction(
+      this.db,
+      () => {
+        this.checkFence(fence, 'writing nodes');
+        for (const row of rows) this.upsertNode.run(row);
+      },
+      { immediate: fence !== undefined },
+    );
+  }
+
+  private writeNodeEvents(rows: NodeEventRow[], fence: WriteFence | undefined): void {
+    transaction(
+      this.db,
+      () => {
+        this.checkFence(fence, 'appending node events');
+        for (const row of rows) this.insertNodeEvent.run(row);
+      },
+      { immediate: fence !== undefined },
+    );
+  }
+
+  private writeDecisions(rows: DecisionRow[]): void {
+    transaction(this.db, () => {
+      for (const row of rows) this.insertDecision.run(row);
+    });
+  }
+
+  // Read, decide and write under one write lock, so two processes on the same
+  // file cannot both see the lease free and both take it.
+  private changeLease(name: string, change: (current: Lease | undefined) => Lease | undefined): Lease | undefined {
+    return transaction(
+      this.db,
+      () => {
+        const row = this.selectLease.get(name);
+        const next = change(row && toLease(row));
+        if (next !== undefined) this.upsertLease.run(fromLease(next));
+        return next ?? (row && toLease(row));
+      },
+      { immediate: true },
+    );
   }
 
   private checkFence(fence: WriteFence | undefined, what: string): void {
@@ -373,13 +403,13 @@ export class SqliteStore implements Store {
   }
 
   private checkOpen(): void {
-    if (!this.db.open) throw new StoreError('XP_ERR_STORE_CLOSED', `store ${this.db.name} is closed`);
+    if (!this.db.isOpen) throw new StoreError('XP_ERR_STORE_CLOSED', `store ${this.db.name} is closed`);
   }
 
   private statement<Row>(key: string, sql: string): Stmt<Row> {
     let stmt = this.filtered.get(key);
     if (stmt === undefined) {
-      stmt = this.db.prepare<[Params], unknown>(sql);
+      stmt = prepare<[Params], unknown>(this.db, sql);
       this.filtered.set(key, stmt);
     }
     return stmt as Stmt<Row>;
