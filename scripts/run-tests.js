@@ -40,6 +40,7 @@ function step(what, args) {
 }
 
 step('build: tsc -p tsconfig.build.json', [tsc, '-p', 'tsconfig.build.json']);
+step('build: scripts/bundle.js', [join(root, 'scripts/bundle.js')]);
 if (!skipTypecheck) step('typecheck: tsc --noEmit', [tsc, '--noEmit', '-p', 'tsconfig.json']);
 
 const files = ['src', 'test', 'program']

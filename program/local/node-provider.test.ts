@@ -3,7 +3,7 @@
 // under the engine).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -136,8 +136,35 @@ describe('the LocalNode provider', () => {
   });
 
   it('fails create with the end of the agent\'s log when the agent exits at start', async () => {
-    // No bin/xplane.js there: node exits 1 and says why in the log.
-    await assert.rejects(provider.create({ ...inputs, name: 'lab-svc-3', xplaneRoot: stateDir }), /LocalNode lab-svc-3: the agent exited \(code 1\) before listening on .*\n(.|\n)*Cannot find module/);
+    // No bin/xplane.js there: node exits 1 and says why in the log (its last lines name the error code).
+    await assert.rejects(provider.create({ ...inputs, name: 'lab-svc-3', xplaneRoot: stateDir }), /LocalNode lab-svc-3: the agent exited \(code 1\) before listening on .*\n(.|\n)*MODULE_NOT_FOUND/);
+    assert.ok(!existsSync(join(stateDir, 'nodes', 'lab-svc-3.pid')), 'no pid file names a dead agent');
+  });
+
+  it('writes the pid file as soon as the agent runs, before it listens: a start cut short still leaves it findable', async () => {
+    // An "agent" that never listens: create keeps waiting for it.
+    const root = mkdtempSync(join(tmpdir(), 'xplane-slow-agent-'));
+    mkdirSync(join(root, 'bin'));
+    writeFileSync(join(root, 'bin', 'xplane.js'), 'setInterval(() => {}, 1000);\n');
+    const file = join(stateDir, 'nodes', 'lab-svc-4.pid');
+    try {
+      const creating = provider.create({ ...inputs, name: 'lab-svc-4', xplaneRoot: root, address: `127.0.0.1:${await freePort()}` });
+      const outcome = creating.then(
+        () => 'created',
+        (err: Error) => err.message,
+      );
+      let pid = NaN;
+      for (let i = 0; i < 100 && !(pid > 0); i += 1) {
+        await new Promise((r) => setTimeout(r, 50));
+        pid = existsSync(file) ? Number(readFileSync(file, 'utf8')) : NaN;
+      }
+      assert.ok(provider.isNodeProcess(pid, 'lab-svc-4'), 'the pid file names the waiting agent');
+      process.kill(pid, 'SIGKILL');
+      assert.match(await outcome, /LocalNode lab-svc-4: the agent exited \(signal SIGKILL\) before listening/);
+      assert.ok(!existsSync(file));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('stops a leftover agent of the same node (state lost mid-update) before starting a new one', async () => {

@@ -1,18 +1,11 @@
-// Flag parsing shared by every command: node's own parseArgs, plus the
-// settings flags of contract §6 derived from the settings table.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// The settings flags of contract §6, derived from the settings table, for the
+// commands that take settings (flag parsing itself is in flags.ts).
+import type { ParseArgsConfig } from 'node:util';
 import { formatDuration } from '../config/index.js';
 import { SETTINGS, flagName, envName, loadSettings, type ResolvedSettings, type SettingKey } from '../settings/index.js';
+import type { ParsedArgs } from './flags.js';
 
-/** A command-line mistake: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {
-  /** Stable code for callers. */
-  readonly code = 'XP_ERR_USAGE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { parse, UsageError, type ParsedArgs } from './flags.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -30,21 +23,6 @@ export function settingsOptions(): Options {
   return options;
 }
 
-/** Parsed flags and positionals of one command. */
-export interface ParsedArgs {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
-
-/** Parses argv against `options`, turning parseArgs' errors into a UsageError. */
-export function parse(argv: string[], options: Options, allowPositionals: boolean): ParsedArgs {
-  try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 /** Resolves settings from parsed flags, the environment and xplane.yaml. */
 export function settingsFrom(values: ParsedArgs['values'], env: NodeJS.ProcessEnv = process.env): Promise<ResolvedSettings> {

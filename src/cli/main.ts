@@ -1,8 +1,8 @@
 // The `xplane` command line (contract §6): dispatches to one command and maps
 // errors to exit codes — 0 success, 1 the command's own failure, 2 usage.
+// It imports almost nothing itself: `--version` and `--help` must start fast, and each
+// command loads its own module (and that module's dependencies) only when it runs.
 import { packageVersion } from '../package/index.js';
-import { SettingsError } from '../settings/index.js';
-import { UsageError } from './args.js';
 import { err, out } from './output.js';
 
 /** What a command module gives the dispatcher: its usage text and its entry point. */
@@ -85,12 +85,16 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`xplane ${name}: ${e.message}\n\n${command.help}`);
+    // Told apart by their stable codes, so this module need not import the settings or flag
+    // parsing it would otherwise load for every run.
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code === 'XP_ERR_USAGE') {
+      err(`xplane ${name}: ${(e as Error).message}\n\n${command.help}`);
       return 2;
     }
-    if (e instanceof SettingsError) {
-      err(`xplane ${name}: bad settings:\n${e.problems.map((p) => `  ${p}`).join('\n')}`);
+    if (code === 'XP_ERR_SETTINGS') {
+      const problems = (e as { problems?: string[] }).problems ?? [(e as Error).message];
+      err(`xplane ${name}: bad settings:\n${problems.map((p) => `  ${p}`).join('\n')}`);
       return 2;
     }
     err(`xplane ${name}: ${e instanceof Error ? e.message : String(e)}`);

@@ -176,8 +176,8 @@ async function convergesEnded(timeoutMs: number): Promise<void> {
 
 /**
  * Stops the playground: destroys its nodes, then the control plane, then
- * stops any agent of `dir` that still runs. Whatever the engine managed, no
- * node outlives the stop.
+ * stops any agent of `dir` that still runs, so that (where /proc shows them)
+ * no node outlives the stop, whatever the engine managed.
  */
 export async function stopDemo(plane: ControlPlane, dir: string, say: (line: string) => void): Promise<void> {
   say('stopping: removing the playground’s nodes…');

@@ -178,10 +178,8 @@ export async function stopProcesses(pids: number[], graceMs: number): Promise<vo
     const end = Date.now() + ms;
     while (running().length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, POLL_MS));
   };
-  if (graceMs > 0) {
-    send('SIGTERM');
-    await waitGone(graceMs);
-  }
+  send('SIGTERM');
+  await waitGone(graceMs);
   send('SIGKILL');
   // SIGKILL is not instant either; the address must be free before a new agent binds it.
   await waitGone(2_000);

@@ -71,7 +71,7 @@ export function descendantsOf(pid: number, processes: ProcessInfo[]): ProcessInf
 
 /** The command line as one line, for messages. */
 export function commandLine(p: ProcessInfo): string {
-  return p.args.join(' ');
+  return p.args.map((a) => a.replace(/\s+/g, ' ')).join(' ');
 }
 
 /** Whether the process runs the program `name` (`pulumi`, …). */

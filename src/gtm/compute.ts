@@ -253,24 +253,12 @@ function gtmDecision(service: string, region: string, kind: string, what: string
   return { controller: 'gtm', service, region, kind, summary: `gtm: ${service} ${region} ${what} (${because})`, why, patch };
 }
 
-// The region's status after this pass; a literal rather than a spread of statusBase, as it is
-// built for every region of every service each pass.
+// The region's status after this pass.
 function regionStatus(p: RegionPlan, weight: number, excluded: string[], reason: string): RegionStatus {
-  return {
-    computed: p.assessment.computed,
-    factors: p.assessment.factors,
-    ready: p.ready,
-    desired: p.desired,
-    held: p.weightHeld || p.excludedHeld,
-    unverified: p.unverified,
-    weight,
-    excluded,
-    reason,
-  };
+  return { ...statusBase(p), weight, excluded, reason };
 }
 
-// Built only for a decision (most regions of most passes change nothing), and a plain function
-// rather than a closure per region: under tsx every closure created also gets its name defined.
+// Built only for a decision: most regions of most passes change nothing.
 function regionWhy(p: RegionPlan, fallback: boolean): Decision['why'] {
   return { ...p.assessment.why, ...(fallback ? { fallback: true } : {}) };
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, DEFAULT_CAPACITY, LoadSimulator, ProcStats, parseAddress, type AgentEvent } from '../../agent/index.js';
 import { createLogger, type Logger } from '../../log/index.js';
-import { parse, UsageError, type ParsedArgs } from '../args.js';
+import { parse, UsageError, type ParsedArgs } from '../flags.js';
 import { out } from '../output.js';
 
 /** Usage text of `xplane agent`. */

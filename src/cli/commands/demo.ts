@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { createLogger } from '../../log/index.js';
 import { killPlayground, startDemo, stopDemo } from '../../demo/demo.js';
-import { parse } from '../args.js';
+import { parse } from '../flags.js';
 import { out } from '../output.js';
 
 /** Usage text of `xplane demo`. */
