@@ -31,6 +31,10 @@ export interface InlineConvergeOptions {
 export class InlineConverger {
   private readonly slot: LoopSlot;
   private converged: string | null = null;
+  /** The first converge while it runs: a stop waits for it, so no stack is still starting nodes after. */
+  private first: Promise<unknown> | null = null;
+  /** Set by stop(): a start() that comes later (the first converge finishing) does nothing. */
+  private stopped = false;
 
   constructor(private readonly opts: InlineConvergeOptions) {
     this.slot = new LoopSlot({ name: 'inline-converge', log: opts.log, pass: () => this.pass() });
@@ -48,14 +52,24 @@ export class InlineConverger {
 
   /** Converges every stack of the checkout (the first run). */
   async convergeAll(): Promise<StackResult[]> {
-    const head = await this.prepare();
-    const results = await this.run(await discoverStacks(this.opts.checkout));
-    this.converged = head;
-    return results;
+    this.stopped = false;
+    const running = (async (): Promise<StackResult[]> => {
+      const head = await this.prepare();
+      const results = await this.run(await discoverStacks(this.opts.checkout));
+      this.converged = head;
+      return results;
+    })();
+    this.first = running.catch(() => undefined);
+    try {
+      return await running;
+    } finally {
+      this.first = null;
+    }
   }
 
-  /** Starts following the branch. */
+  /** Starts following the branch, unless stop() came first. */
   start(): void {
+    if (this.stopped) return;
     this.slot.start(this.opts.intervalMs ?? 2_000);
   }
 
@@ -64,9 +78,11 @@ export class InlineConverger {
     this.slot.trigger();
   }
 
-  /** Stops following (after a running converge). */
+  /** Stops following, after the running converge (the first one included). */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.slot.stop();
+    await this.first;
   }
 
   /** One look: fast-forward the checkout and converge what changed. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadDeclarations } from '../config/index.js';
 import { REPO_ROOT } from '../../test/helpers/git-fixture.js';
+import { ensurePlaygroundRepo } from './demo.js';
 import {
   agentNode,
   clearLeftovers,
@@ -18,6 +19,7 @@ import {
   nodesDir,
   planLeftovers,
   type Blocker,
+  wantedNodeAddresses,
   type LeftoverFacts,
 } from './leftovers.js';
 import { readProcess, type ProcessInfo } from './proc.js';
@@ -148,6 +150,22 @@ describe('localNodeAddresses', () => {
           { node: 'sg-svc-plus-1', address: '127.2.1.1:8080' },
         ],
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('wantedNodeAddresses', () => {
+  it('reads the node addresses from the tip of the playground’s bare repo, and none from a branch it lacks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xplane-wanted-'));
+    try {
+      const bare = await ensurePlaygroundRepo(dir);
+      assert.deepEqual(
+        (await wantedNodeAddresses(bare, 'main')).map((a) => a.address).sort(),
+        ['127.1.1.1:8080', '127.2.1.1:8080'],
+      );
+      assert.deepEqual(await wantedNodeAddresses(bare, 'no-such-branch'), []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -226,8 +226,14 @@ export function localNodeAddresses(d: Declarations): NodeAddress[] {
 
 /** The node addresses the playground's repo wants at the tip of `branch`; none when it does not validate (converge reports that). */
 export async function wantedNodeAddresses(bare: string, branch: string): Promise<NodeAddress[]> {
-  const files = (await readBlobs(bare, branch, ['platform-config', 'stacks'])).filter((f) => isDeclarationPath(f.path));
-  const result = parseDeclarations(files);
+  let files: { path: string; text: string }[];
+  try {
+    files = await readBlobs(bare, branch, ['platform-config', 'stacks']);
+  } catch {
+    // No such branch yet, say: there is nothing to check, and the sync says what is wrong.
+    return [];
+  }
+  const result = parseDeclarations(files.filter((f) => isDeclarationPath(f.path)));
   return result.ok ? localNodeAddresses(result.declarations) : [];
 }
 
