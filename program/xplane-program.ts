@@ -7,7 +7,7 @@
 // The stack config keys are listed in settings.ts. The repo root also anchors
 // the local target's state (`xplane:localStateDir`, default .xplane/local).
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { loadProgramDeclarations } from './declarations.js';
 import { globalStack } from './global-stack.js';
@@ -25,14 +25,23 @@ export interface XplaneProgramOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * The GitOps repo: the folder of Pulumi.yaml. The CLI runs the program from its own folder
+ * (program/), so the working directory is not it; Pulumi's mocks answer a placeholder that is not
+ * a path, and then the working directory is all there is.
+ */
+function repoRoot(): string {
+  const project = pulumi.getRootDirectory();
+  return isAbsolute(project) ? project : process.cwd();
+}
+
 /** The program as a function: an Automation API inline program, and (called with no options) the CLI's entry point. */
 export function xplaneProgram(options: XplaneProgramOptions = {}): () => Promise<Record<string, unknown>> {
   return async () => {
     try {
       const config = new pulumi.Config('xplane');
       const settings = readStackSettings((key) => config.get(key));
-      // The CLI runs the program from its own folder (program/); the GitOps repo is where Pulumi.yaml is.
-      const root = options.root ?? (pulumi.getRootDirectory() || process.cwd());
+      const root = options.root ?? repoRoot();
       if (settings.role === 'global') {
         return { ...(await globalStack({ declarations: await loadProgramDeclarations(root), settings, project: pulumi.getProject() })) };
       }
