@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { FakeNode, commitFastLoop, until } from './helpers/fake-node.js';
 import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
 import { freshPostgresDb, postgresAdminUrl, postgresSkipReason } from './helpers/postgres.js';
@@ -109,18 +109,16 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('exclusion needs evidence: scenarios on a real serve and remote', async () => {
   const postgres = await postgresAdminUrl();
-  const worlds: World[] = [];
-  after(async () => {
-    for (const w of worlds) await w.close();
-  });
-  const world = async (hosts: [string, string, string], provisionTimeout?: string): Promise<World> => {
+  // Each scenario's world ends with it: six idle serves at once would load the machine and
+  // make the timing scenarios lie.
+  const world = async (t: TestContext, hosts: [string, string, string], provisionTimeout?: string): Promise<World> => {
     const w = await World.make(hosts, provisionTimeout);
-    worlds.push(w);
+    t.after(() => w.close());
     return w;
   };
 
   it('1. every node of the example registers over 10 s in random order: no commit at all', async (t) => {
-    const w = await world(['127.3.1.2', '127.3.1.3', '127.3.1.4']);
+    const w = await world(t, ['127.3.1.2', '127.3.1.3', '127.3.1.4']);
     await w.serve();
     // A fixed seed, so a failure repeats: sg first, the main region's nodes up to 10 s later.
     const random = seededRandom(1);
@@ -140,7 +138,7 @@ describe('exclusion needs evidence: scenarios on a real serve and remote', async
   });
 
   it('2. only one region’s agents register, for 2 × the heartbeat timeout and more: no commit', async (t) => {
-    const w = await world(['127.3.2.2', '127.3.2.3', '127.3.2.4']);
+    const w = await world(t, ['127.3.2.2', '127.3.2.3', '127.3.2.4']);
     const serve = await w.serve();
     await w.up(w.nodes[2]);
     await w.allActive(['sg-svc-plus-1']);
@@ -159,7 +157,7 @@ describe('exclusion needs evidence: scenarios on a real serve and remote', async
   });
 
   it('3. the other region’s agents never come: after provision_timeout one commit excludes them and says why', async (t) => {
-    const w = await world(['127.3.3.2', '127.3.3.3', '127.3.3.4'], '5s');
+    const w = await world(t, ['127.3.3.2', '127.3.3.3', '127.3.3.4'], '5s');
     const started = Date.now();
     await w.serve();
     await w.up(w.nodes[2]);
@@ -180,8 +178,8 @@ describe('exclusion needs evidence: scenarios on a real serve and remote', async
     ]);
   });
 
-  it('4a. a control-plane restart on the same store while agents keep heartbeating: no commit', async () => {
-    const w = await world(['127.3.4.2', '127.3.4.3', '127.3.4.4']);
+  it('4a. a control-plane restart on the same store while agents keep heartbeating: no commit', async (t) => {
+    const w = await world(t, ['127.3.4.2', '127.3.4.3', '127.3.4.4']);
     const first = await w.serve();
     for (const node of w.nodes) await w.up(node);
     await w.allActive(w.nodes.map((n) => n.name));
@@ -194,10 +192,10 @@ describe('exclusion needs evidence: scenarios on a real serve and remote', async
   });
 
   it('4b. a leader failover on Postgres while agents keep heartbeating: no commit', { skip: postgres === undefined && postgresSkipReason() }, async (t) => {
+    const w = await world(t, ['127.3.5.2', '127.3.5.3', '127.3.5.4']);
     const db = await freshPostgresDb();
     assert.ok(db);
     t.after(() => db.drop());
-    const w = await world(['127.3.5.2', '127.3.5.3', '127.3.5.4']);
     const lease = ['--lease-ttl', '2s'];
     const a = await w.serve(db.url, 'a', lease);
     const b = await w.serve(db.url, 'b', lease);
@@ -213,7 +211,7 @@ describe('exclusion needs evidence: scenarios on a real serve and remote', async
   });
 
   it('5. an active node is killed (health endpoint and heartbeats stop): excluded within fall × interval plus one pass', async (t) => {
-    const w = await world(['127.3.6.2', '127.3.6.3', '127.3.6.4']);
+    const w = await world(t, ['127.3.6.2', '127.3.6.3', '127.3.6.4']);
     await w.serve();
     for (const node of w.nodes) await w.up(node);
     await w.allActive(w.nodes.map((n) => n.name));
@@ -230,8 +228,8 @@ describe('exclusion needs evidence: scenarios on a real serve and remote', async
     assert.deepEqual(w.messages(), [['xplane: 2 changes (svc-plus)', '', 'gtm: svc-plus jp weight 100→50 (ready 1/2)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)'].join('\n')]);
   });
 
-  it('6. an agent restarts (registers again, goes warm, then active): no commit', async () => {
-    const w = await world(['127.3.7.2', '127.3.7.3', '127.3.7.4']);
+  it('6. an agent restarts (registers again, goes warm, then active): no commit', async (t) => {
+    const w = await world(t, ['127.3.7.2', '127.3.7.3', '127.3.7.4']);
     const serve = await w.serve();
     for (const node of w.nodes) await w.up(node);
     await w.allActive(w.nodes.map((n) => n.name));
