@@ -14,7 +14,7 @@ const MONITOR = 'cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor';
 const POOL = 'cloudflare:index/loadBalancerPool:LoadBalancerPool';
 const LB = 'cloudflare:index/loadBalancer:LoadBalancer';
 const STACK_REF = 'pulumi:pulumi:StackReference';
-const agentConfig = { 'xplane:controlPlaneUrl': 'https://cp.example.net:7070', 'xplane:agentPackage': '@acme/xplane', 'xplane:bootstrapToken': 'tok' };
+const agentConfig = { 'xplane:controlPlaneUrl': 'https://cp.example.net:7070', 'xplane:bootstrapToken': 'tok' };
 
 let root = '';
 before(async () => {

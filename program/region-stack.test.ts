@@ -2,6 +2,8 @@
 // variations of its pool and gtm policy. Mocks go in before the program is
 // imported (dynamically), as Pulumi's testing guide asks.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
@@ -13,12 +15,13 @@ import { REPO_ROOT, writeFixtureRepo } from './testing/fixture-repo.js';
 const mocks = await installMocks({ stack: 'jp' });
 const { xplaneProgram } = await import('./xplane-program.js');
 const { AwsNodePool } = await import('./components/aws-node-pool.js');
+const { agentBundle } = await import('./agent-bundle.js');
 
 const TOKEN = 'boot-token-7f3a9c';
 const INSTANCE = 'aws:ec2/instance:Instance';
 const RECORD = 'aws:route53/record:Record';
 const HEALTH = 'aws:route53/healthCheck:HealthCheck';
-const agentConfig = { 'xplane:controlPlaneUrl': 'https://xplane.example.net:7070', 'xplane:agentPackage': '@acme/xplane@0.1.0', 'xplane:bootstrapToken': TOKEN };
+const agentConfig = { 'xplane:controlPlaneUrl': 'https://xplane.example.net:7070', 'xplane:bootstrapToken': TOKEN };
 
 /** The seed stacks/Pulumi.jp.yaml config, as Pulumi would pass it. */
 async function seedConfig(): Promise<Record<string, unknown>> {
@@ -83,8 +86,11 @@ describe('the seed jp stack', () => {
     assert.match(userData, /--name jp-svc-plus-1/);
     assert.match(userData, /--service svc-plus --region jp/);
     assert.match(userData, /--server https:\/\/xplane\.example\.net:7070/);
-    const cloudConfig = parse(userData) as { runcmd: string[][] };
-    assert.deepEqual(cloudConfig.runcmd[0], ['npm', 'install', '--global', '@acme/xplane@0.1.0']);
+    // The node fetches the agent this very package built, and checks it against its SHA-256.
+    const cloudConfig = parse(userData) as { write_files: { path: string; content: string }[] };
+    const fetch = cloudConfig.write_files.find((f) => f.path === '/usr/local/libexec/xplane-agent-fetch')?.content ?? '';
+    assert.match(fetch, new RegExp(`^want=${agentBundle().sha256}$`, 'm'));
+    assert.equal(agentBundle().sha256, createHash('sha256').update(readFileSync(join(REPO_ROOT, 'dist/agent/xplane-agent.mjs'))).digest('hex'));
   });
 
   it('never puts the token in clear in any other input', () => {
@@ -216,7 +222,7 @@ describe('the bootstrap token', () => {
       healthPort: 8080,
       controlPlaneUrl: 'https://cp:7070',
       bootstrapToken: 'plain-token',
-      agentPackage: '@acme/xplane',
+      agentSha256: 'a'.repeat(64),
     });
     const userData = nodes.userData['jp-svc-plus-9'];
     assert.ok(userData);
@@ -225,14 +231,13 @@ describe('the bootstrap token', () => {
 });
 
 describe('configuration mistakes', () => {
-  it('requires the control-plane URL, agent package and token when the region has aws nodes', async () => {
+  it('requires the control-plane URL and token when the region has aws nodes', async () => {
     mocks.reset();
     setStackConfig(await seedConfig());
     await assert.rejects(xplaneProgram({ root: REPO_ROOT, env: {} })(), (err: Error) => {
       assert.ok(err instanceof pulumi.RunError);
       assert.match(err.message, /region jp has aws nodes, which need:/);
       assert.match(err.message, /xplane:controlPlaneUrl/);
-      assert.match(err.message, /xplane:agentPackage/);
       assert.match(err.message, /XPLANE_BOOTSTRAP_TOKEN/);
       return true;
     });

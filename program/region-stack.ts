@@ -11,6 +11,7 @@
 //             | recordFile (local) }
 import * as pulumi from '@pulumi/pulumi';
 import type { Declarations, Pool, RegionDef } from '../src/config/index.js';
+import { agentBundle } from './agent-bundle.js';
 import { AwsNodePool, debianAmi, type AwsNodePoolArgs } from './components/aws-node-pool.js';
 import { CloudflarePool } from './components/cloudflare-pool.js';
 import { LocalDnsRecords } from './components/local-dns-records.js';
@@ -178,25 +179,25 @@ function localSettings(args: RegionStackArgs): LocalSettings {
 }
 
 /** What every AwsNodePool of the region shares. */
-type AwsSettings = Pick<AwsNodePoolArgs, 'location' | 'instanceType' | 'ami' | 'controlPlaneUrl' | 'agentPackage' | 'bootstrapToken'>;
+type AwsSettings = Pick<AwsNodePoolArgs, 'location' | 'instanceType' | 'ami' | 'controlPlaneUrl' | 'agentSha256' | 'bootstrapToken'>;
 
 function awsSettings(args: RegionStackArgs, region: RegionDef): AwsSettings {
   const missing: string[] = [];
-  const { controlPlaneUrl, agentPackage } = args.settings;
-  if (controlPlaneUrl === undefined) missing.push('xplane:controlPlaneUrl (the xplane server URL the agents register with)');
-  if (agentPackage === undefined) missing.push('xplane:agentPackage (the npm spec of the xplane package the nodes install, e.g. a tarball URL or a scoped name you publish)');
+  const { controlPlaneUrl } = args.settings;
+  if (controlPlaneUrl === undefined) missing.push('xplane:controlPlaneUrl (the xplane server URL the agents register with and fetch the agent from)');
   if (args.bootstrapToken === undefined) missing.push('the bootstrap token (XPLANE_BOOTSTRAP_TOKEN or XPLANE_BOOTSTRAP_TOKEN_FILE at converge time, or the secret xplane:bootstrapToken)');
-  if (controlPlaneUrl === undefined || agentPackage === undefined || args.bootstrapToken === undefined) {
+  if (controlPlaneUrl === undefined || args.bootstrapToken === undefined) {
     throw new Error(`region ${args.region} has aws nodes, which need:\n  ${missing.join('\n  ')}`);
   }
   const location = required(region.location, `regions/${args.region}.yaml: location`);
   return {
     location,
     instanceType: required(region.instance_type, `regions/${args.region}.yaml: instance_type`),
-    // One lookup for the whole region: every service's nodes boot the same image.
-    ami: debianAmi(location),
+    // One image for the whole region: a self-built one when the stack names it, else one lookup of Debian's.
+    ami: args.settings.ami ?? debianAmi(location),
     controlPlaneUrl,
-    agentPackage,
+    // The agent of the xplane that converges: the node fetches it from the control plane and checks it.
+    agentSha256: agentBundle().sha256,
     bootstrapToken: args.bootstrapToken,
   };
 }

@@ -16,7 +16,7 @@ describe('readStackSettings', () => {
         pools: '{"svc-plus":{"weight":1}}',
         controlPlaneUrl: 'https://cp:7070',
         localStateDir: 'play/state',
-        agentPackage: '@acme/xplane',
+        ami: 'ami-0abc',
         servicePorts: '{"svc-plus":[443]}',
         cloudflareAccountId: 'acc',
         cloudflareZoneId: 'zone',
@@ -29,12 +29,15 @@ describe('readStackSettings', () => {
       pools: { 'svc-plus': { weight: 1 } },
       controlPlaneUrl: 'https://cp:7070',
       localStateDir: 'play/state',
-      agentPackage: '@acme/xplane',
+      ami: 'ami-0abc',
       servicePorts: { 'svc-plus': [443] },
       cloudflareAccountId: 'acc',
       cloudflareZoneId: 'zone',
       stackOrganization: 'acme',
     });
+  });
+  it('refuses the former xplane:agentPackage with what to do instead', () => {
+    assert.throws(() => readStackSettings(from({ agentPackage: '@acme/xplane' })), /agentPackage is no longer used: nodes fetch the agent from the control plane/);
   });
   it('treats an empty value as unset', () => {
     assert.equal(readStackSettings(from({ controlPlaneUrl: ' ' })).controlPlaneUrl, undefined);

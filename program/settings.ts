@@ -13,16 +13,17 @@
 //                        repo root; default .xplane/local
 //   bootstrapToken       (secret) the agents' bootstrap token, unless the
 //                        environment has XPLANE_BOOTSTRAP_TOKEN(_FILE)
-//   agentPackage         npm spec of the xplane package the nodes install;
-//                        required with aws nodes (see below)
+//   ami                  the image of the region's aws nodes (a self-built
+//                        one, docs/nodes.md); default the newest official Debian 12
 //   servicePorts         <service>: [ports] opened besides the health port
 //   cloudflareAccountId  the account of pools and monitors (region stacks)
 //   cloudflareZoneId     the zone of the load balancers (global stack)
 //   stackOrganization    prefix of the region stacks the global stack reads
 //                        (default `organization`: the file backend's name)
 //
-// `agentPackage` has no default: the bare name `xplane` on the public npm
-// registry is an unrelated package, and the nodes install it as root.
+// Nodes get their agent from the control plane (GET /v1/agent/xplane-agent.mjs),
+// checked against the SHA-256 of the converging xplane's own bundle: there is
+// no package to name (the former `agentPackage` is refused with that advice).
 import { z } from 'zod';
 
 /** The `xplane:` stack config besides the secret token, parsed. */
@@ -34,7 +35,8 @@ export interface StackSettings {
   controlPlaneUrl?: string;
   /** As given (maybe relative); the program resolves it against the repo root. */
   localStateDir?: string;
-  agentPackage?: string;
+  /** The image of the region's aws nodes, when not the official Debian 12 one. */
+  ami?: string;
   servicePorts: Record<string, number[]>;
   cloudflareAccountId?: string;
   cloudflareZoneId?: string;
@@ -69,8 +71,11 @@ export function readStackSettings(get: ConfigGetter): StackSettings {
   if (controlPlaneUrl !== undefined) settings.controlPlaneUrl = controlPlaneUrl;
   const localStateDir = text('localStateDir');
   if (localStateDir !== undefined) settings.localStateDir = localStateDir;
-  const agentPackage = text('agentPackage');
-  if (agentPackage !== undefined) settings.agentPackage = agentPackage;
+  if (text('agentPackage') !== undefined) {
+    throw new Error('xplane:agentPackage is no longer used: nodes fetch the agent from the control plane (GET /v1/agent/xplane-agent.mjs) and check its SHA-256; remove the key (docs/nodes.md)');
+  }
+  const ami = text('ami');
+  if (ami !== undefined) settings.ami = ami;
   const accountId = text('cloudflareAccountId');
   if (accountId !== undefined) settings.cloudflareAccountId = accountId;
   const zoneId = text('cloudflareZoneId');

@@ -9,13 +9,13 @@ const options: AgentUserDataOptions = {
   region: 'jp',
   serverUrl: 'https://xplane.example.net:7070',
   token: 's3cret-token',
-  agentPackage: '@acme/xplane@0.1.0',
+  agentSha256: 'ab'.repeat(32),
   healthPort: 8080,
   labels: { tier: 'general' },
 };
 
 interface CloudConfig {
-  packages: string[];
+  packages?: string[];
   write_files: { path: string; permissions: string; content: string }[];
   runcmd: string[][];
 }
@@ -36,14 +36,32 @@ describe('agentUserData', () => {
     assert.match(render().text, /^#cloud-config\n/);
   });
 
-  it('installs node, npm and the configured package, then starts the agent unit', () => {
-    const { config } = render();
-    assert.ok(config.packages.includes('nodejs') && config.packages.includes('npm'));
-    assert.deepEqual(config.runcmd, [
-      ['npm', 'install', '--global', '@acme/xplane@0.1.0'],
-      ['systemctl', 'daemon-reload'],
-      ['systemctl', 'enable', '--now', 'xplane-agent.service'],
-    ]);
+  it('installs only what the image lacks, then starts the agent unit', () => {
+    const { config, file } = render();
+    assert.equal(config.packages, undefined, 'no package list: a prepared image boots without a mirror');
+    assert.deepEqual(config.runcmd, [[AGENT_PATHS.prepareScript], ['systemctl', 'daemon-reload'], ['systemctl', 'enable', '--now', 'xplane-agent.service']]);
+    const prepare = file(AGENT_PATHS.prepareScript);
+    for (const [command, pkg] of [['node', 'nodejs'], ['curl', 'curl'], ['ip', 'iproute2'], ['nft', 'nftables']]) {
+      assert.match(prepare, new RegExp(`command -v ${command} >/dev/null 2>&1 \\|\\| missing="\\$missing ${pkg}"`));
+    }
+    assert.match(prepare, /-ge 18 \]/, 'refuses a Node.js older than the agent needs');
+  });
+
+  it('fetches the agent from the control plane and keeps it only at the rendered SHA-256', () => {
+    const script = render().file(AGENT_PATHS.fetchScript);
+    assert.match(script, /^url=https:\/\/xplane\.example\.net:7070\/v1\/agent\/xplane-agent\.mjs$/m);
+    assert.match(script, new RegExp(`^want=${'ab'.repeat(32)}$`, 'm'));
+    assert.match(script, /if \[ "\$got" != "\$want" \]; then/);
+    const unit = render().file(AGENT_PATHS.unit);
+    assert.match(unit, /^ExecStartPre=\+\/usr\/local\/libexec\/xplane-agent-fetch$/m, 'before every start, as root');
+    assert.match(unit, /^StartLimitIntervalSec=0$/m, 'never gives up while the control plane is away');
+    assert.match(unit, /^Restart=always$/m);
+    assert.throws(() => agentUserData({ ...options, agentSha256: 'nothex' }), /SHA-256 must be 64 lowercase hex digits/);
+  });
+
+  it('stays well under the 16 KB EC2 allows', () => {
+    const bytes = Buffer.byteLength(render({ ...options, labels: { tier: 'general', team: 'payments', zone: 'a' } }).text);
+    assert.ok(bytes < 8 * 1024, `${bytes} bytes`);
   });
 
   it('runs the agent with the node name, service, region, server and the registered address', () => {
@@ -51,7 +69,7 @@ describe('agentUserData', () => {
     const execStart = unit.split('\n').find((l) => l.startsWith('ExecStart='));
     assert.equal(
       execStart,
-      'ExecStart=/usr/local/bin/xplane agent --server https://xplane.example.net:7070 --service svc-plus --region jp --name jp-svc-plus-2 --address ${XPLANE_PUBLIC_ADDRESS} --label tier=general',
+      'ExecStart=/usr/bin/node /usr/local/lib/xplane/xplane-agent.mjs --server https://xplane.example.net:7070 --service svc-plus --region jp --name jp-svc-plus-2 --address ${XPLANE_PUBLIC_ADDRESS} --label tier=general',
     );
   });
 

@@ -40,7 +40,7 @@ function agentsOf(dir: string, apis: string[]): number[] {
     .filter((p) => /^[0-9]+$/.test(p))
     .filter((p) => {
       const args = proc(p, 'cmdline').split('\0');
-      if (!args.includes('agent') || !args.includes('--name')) return false;
+      if (!args.some((a) => a.endsWith('/xplane-agent.mjs')) || !args.includes('--name')) return false;
       return proc(p, 'cwd').startsWith(dir) || apis.some((api) => args.includes(api));
     })
     .map(Number)

@@ -5,8 +5,8 @@
 // Instances ignore later changes to `ami` and `userData`. The AMI lookup is
 // "most recent", so without that every new Debian image would replace every
 // node of every region in one converge; and a user-data change (a rotated
-// token, a new agent package) is applied by the provider as a stop/start of
-// every node at once. Nodes are cattle with names that only grow (contract
+// token, a new agent version and its checksum) is applied by the provider as a
+// stop/start of every node at once. Nodes are cattle with names that only grow (contract
 // §3): new settings reach the fleet as the autoscaler adds and replaces nodes.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
@@ -50,7 +50,8 @@ export interface AwsNodePoolArgs {
   controlPlaneUrl: string;
   /** The agent's bootstrap token; should be a Pulumi secret, and the user data is made one regardless. */
   bootstrapToken: pulumi.Input<string>;
-  agentPackage: string;
+  /** SHA-256 (hex) of the one-file agent the nodes fetch from the control plane (agent-bundle.ts). */
+  agentSha256: string;
   labels?: Record<string, string>;
   /** Extra tags for every resource. */
   tags?: Record<string, string>;
@@ -98,7 +99,7 @@ export class AwsNodePool extends pulumi.ComponentResource {
             region: args.region,
             serverUrl: args.controlPlaneUrl,
             token,
-            agentPackage: args.agentPackage,
+            agentSha256: args.agentSha256,
             healthPort: args.healthPort,
             ...(args.labels === undefined ? {} : { labels: args.labels }),
           }),

@@ -13,7 +13,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { packageRoot } from '../../src/package/index.js';
 import { delegatingProvider } from './delegating-provider.js';
 
-/** The xplane package this program belongs to: `bin/xplane.js` there runs the agents. */
+/** The xplane package this program belongs to: its dist/agent/xplane-agent.mjs runs the agents. */
 export const XPLANE_ROOT = packageRoot();
 
 /** The LocalNode provider's implementation, loaded by absolute path in Pulumi's plugin process. */
@@ -31,11 +31,11 @@ export interface LocalNodeArgs {
   bootstrapToken: pulumi.Input<string>;
   /** Where the node's log and pid file go (`<stateDir>/nodes/`). */
   stateDir: string;
-  /** The checkout whose bin/xplane.js runs the agent; default this one. */
+  /** The package whose dist/agent/xplane-agent.mjs runs the agent; default this one. */
   xplaneRoot?: string;
 }
 
-/** One `xplane agent --simulate-load` process; the resource name is the node name. */
+/** One agent process (the one-file xplane-agent.mjs, --simulate-load); the resource name is the node name. */
 export class LocalNode extends pulumi.dynamic.Resource {
   /** The node name the agent registers under. */
   declare public readonly name: pulumi.Output<string>;

@@ -1,5 +1,5 @@
 // The LocalNode dynamic provider's implementation: one detached
-// `xplane agent --simulate-load` process per node of a `local` region.
+// One agent process (dist/agent/xplane-agent.mjs --simulate-load) per node of a `local` region.
 //
 // Plain CommonJS on purpose. Pulumi runs dynamic providers in its own plugin
 // process (bin/pulumi-resource-pulumi-nodejs) from the serialized text of the
@@ -69,7 +69,7 @@ function isNodeProcess(pid, name) {
   // A zombie has an empty cmdline; another program has other arguments.
   const args = cmdline.split('\0');
   const at = args.indexOf('--name');
-  return at >= 0 && args[at + 1] === name && args.includes('agent');
+  return at >= 0 && args[at + 1] === name && args.some((a) => a.endsWith('/xplane-agent.mjs'));
 }
 
 function sleep(ms) {
@@ -160,7 +160,8 @@ async function create(inputs) {
   try {
     child = spawn(
       process.execPath,
-      [path.join(xplaneRoot, 'bin', 'xplane.js'), 'agent', '--simulate-load', '--name', name, '--service', service, '--region', region, '--address', address, '--server', server],
+      // The one-file agent real nodes fetch and run (dist/agent/xplane-agent.mjs): the path users get is the path tested.
+      [path.join(xplaneRoot, 'dist', 'agent', 'xplane-agent.mjs'), '--simulate-load', '--name', name, '--service', service, '--region', region, '--address', address, '--server', server],
       // Detached: its own session, so it outlives this plugin process, which Pulumi stops after every operation.
       { detached: true, stdio: ['ignore', logFd, logFd], env: agentEnv(token), cwd: stateDir },
     );

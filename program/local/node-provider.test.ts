@@ -136,7 +136,7 @@ describe('the LocalNode provider', () => {
   });
 
   it('fails create with the end of the agent\'s log when the agent exits at start', async () => {
-    // No bin/xplane.js there: node exits 1 and says why in the log (its last lines name the error code).
+    // No dist/agent/xplane-agent.mjs there: node exits 1 and says why in the log (its last lines name the error code).
     await assert.rejects(provider.create({ ...inputs, name: 'lab-svc-3', xplaneRoot: stateDir }), /LocalNode lab-svc-3: the agent exited \(code 1\) before listening on .*\n(.|\n)*MODULE_NOT_FOUND/);
     assert.ok(!existsSync(join(stateDir, 'nodes', 'lab-svc-3.pid')), 'no pid file names a dead agent');
   });
@@ -144,8 +144,8 @@ describe('the LocalNode provider', () => {
   it('writes the pid file as soon as the agent runs, before it listens: a start cut short still leaves it findable', async () => {
     // An "agent" that never listens: create keeps waiting for it.
     const root = mkdtempSync(join(tmpdir(), 'xplane-slow-agent-'));
-    mkdirSync(join(root, 'bin'));
-    writeFileSync(join(root, 'bin', 'xplane.js'), 'setInterval(() => {}, 1000);\n');
+    mkdirSync(join(root, 'dist', 'agent'), { recursive: true });
+    writeFileSync(join(root, 'dist', 'agent', 'xplane-agent.mjs'), 'setInterval(() => {}, 1000);\n');
     const file = join(stateDir, 'nodes', 'lab-svc-4.pid');
     try {
       const creating = provider.create({ ...inputs, name: 'lab-svc-4', xplaneRoot: root, address: `127.0.0.1:${await freePort()}` });

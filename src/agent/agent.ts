@@ -3,7 +3,7 @@
 // serve /healthz the whole time. Everything outside — the server, the
 // stats, time — comes in through the constructor.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '../log/index.js';
+import type { AgentLog } from '../log/lite.js';
 import { parseAddress } from './address.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { listen, type NodeListener, type NodeRequestHandler } from './listener.js';
@@ -31,7 +31,7 @@ export interface AgentOptions {
   region: string;
   /** `ip:port` to listen on and to register; port 0 picks a free port (tests). */
   address: string;
-  log: Logger;
+  log: AgentLog;
   /** Measurements for each heartbeat. */
   stats: StatsSource;
 

@@ -1,7 +1,9 @@
 // The agent's side of the node API (contract §5). Each call returns an
 // outcome value saying what the agent should do next — the HTTP status
 // mapping lives here, in one place, and the agent loop only reads outcomes.
-import { z } from 'zod';
+// The answers are checked by hand, not with zod: the agent ships as one small
+// file for Node 18 (dist/agent/xplane-agent.mjs), and three shapes do not
+// justify a 450 KB library in it.
 import { errorText } from '../loop/index.js';
 import { parseRetryAfter } from './backoff.js';
 import type { NodeStats } from './stats.js';
@@ -47,13 +49,37 @@ export type HeartbeatOutcome =
 /** The outcome of a drain request. */
 export type DrainOutcome = { kind: 'ok'; state: string } | { kind: 'failed'; status?: number; message: string };
 
-const registrationSchema = z.object({
-  name: z.string().min(1),
-  token: z.string().min(1),
-  heartbeatInterval: z.number().positive().finite(),
-});
-const stateSchema = z.object({ state: z.string().min(1) });
-const errorSchema = z.object({ error: z.object({ code: z.string().optional(), message: z.string(), field: z.string().optional() }) });
+type Fields = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+
+/** A registration answer, or what is wrong with it. */
+function readRegistration(body: unknown): Registration | string {
+  if (!isRecord(body)) return 'not a JSON object';
+  if (!nonEmpty(body.name)) return 'name: expected a non-empty string';
+  if (!nonEmpty(body.token)) return 'token: expected a non-empty string';
+  const interval = body.heartbeatInterval;
+  if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) return 'heartbeatInterval: expected a positive number';
+  return { name: body.name, token: body.token, heartbeatIntervalMs: interval };
+}
+
+/** The `state` of a heartbeat or drain answer, or undefined. */
+function readState(body: unknown): string | undefined {
+  return isRecord(body) && nonEmpty(body.state) ? body.state : undefined;
+}
+
+/** The `{error: {code?, message, field?}}` of an error answer, or undefined. */
+function readError(body: unknown): { code?: string; message: string; field?: string } | undefined {
+  const error = isRecord(body) ? body.error : undefined;
+  if (!isRecord(error) || typeof error.message !== 'string') return undefined;
+  if (error.code !== undefined && typeof error.code !== 'string') return undefined;
+  if (error.field !== undefined && typeof error.field !== 'string') return undefined;
+  return { message: error.message, ...(error.code === undefined ? {} : { code: error.code }), ...(error.field === undefined ? {} : { field: error.field }) };
+}
 
 /** A server answer with its body already read and parsed (undefined when not JSON). */
 export interface Answer {
@@ -66,10 +92,9 @@ export interface Answer {
 export function classifyRegister(answer: Answer): RegisterOutcome {
   const { status } = answer;
   if (status === 200 || status === 201) {
-    const parsed = registrationSchema.safeParse(answer.body);
-    if (!parsed.success) return { kind: 'retry', status, message: `unreadable registration answer: ${parsed.error.issues[0]?.message ?? 'bad shape'}` };
-    const { name, token, heartbeatInterval } = parsed.data;
-    return { kind: 'registered', registration: { name, token, heartbeatIntervalMs: heartbeatInterval } };
+    const registration = readRegistration(answer.body);
+    if (typeof registration === 'string') return { kind: 'retry', status, message: `unreadable registration answer: ${registration}` };
+    return { kind: 'registered', registration };
   }
   const message = describeError(answer);
   if (status === 400 || status === 409) return { kind: 'fatal', status, message };
@@ -81,8 +106,8 @@ export function classifyHeartbeat(answer: Answer): HeartbeatOutcome {
   const { status } = answer;
   const message = describeError(answer);
   if (status === 200) {
-    const parsed = stateSchema.safeParse(answer.body);
-    return parsed.success ? { kind: 'ok', state: parsed.data.state } : { kind: 'unreachable', status, message: 'unreadable heartbeat answer' };
+    const state = readState(answer.body);
+    return state !== undefined ? { kind: 'ok', state } : { kind: 'unreachable', status, message: 'unreadable heartbeat answer' };
   }
   if (status === 404 || status === 401 || status === 403) return { kind: 'reregister', status, message };
   if (status === 429) return { kind: 'throttled', message, ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs }) };
@@ -93,17 +118,17 @@ export function classifyHeartbeat(answer: Answer): HeartbeatOutcome {
 /** Maps a drain answer to its outcome. */
 export function classifyDrain(answer: Answer): DrainOutcome {
   if (answer.status === 200) {
-    const parsed = stateSchema.safeParse(answer.body);
-    if (parsed.success) return { kind: 'ok', state: parsed.data.state };
+    const state = readState(answer.body);
+    if (state !== undefined) return { kind: 'ok', state };
   }
   return { kind: 'failed', status: answer.status, message: describeError(answer) };
 }
 
 /** A one-line description of an error answer: `409 XP_ERR_CONFLICT: name taken (field name)`. */
 export function describeError(answer: Answer): string {
-  const parsed = errorSchema.safeParse(answer.body);
-  if (!parsed.success) return `HTTP ${answer.status}`;
-  const { code, message, field } = parsed.data.error;
+  const error = readError(answer.body);
+  if (!error) return `HTTP ${answer.status}`;
+  const { code, message, field } = error;
   return `${answer.status}${code ? ` ${code}` : ''}: ${message}${field ? ` (field ${field})` : ''}`;
 }
 

@@ -226,7 +226,7 @@ describe('parseDeclarations', () => {
     {
       name: 'reports a misspelt xplane key in a stack but keeps keys of other namespaces',
       changes: edit(STACK_JP, 3, '  xplane:pool: {}\n  aws:secret: { secure: v1:abc }'),
-      expected: [`${STACK_JP}:3:3 config.xplane:pool: unknown key (expected one of: xplane:region, xplane:pools, xplane:role, xplane:controlPlaneUrl, xplane:agentPackage, xplane:bootstrapToken, xplane:servicePorts, xplane:cloudflareAccountId, xplane:cloudflareZoneId, xplane:stackOrganization, xplane:localStateDir)`],
+      expected: [`${STACK_JP}:3:3 config.xplane:pool: unknown key (expected one of: xplane:region, xplane:pools, xplane:role, xplane:controlPlaneUrl, xplane:ami, xplane:bootstrapToken, xplane:servicePorts, xplane:cloudflareAccountId, xplane:cloudflareZoneId, xplane:stackOrganization, xplane:localStateDir)`],
     },
     {
       name: 'reports a misspelt top-level key in a stack and accepts the ones Pulumi writes',

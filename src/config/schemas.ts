@@ -191,7 +191,7 @@ const XPLANE_KEYS = [
   'xplane:pools',
   'xplane:role',
   'xplane:controlPlaneUrl',
-  'xplane:agentPackage',
+  'xplane:ami',
   'xplane:bootstrapToken',
   'xplane:servicePorts',
   'xplane:cloudflareAccountId',

@@ -24,10 +24,11 @@ export function nodesDir(dir: string): string {
   return join(localStateDir(dir), 'nodes');
 }
 
-/** The node an `xplane agent … --name <node>` command line runs, or undefined for any other command. */
+/** The node an agent command line runs (`xplane agent … --name <node>`, or the one-file `xplane-agent.mjs … --name <node>`), or undefined for any other command. */
 export function agentNode(args: string[]): string | undefined {
   const at = args.indexOf('--name');
-  return args.includes('agent') && at >= 0 ? args[at + 1] : undefined;
+  const agent = args.includes('agent') || args.some((a) => a.endsWith('/xplane-agent.mjs'));
+  return agent && at >= 0 ? args[at + 1] : undefined;
 }
 
 /**

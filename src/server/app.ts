@@ -2,12 +2,15 @@
 // listen.ts binds it to an address.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import { join } from 'node:path';
+import { packageRoot } from '../package/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import type { ServerTokens } from './auth.js';
 import { answerClientError, installErrorHandlers, toErrorBody, type ErrorBody } from './errors.js';
 import { clientAddress, installForwarding, type ForwardOptions } from './forward.js';
+import { agentRoutes } from './routes/agent.js';
 import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -36,6 +39,8 @@ export interface AppOptions {
   webhook?: { secret: string | undefined; trigger: () => void };
   /** With several replicas: when this one does not lead, /v1/* goes to the leader. */
   forward?: ForwardOptions;
+  /** The one-file node agent GET /v1/agent/xplane-agent.mjs serves (default: this package's dist/agent/). */
+  agentBundle?: string;
 }
 
 /** Builds the API app. */
@@ -74,6 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(nodeRoutes, { registry: opts.registry, tokens: opts.tokens, registerPerMinute: opts.registerPerMinute ?? 600 });
   await app.register(serviceRoutes, { status: opts.serviceStatus ?? (async () => undefined), registry: opts.registry, tokens: opts.tokens });
   await app.register(hookRoutes, opts.webhook ?? { secret: undefined, trigger: () => undefined });
+  await app.register(agentRoutes, { bundlePath: opts.agentBundle ?? join(packageRoot(), 'dist', 'agent', 'xplane-agent.mjs') });
   await app.register(healthRoutes, {
     metrics: opts.metrics,
     registry: opts.registry,

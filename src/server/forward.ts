@@ -4,6 +4,7 @@
 // body limits already applied here, the leader checks tokens and validates —
 // and answers with what the leader said. /healthz, /readyz and /metrics stay
 // local: they describe this replica.
+import { AGENT_ROUTE } from './routes/agent.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { secretsEqual } from '../nodes/index.js';
 import type { ErrorBody } from './errors.js';
@@ -46,6 +47,8 @@ export function installForwarding(app: FastifyInstance, opts: ForwardOptions): v
   // preValidation: after the route's rate limit and the body parser, before the schema and the handler.
   app.addHook('preValidation', async (request, reply) => {
     if (!request.url.startsWith('/v1/')) return;
+    // The same file on every replica: served here, leader or not.
+    if (request.url.startsWith(AGENT_ROUTE)) return;
     const target = opts.target();
     if (target.kind === 'local') return;
     if (target.kind === 'none') return unavailable(reply, `no leader to serve this request: ${target.reason}`);

@@ -3,7 +3,7 @@
 // process (its signals and stdout).
 import { readFileSync } from 'node:fs';
 import { Agent, DEFAULT_CAPACITY, LoadSimulator, ProcStats, parseAddress, type AgentEvent } from '../../agent/index.js';
-import { createLogger, type Logger } from '../../log/index.js';
+import { liteLogger, type AgentLog } from '../../log/lite.js';
 import { parse, UsageError, type ParsedArgs } from '../flags.js';
 import { out } from '../output.js';
 
@@ -145,7 +145,7 @@ export interface AgentCommandDeps {
   stopSignal?: AbortSignal;
   /** Where event lines go; default stdout. */
   write?: (line: string) => void;
-  log?: Logger;
+  log?: AgentLog;
 }
 
 /** Runs `xplane agent`; returns the exit code once the agent has stopped. */
@@ -153,7 +153,8 @@ export async function agentCommand(argv: string[], deps: AgentCommandDeps = {}):
   const { values } = parse(argv, OPTIONS, false);
   const config = resolveAgentConfig(values, deps.env ?? process.env);
   const write = deps.write ?? out;
-  const log = deps.log ?? createLogger();
+  // The dependency-free logger: this command is also the one-file agent nodes run (dist/agent/).
+  const log = deps.log ?? liteLogger();
   const simulator = config.simulateCapacity === undefined ? undefined : new LoadSimulator({ capacity: config.simulateCapacity });
 
   const agent = new Agent({
