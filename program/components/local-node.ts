@@ -1,5 +1,5 @@
-// The `local` machine target: each node of a `local` region is an `xplane
-// agent --simulate-load` process on this machine, listening on its own
+// The `local` machine target: each node of a `local` region is an agent
+// process (the one-file agent aws nodes run, with --simulate-load) on this machine, listening on its own
 // loopback address (local-addresses.ts), started detached so it outlives the
 // converge. The work happens in program/local/node-provider.cjs (see
 // delegating-provider.ts for why); this file declares the resources.

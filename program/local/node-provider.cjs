@@ -1,5 +1,5 @@
-// The LocalNode dynamic provider's implementation: one detached
-// One agent process (dist/agent/xplane-agent.mjs --simulate-load) per node of a `local` region.
+// The LocalNode dynamic provider's implementation: one detached agent
+// process (dist/agent/xplane-agent.mjs --simulate-load) per node of a `local` region.
 //
 // Plain CommonJS on purpose. Pulumi runs dynamic providers in its own plugin
 // process (bin/pulumi-resource-pulumi-nodejs) from the serialized text of the
