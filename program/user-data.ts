@@ -97,7 +97,9 @@ export function agentUserData(options: AgentUserDataOptions): string {
       { path: AGENT_PATHS.unit, owner: 'root:root', permissions: '0644', content: agentUnit(options, labels) },
     ],
     // argv lists, not shell strings.
-    runcmd: [[AGENT_PATHS.prepareScript], ['systemctl', 'daemon-reload'], ['systemctl', 'enable', '--now', 'xplane-agent.service']],
+    // --no-block: a first start that fails (the control plane not answering yet) is the unit's to
+    // retry, not a cloud-init error; systemd keeps starting it every RestartSec.
+    runcmd: [[AGENT_PATHS.prepareScript], ['systemctl', 'daemon-reload'], ['systemctl', 'enable', '--now', '--no-block', 'xplane-agent.service']],
   };
   const text = `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
   if (Buffer.byteLength(text) > USER_DATA_LIMIT) throw new Error(`the user data of ${options.node} is ${Buffer.byteLength(text)} bytes, over EC2's ${USER_DATA_LIMIT}`);

@@ -17,7 +17,7 @@ log() { echo "debian-root: $*" >&2; }
 hash=$(printf '%s %s' "$release" "$packages" | sha256sum | cut -c1-12)
 cache=${XPLANE_CACHE:-$HOME/.cache/xplane}/debian-root
 tarball=$cache/$release-$hash.tar
-if [ -s "$tarball" ]; then
+if [ -f "$tarball" ] && [ -s "$tarball" ]; then
   log "using cached $tarball"
   echo "$tarball"
   exit 0
@@ -35,7 +35,8 @@ started=$(date +%s)
 log "building a $release root with $packages (a few hundred MB from $mirror)"
 # minbase plus the listed packages; the tarball is written under a temporary name first,
 # so an interrupted build never leaves a half tarball that looks cached.
-mmdebstrap --variant=minbase --include="$packages" "$release" "$tarball.partial" "$mirror" >&2
+# --format: the temporary name would make mmdebstrap guess a directory.
+mmdebstrap --variant=minbase --format=tar --include="$packages" "$release" "$tarball.partial" "$mirror" >&2
 mv "$tarball.partial" "$tarball"
 log "built $tarball in $(( $(date +%s) - started )) s"
 echo "$tarball"
