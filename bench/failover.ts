@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryDns, RRType, writeRecordFile } from '../src/dns/index.js';
-import { makeGitFixture } from '../test/helpers/git-fixture.js';
+import { makeGitFixture } from '../src/testing/index.js';
 import { freePort, progress, ROOT, startServe, writeResults } from '../test/helpers/serve.js';
 
 const KILLS = Number(process.env.BENCH_KILLS ?? 9);

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeGitFixture } from '../test/helpers/git-fixture.js';
+import { makeGitFixture } from '../src/testing/index.js';
 import { peakRssMiB, progress, startServe, writeResults } from '../test/helpers/serve.js';
 
 const NODES = Number(process.env.BENCH_NODES ?? 10_000);

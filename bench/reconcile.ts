@@ -17,9 +17,9 @@ import type { PoolPatch } from '../src/decision/index.js';
 import { emptyMemory, patchesByRegion, planPass, type LoopMemory, type PassInput, type PassPlan } from '../src/reconcile/index.js';
 import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../src/stacks/index.js';
 import { MemoryStore } from '../src/store/index.js';
-import { makeGitFixture } from '../test/helpers/git-fixture.js';
+import { makeGitFixture } from '../src/testing/index.js';
 import { progress, writeResults } from '../test/helpers/serve.js';
-import { seededRandom } from '../test/helpers/seeded-random.js';
+import { seededRandom } from '../src/testing/index.js';
 
 const SERVICES = 100;
 const REGIONS = 20;

@@ -16,7 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { makeGitFixture } from '../test/helpers/git-fixture.js';
+import { makeGitFixture } from '../src/testing/index.js';
 import { ROOT, freePort, progress, writeResults } from '../test/helpers/serve.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);

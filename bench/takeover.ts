@@ -13,10 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { makeGitFixture } from '../test/helpers/git-fixture.js';
-import { freshPostgresDb, postgresSkipReason } from '../test/helpers/postgres.js';
+import { makeGitFixture } from '../src/testing/index.js';
+import { freshPostgresDb, postgresSkipReason } from '../src/testing/index.js';
 import { leaderGauge, progress, startServe, writeResults, type ServeProcess } from '../test/helpers/serve.js';
-import { seededRandom } from '../test/helpers/seeded-random.js';
+import { seededRandom } from '../src/testing/index.js';
 
 const BOOTSTRAP = 'bench-bootstrap';
 const ADMIN = 'bench-admin';

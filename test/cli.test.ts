@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openStore } from '../src/store/index.js';
 import { runCli } from './helpers/cli.js';
-import { REPO_ROOT, gitSync, makeGitFixture, tempDir } from './helpers/git-fixture.js';
+import { REPO_ROOT, gitSync, makeGitFixture, tempDir } from '../src/testing/index.js';
 
 function brokenRepo(): string {
   const dir = tempDir();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findPulumiCli } from '../src/converge/pulumi-cli.js';
-import { gitSync, REPO_ROOT } from './helpers/git-fixture.js';
+import { gitSync, REPO_ROOT } from '../src/testing/index.js';
 import { alive, gitOut, Load, startPlayground, until, type NodeView, type Playground } from './helpers/playground.js';
 
 let cli: string | undefined;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeNode, commitFastLoop, messageLines, until } from './helpers/fake-node.js';
-import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../src/testing/index.js';
 import { freePort, startServe, type ServeProcess } from './helpers/serve.js';
 
 const BOOTSTRAP = 'loop-bootstrap';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runCli } from './helpers/cli.js';
-import { gitSync, makeGitFixture } from './helpers/git-fixture.js';
+import { gitSync, makeGitFixture } from '../src/testing/index.js';
 
 const NO_CLI = { PATH: '/usr/bin:/bin', PULUMI_CLI_PATH: '', XPLANE_CACHE: '/nonexistent-xplane-cache' };
 

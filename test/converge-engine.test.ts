@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findPulumiCli } from '../src/converge/pulumi-cli.js';
 import { runCli } from './helpers/cli.js';
-import { REPO_ROOT, gitSync } from './helpers/git-fixture.js';
+import { REPO_ROOT, gitSync } from '../src/testing/index.js';
 
 let cli: string | undefined;
 try {

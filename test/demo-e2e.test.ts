@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { findPulumiCli } from '../src/converge/pulumi-cli.js';
 import { queryDns, RRType } from '../src/dns/index.js';
-import { REPO_ROOT } from './helpers/git-fixture.js';
+import { REPO_ROOT } from '../src/testing/index.js';
 import { freePort } from './helpers/serve.js';
 
 let cli: string | undefined;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { findPulumiCli } from '../src/converge/pulumi-cli.js';
-import { REPO_ROOT } from './helpers/git-fixture.js';
+import { REPO_ROOT } from '../src/testing/index.js';
 import { alive, startPlayground, until, type Playground } from './helpers/playground.js';
 
 let cli: string | undefined;

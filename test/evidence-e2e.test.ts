@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { FakeNode, commitFastLoop, until } from './helpers/fake-node.js';
-import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
-import { freshPostgresDb, postgresAdminUrl, postgresSkipReason } from './helpers/postgres.js';
-import { seededRandom } from './helpers/seeded-random.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../src/testing/index.js';
+import { freshPostgresDb, postgresAdminUrl, postgresSkipReason } from '../src/testing/index.js';
+import { seededRandom } from '../src/testing/index.js';
 import { freePort, leaderGauge, startServe, type ServeProcess } from './helpers/serve.js';
 
 const BOOTSTRAP = 'evidence-bootstrap';

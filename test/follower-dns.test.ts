@@ -12,7 +12,7 @@ import { silentLogger } from '../src/log/index.js';
 import { startControlPlane, type ControlPlane } from '../src/runtime/control-plane.js';
 import { resolveSettings } from '../src/settings/index.js';
 import { FakeNode, commitFastLoop, until } from './helpers/fake-node.js';
-import { makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
+import { makeGitFixture, type GitFixture } from '../src/testing/index.js';
 import { freePort } from './helpers/serve.js';
 
 const BOOTSTRAP = 'fdns-bootstrap';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { GitMirror, GitopsSync, type ConfigEvent } from '../src/gitops/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { openStore, type Store } from '../src/store/index.js';
-import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../src/testing/index.js';
 
 const AUTOSCALE = 'platform-config/autoscale/svc-plus.yaml';
 

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeNode, commitFastLoop, messageLines, until } from './helpers/fake-node.js';
-import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
-import { freshPostgresDb, postgresSkipReason, type PostgresDb } from './helpers/postgres.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../src/testing/index.js';
+import { freshPostgresDb, postgresSkipReason, type PostgresDb } from '../src/testing/index.js';
 import { freePort, leaderGauge, startServe, type ServeProcess } from './helpers/serve.js';
 
 const BOOTSTRAP = 'ha-bootstrap';

@@ -13,7 +13,7 @@ import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findPulumiCli } from '../src/converge/pulumi-cli.js';
 import { runCli, type CliResult } from './helpers/cli.js';
-import { REPO_ROOT, gitSync } from './helpers/git-fixture.js';
+import { REPO_ROOT, gitSync } from '../src/testing/index.js';
 import { freePort } from './helpers/serve.js';
 
 let cli: string | undefined;

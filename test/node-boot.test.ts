@@ -35,7 +35,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { AGENT_PATHS } from '../program/user-data.js';
 import { startFakeImds, type ImdsRequest } from './helpers/fake-imds.js';
-import { makeGitFixture, REPO_ROOT } from './helpers/git-fixture.js';
+import { makeGitFixture, REPO_ROOT } from '../src/testing/index.js';
 import { bootContainer, bootMissing, copyRoot, debianRoot, netnsOf, processes, run, runInPrivateNamespaces, type ProcInfo, type Run } from './helpers/nspawn.js';
 
 const JOB_ENV = 'XPLANE_NODE_BOOT_JOB';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeGitFixture, REPO_ROOT, type GitFixture } from './helpers/git-fixture.js';
+import { makeGitFixture, REPO_ROOT, type GitFixture } from '../src/testing/index.js';
 import { freePort } from './helpers/serve.js';
 
 // npm is a node script: run it with this node, so the install uses the same Node 22.

@@ -15,7 +15,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findPulumiCli } from '../src/converge/pulumi-cli.js';
 import { writePlaygroundRepo } from '../src/demo/seed.js';
-import { REPO_ROOT } from './helpers/git-fixture.js';
+import { REPO_ROOT } from '../src/testing/index.js';
 import { freePort } from './helpers/serve.js';
 
 let cli: string | undefined;

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { REPO_ROOT } from './helpers/git-fixture.js';
+import { REPO_ROOT } from '../src/testing/index.js';
 
 /** The shell blocks after each `<!-- readme-test: <name> -->` marker, in order. */
 export function markedBlocks(markdown: string, name: string): string[] {

@@ -10,7 +10,7 @@ import { NodeRegistry } from '../src/nodes/index.js';
 import { Reconciler } from '../src/reconcile/index.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { runCli } from './helpers/cli.js';
-import { gitSync, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../src/testing/index.js';
 
 const BOT = { name: 'xplane-bot', email: 'xplane-bot@users.noreply.local' };
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT, makeGitFixture, type GitFixture } from './helpers/git-fixture.js';
+import { REPO_ROOT, makeGitFixture, type GitFixture } from '../src/testing/index.js';
 import { freePort, startServe, type ServeProcess } from './helpers/serve.js';
 
 const BOOTSTRAP = 'e2e-bootstrap';

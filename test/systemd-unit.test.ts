@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadTokens } from '../src/server/index.js';
 import { SETTINGS, envName, resolveSettings } from '../src/settings/index.js';
-import { REPO_ROOT } from './helpers/git-fixture.js';
+import { REPO_ROOT } from '../src/testing/index.js';
 
 const DIR = join(REPO_ROOT, 'deploy/systemd');
 const UNIT = readFileSync(join(DIR, 'xplane.service'), 'utf8');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { gitSync, makeGitFixture } from '../../test/helpers/git-fixture.js';
+import { gitSync, makeGitFixture } from '../testing/index.js';
 import { affectedStacks, changedStacks, discoverStacks } from './stacks.js';
 
 const STACKS = [

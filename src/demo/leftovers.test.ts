@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadDeclarations } from '../config/index.js';
-import { REPO_ROOT } from '../../test/helpers/git-fixture.js';
+import { REPO_ROOT } from '../testing/index.js';
 import { ensurePlaygroundRepo } from './demo.js';
 import {
   agentNode,

@@ -5,7 +5,7 @@ import { encodeQuery } from './client.js';
 import type { RecordFile } from './record-file.js';
 import { buildTable } from './table.js';
 import { RRType, Rcode, decodeMessage, type DnsMessage } from './wire.js';
-import { seededRandom } from '../../test/helpers/seeded-random.js';
+import { seededRandom } from '../testing/index.js';
 
 const jp: RecordFile = {
   domain: 'api.svc.plus',

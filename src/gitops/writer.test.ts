@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { silentLogger } from '../log/index.js';
-import { gitSync, makeGitFixture, type GitFixture } from '../../test/helpers/git-fixture.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../testing/index.js';
 import { readBlobs } from './git.js';
 import { GitMirror } from './mirror.js';
 import { GitWriter, parseIdentity } from './writer.js';

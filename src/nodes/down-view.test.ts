@@ -4,7 +4,7 @@ import { silentLogger } from '../log/index.js';
 import { MemoryStore } from '../store/memory.js';
 import type { Store } from '../store/index.js';
 import { StoreDownView } from './down-view.js';
-import { node } from '../../test/helpers/store-records.js';
+import { node } from '../testing/index.js';
 
 describe('StoreDownView', () => {
   it('marks down exactly the nodes the store records as down, and follows changes', async () => {

@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import type { Declarations } from '../config/index.js';
 import { silentLogger } from '../log/index.js';
 import { MemoryStore } from '../store/index.js';
-import { seedDeclarations } from '../../test/helpers/config.js';
+import { seedDeclarations } from '../testing/index.js';
 import { NodeRegistry, type NodeTransition } from './registry.js';
 
 class Clock {

@@ -9,7 +9,7 @@ import { silentLogger } from '../log/index.js';
 import { Metrics } from '../metrics/index.js';
 import { NodeRegistry } from '../nodes/index.js';
 import { MemoryStore, type Store } from '../store/index.js';
-import { gitSync, makeGitFixture, type GitFixture } from '../../test/helpers/git-fixture.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../testing/index.js';
 import { Reconciler, type ReconcilerDeps } from './reconciler.js';
 import { ServiceStatus } from './status.js';
 

@@ -11,7 +11,7 @@ import { silentLogger } from '../log/index.js';
 import { Metrics } from '../metrics/index.js';
 import { NodeRegistry } from '../nodes/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { gitSync, makeGitFixture, type GitFixture } from '../../test/helpers/git-fixture.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../testing/index.js';
 import { Reconciler } from './reconciler.js';
 
 const BOT = { name: 'xplane-bot', email: 'xplane-bot@users.noreply.local' };

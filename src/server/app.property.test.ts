@@ -8,7 +8,7 @@ import { silentLogger } from '../log/index.js';
 import { Metrics } from '../metrics/index.js';
 import { NodeRegistry } from '../nodes/index.js';
 import { MemoryStore } from '../store/index.js';
-import { seedDeclarations } from '../../test/helpers/config.js';
+import { seedDeclarations } from '../testing/index.js';
 import { buildApp } from './app.js';
 
 const TOKENS = { bootstrap: 'boot', admin: 'admin' };

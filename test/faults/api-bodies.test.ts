@@ -16,7 +16,7 @@ import { NodeRegistry } from '../../src/nodes/index.js';
 import { ServiceStatus } from '../../src/reconcile/status.js';
 import { buildApp } from '../../src/server/index.js';
 import { MemoryStore } from '../../src/store/index.js';
-import { seedDeclarations } from '../helpers/config.js';
+import { seedDeclarations } from '../../src/testing/index.js';
 
 const TOKENS = { bootstrap: 'boot-secret', admin: 'admin-secret' };
 const WEBHOOK_SECRET = 'hook-secret';

@@ -19,8 +19,8 @@ import { Metrics } from '../../src/metrics/index.js';
 import { NodeRegistry } from '../../src/nodes/index.js';
 import { buildApp } from '../../src/server/index.js';
 import { SqliteStore } from '../../src/store/index.js';
-import { seedDeclarations } from '../helpers/config.js';
-import { tempDir } from '../helpers/git-fixture.js';
+import { seedDeclarations } from '../../src/testing/index.js';
+import { tempDir } from '../../src/testing/index.js';
 
 const TOKENS = { bootstrap: 'boot-secret', admin: 'admin-secret' };
 const TOTAL = 10_000;

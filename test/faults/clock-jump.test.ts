@@ -8,7 +8,7 @@ import type { Declarations } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { NodeRegistry, type NodeTransition } from '../../src/nodes/index.js';
 import { MemoryStore } from '../../src/store/index.js';
-import { seedDeclarations } from '../helpers/config.js';
+import { seedDeclarations } from '../../src/testing/index.js';
 
 const HOUR = 3_600_000;
 const NODE = { service: 'svc-plus', region: 'jp', address: '127.0.0.2:8080' };

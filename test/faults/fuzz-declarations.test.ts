@@ -15,7 +15,7 @@ import { GitMirror, GitopsSync } from '../../src/gitops/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { runCli } from '../helpers/cli.js';
-import { REPO_ROOT, makeGitFixture, tempDir, type GitFixture } from '../helpers/git-fixture.js';
+import { REPO_ROOT, makeGitFixture, tempDir, type GitFixture } from '../../src/testing/index.js';
 
 const TARGETS = ['platform-config/gtm/svc-plus.yaml', 'platform-config/autoscale/svc-plus.yaml', 'platform-config/regions/jp.yaml'] as const;
 const OTHERS = ['platform-config/regions/sg.yaml', 'stacks/Pulumi.jp.yaml', 'stacks/Pulumi.sg.yaml'];

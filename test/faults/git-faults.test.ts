@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { GitError, GitMirror, GitWriter, RemoteError, type PlannedCommit } from '../../src/gitops/index.js';
 import { silentLogger } from '../../src/log/index.js';
-import { gitSync, makeGitFixture, type GitFixture } from '../helpers/git-fixture.js';
+import { gitSync, makeGitFixture, type GitFixture } from '../../src/testing/index.js';
 
 const STACK = 'stacks/Pulumi.jp.yaml';
 const BOT = { name: 'xplane-bot', email: 'xplane-bot@users.noreply.local' };

@@ -13,7 +13,7 @@ import { Metrics } from '../../src/metrics/index.js';
 import { NodeRegistry } from '../../src/nodes/index.js';
 import { buildApp } from '../../src/server/index.js';
 import { MemoryStore } from '../../src/store/index.js';
-import { seedDeclarations } from '../helpers/config.js';
+import { seedDeclarations } from '../../src/testing/index.js';
 
 const TOKENS = { bootstrap: 'boot-secret', admin: 'admin-secret' };
 const TIMEOUT_MS = 800;

@@ -15,8 +15,8 @@ import type { Declarations } from '../../src/config/index.js';
 import { NodeRegistry } from '../../src/nodes/index.js';
 import { BUSY_TIMEOUT_MS } from '../../src/store/sqlite/connection.js';
 import { SqliteStore, StoreError, openStore, type NodeRecord } from '../../src/store/index.js';
-import { seedDeclarations } from '../helpers/config.js';
-import { REPO_ROOT, tempDir } from '../helpers/git-fixture.js';
+import { seedDeclarations } from '../../src/testing/index.js';
+import { REPO_ROOT, tempDir } from '../../src/testing/index.js';
 
 const NODE = { service: 'svc-plus', region: 'jp', address: '127.0.0.2:8080' };
 

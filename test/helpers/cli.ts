@@ -1,7 +1,7 @@
 // Runs the real `xplane` command as a child process.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from './git-fixture.js';
+import { REPO_ROOT } from '../../src/testing/index.js';
 
 /** What a finished command printed and returned. */
 export interface CliResult {

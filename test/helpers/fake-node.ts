@@ -2,7 +2,7 @@
 // of its own and heartbeats at a fixed CPU — and the waits such tests share.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { gitSync, type GitFixture } from './git-fixture.js';
+import { gitSync, type GitFixture } from '../../src/testing/index.js';
 
 /** A node the test plays: a /healthz server, and heartbeats sent to whichever server `entry` names at the time. */
 export class FakeNode {

@@ -14,7 +14,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { REPO_ROOT } from './git-fixture.js';
+import { REPO_ROOT } from '../../src/testing/index.js';
 
 /** What `command -v` must find to boot a root; mmdebstrap is installed by debian-root.sh itself when apt-get is there. */
 const TOOLS = ['systemd-nspawn', 'unshare', 'nsenter', 'ip', 'tar'];

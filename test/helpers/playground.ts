@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { queryDns, RRType } from '../../src/dns/index.js';
-import { REPO_ROOT } from './git-fixture.js';
+import { REPO_ROOT } from '../../src/testing/index.js';
 import { freePort } from './serve.js';
 
 /** The playground's admin token (`src/demo/demo.ts`). */

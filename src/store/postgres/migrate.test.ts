@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { freshPostgresDb, postgresAdminUrl, postgresSkipReason, type PostgresDb } from '../../../test/helpers/postgres.js';
+import { freshPostgresDb, postgresAdminUrl, postgresSkipReason, type PostgresDb } from '../../testing/index.js';
 import { StoreError } from '../errors.js';
 import type { Migration } from '../schema-steps.js';
 import { createPool } from './connection.js';

@@ -3,14 +3,14 @@ import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { freshPostgresDb, postgresAdminUrl, postgresSkipReason, type PostgresDb } from '../../../test/helpers/postgres.js';
+import { freshPostgresDb, postgresAdminUrl, postgresSkipReason, type PostgresDb } from '../../testing/index.js';
 import { runStoreContract } from '../contract-suite.js';
 import { StoreError } from '../errors.js';
 import { openStore } from '../factory.js';
 import { isUnreachable } from './connection.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { PostgresStore } from './postgres-store.js';
-import { node } from '../../../test/helpers/store-records.js';
+import { node } from '../../testing/index.js';
 
 const admin = await postgresAdminUrl();
 const skip = admin === undefined && postgresSkipReason();

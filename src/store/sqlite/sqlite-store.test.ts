@@ -8,7 +8,7 @@ import { StoreError } from '../errors.js';
 import { Connection } from './connection.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
-import { node } from '../../../test/helpers/store-records.js';
+import { node } from '../../testing/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xplane-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 // A node record for store tests that need one row beyond the shared contract suite.
-import type { NodeRecord } from '../../src/store/index.js';
+import type { NodeRecord } from '../store/index.js';
 
 /** An active node of svc-plus in jp; `over` replaces any field. */
 export function node(name: string, over: Partial<NodeRecord> = {}): NodeRecord {

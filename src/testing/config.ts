@@ -1,5 +1,5 @@
 // The repo's own example declarations, parsed, for tests that need a config in force.
-import { loadDeclarations, type Declarations } from '../../src/config/index.js';
+import { loadDeclarations, type Declarations } from '../config/index.js';
 import { REPO_ROOT } from './git-fixture.js';
 
 /** The seed example (svc-plus in jp and sg) as validated declarations. */
