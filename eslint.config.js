@@ -1,9 +1,10 @@
-// Lint rules (npm run lint, run by .ci/run): typescript-eslint's strict,
-// type-checked set, and the project's boundaries — a folder under src/ is used
-// by others only through its index.ts, nothing in src/ reaches into test/, and
-// program/ uses src/ only through public faces.
+// Lint rules (`npm run lint`, run by `npm test` and `.ci/run`): typescript-eslint's
+// strict, type-checked set, and the project's boundaries (scripts/eslint/boundaries.js):
+// a folder under src/ is used by others only through its index.ts, nothing in src/
+// reaches into test/, and program/ uses src/ only through public faces.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './scripts/eslint/boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'bench/results/', '**/*.cjs', 'scripts/langhost/', '.xplane/'] },
@@ -11,6 +12,21 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { xplane: { rules: { boundaries } } },
+    rules: {
+      'xplane/boundaries': 'error',
+      // Numbers and booleans print well in messages and commit lines.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // node:test's describe/it return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] }],
+      // `() => void x()` and arrow bodies that return a void call read well; the void return is not a bug.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidOperator: true }],
+    },
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // Plain JavaScript (scripts, the bin shim): no type information.
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
 );

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findPulumiCli } from '../src/converge/pulumi-cli.js';
-import { writePlaygroundRepo } from '../src/demo/seed.js';
+import { writePlaygroundRepo } from '../src/demo/index.js';
 import { REPO_ROOT } from '../src/testing/index.js';
 import { freePort } from './helpers/serve.js';
 

@@ -11,7 +11,7 @@
 // open when every node is down (contract §8).
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import type { RecordEntry } from '../../src/dns/record-file.js';
+import type { RecordEntry } from '../../src/dns/index.js';
 import { route53RecordWeight } from '../dns-weights.js';
 import { delegatingProvider } from './delegating-provider.js';
 import { XPLANE_ROOT } from './local-node.js';

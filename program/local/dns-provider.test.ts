@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type * as pulumi from '@pulumi/pulumi';
-import { parseRecordFile } from '../../src/dns/record-file.js';
+import { parseRecordFile } from '../../src/dns/index.js';
 import { DNS_PROVIDER } from '../components/local-dns-records.js';
 
 interface DnsState {

@@ -2,8 +2,8 @@
 // folder because that is the part of the tree this work owns.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { agentCommand, agentHelp, resolveAgentConfig } from '../cli/commands/agent.js';
-import { UsageError } from '../cli/args.js';
+import { agentCommand, agentHelp, resolveAgentConfig } from './command.js';
+import { UsageError } from '../flags/index.js';
 import { silentLogger } from '../log/index.js';
 import { FakeNodeServer } from './fake-node-server.js';
 

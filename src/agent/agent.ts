@@ -3,7 +3,7 @@
 // serve /healthz the whole time. Everything outside — the server, the
 // stats, time — comes in through the constructor.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AgentLog } from '../log/lite.js';
+import type { AgentLog } from '../log/index.js';
 import { parseAddress } from './address.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { listen, type NodeListener, type NodeRequestHandler } from './listener.js';

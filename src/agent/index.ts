@@ -7,3 +7,4 @@ export type { FetchLike, Registration, RegisterRequest } from './node-api.js';
 export { ProcStats, parseProcStat, parseMeminfo, cpuBusyFraction, type CpuTimes, type ProcStatsOptions } from './proc-stats.js';
 export { LoadSimulator, loadStats, DEFAULT_CAPACITY, type LoadSimulatorOptions, type LoadWindow } from './simulate-load.js';
 export { sanitizeStats, type NodeStats, type StatsSource } from './stats.js';
+export { agentCommand, agentHelp, resolveAgentConfig, type AgentCommandDeps } from './command.js';

@@ -2,8 +2,10 @@
 // `node xplane-agent.mjs --server … --service … --region …` takes the same flags and
 // environment variables as `xplane agent`, on any Node >= 18, with no npm package
 // installed beside it. The control plane serves this file at GET /v1/agent/xplane-agent.mjs.
-import { agentCommand, agentHelp } from '../cli/commands/agent.js';
-import { err, out } from '../cli/output.js';
+import { agentCommand, agentHelp } from './command.js';
+
+const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+const err = (line: string): boolean => process.stderr.write(`${line}\n`);
 
 /** The package version, set by the bundler (`define`); `dev` when run from the sources. */
 declare const XPLANE_VERSION: string | undefined;

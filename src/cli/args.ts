@@ -1,11 +1,11 @@
 // The settings flags of contract §6, derived from the settings table, for the
-// commands that take settings (flag parsing itself is in flags.ts).
+// commands that take settings (flag parsing itself is src/flags/).
 import type { ParseArgsConfig } from 'node:util';
 import { formatDuration } from '../config/index.js';
 import { SETTINGS, flagName, envName, loadSettings, type ResolvedSettings, type SettingKey } from '../settings/index.js';
-import type { ParsedArgs } from './flags.js';
+import type { ParsedArgs } from '../flags/index.js';
 
-export { parse, UsageError, type ParsedArgs } from './flags.js';
+export { parse, UsageError, type ParsedArgs } from '../flags/index.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

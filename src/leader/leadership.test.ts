@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { silentLogger } from '../log/index.js';
-import { MemoryStore } from '../store/memory.js';
+import { MemoryStore } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { CONTROLLER_LEASE, Leadership } from './leadership.js';
 

@@ -5,7 +5,7 @@
 // (Postgres reads the server's), so it cannot be faked from here.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Declarations } from '../config/types.js';
+import type { Declarations } from '../config/index.js';
 import type { DecisionRecord, Lease, NodeEvent, NodeRecord, OverrideHold, Store, SyncRecord } from './types.js';
 
 const declarations: Declarations = {

@@ -20,3 +20,4 @@ export { MemoryStore, type StoreCall } from './memory.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';
 export { PostgresStore } from './postgres/postgres-store.js';
 export { redactUrl } from './redact.js';
+export { BUSY_TIMEOUT_MS } from './sqlite/connection.js';

@@ -3,7 +3,7 @@
 // both hand JSON columns over as text (Postgres through a type parser that
 // leaves json and jsonb unparsed). JSON is parsed here without validation:
 // only the store writes it.
-import type { Declarations, ConfigIssue } from '../config/types.js';
+import type { Declarations, ConfigIssue } from '../config/index.js';
 import type {
   ConfigSnapshot,
   DecisionRecord,

@@ -2,7 +2,7 @@
 // SQLite is the embedded default; a Postgres implementation sits behind the
 // same interface, so callers never know which one they have. Every method is
 // async for that reason, even where SQLite answers synchronously.
-import type { ConfigIssue, Declarations } from '../config/types.js';
+import type { ConfigIssue, Declarations } from '../config/index.js';
 
 /** A validated configuration, stored under the commit it came from. */
 export interface ConfigSnapshot {

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { formatIssue, parseDeclarations, type ConfigIssue, type SourceFile } from '../../src/config/index.js';
-import { MAX_FILE_CHARS, parseYamlSource } from '../../src/config/yaml-source.js';
+import { MAX_FILE_CHARS, parseYamlSource } from '../../src/config/index.js';
 import { GitMirror, GitopsSync } from '../../src/gitops/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { SqliteStore } from '../../src/store/index.js';

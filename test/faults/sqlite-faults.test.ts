@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Declarations } from '../../src/config/index.js';
 import { NodeRegistry } from '../../src/nodes/index.js';
-import { BUSY_TIMEOUT_MS } from '../../src/store/sqlite/connection.js';
+import { BUSY_TIMEOUT_MS } from '../../src/store/index.js';
 import { SqliteStore, StoreError, openStore, type NodeRecord } from '../../src/store/index.js';
 import { seedDeclarations } from '../../src/testing/index.js';
 import { REPO_ROOT, tempDir } from '../../src/testing/index.js';

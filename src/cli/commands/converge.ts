@@ -8,7 +8,7 @@ import { PlainReporter, TtyReporter, summaryTable } from '../../converge/progres
 import { findPulumiCli, pathWithCli } from '../../converge/pulumi-cli.js';
 import { changedStacks, discoverStacks } from '../../converge/stacks.js';
 import type { StackAction } from '../../converge/types.js';
-import { parse, UsageError } from '../flags.js';
+import { parse, UsageError } from '../../flags/index.js';
 import { err, out, outJson } from '../output.js';
 
 // The options both usage texts share.

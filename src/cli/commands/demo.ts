@@ -1,8 +1,8 @@
 // `xplane demo` (`npm start`): the local playground.
 import { resolve } from 'node:path';
 import { createLogger } from '../../log/index.js';
-import { killPlayground, startDemo, stopDemo } from '../../demo/demo.js';
-import { parse } from '../flags.js';
+import { killPlayground, startDemo, stopDemo } from '../../demo/index.js';
+import { parse } from '../../flags/index.js';
 import { out } from '../output.js';
 
 /** Usage text of `xplane demo`. */

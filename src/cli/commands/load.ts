@@ -1,6 +1,6 @@
 // `xplane load`: traffic for the local playground, resolved through DNS.
 import { runLoad } from '../../load/index.js';
-import { parse, UsageError } from '../flags.js';
+import { parse, UsageError } from '../../flags/index.js';
 import { out, outJson } from '../output.js';
 
 /** Usage text of `xplane load`. */

@@ -1,7 +1,7 @@
 // `xplane validate [dir]`: checks a GitOps repo's declarations.
 import { resolve } from 'node:path';
 import { formatIssue, loadDeclarations } from '../../config/index.js';
-import { parse } from '../flags.js';
+import { parse } from '../../flags/index.js';
 import { out, outJson } from '../output.js';
 
 /** Usage text of `xplane validate`. */

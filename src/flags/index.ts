@@ -1,6 +1,7 @@
-// Flag parsing shared by every command: node's own parseArgs, with its errors
-// turned into usage errors. Light on purpose: commands that take no settings
-// (validate, agent) import this and not the settings machinery.
+// Flag parsing shared by every command (and the one-file agent): node's own
+// parseArgs, with its errors turned into usage errors. Light on purpose:
+// commands that take no settings (validate, agent) import this and not the
+// settings machinery.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A command-line mistake: printed with the command's usage, exit code 2. */
