@@ -1,7 +1,7 @@
 // npm run bench:reconcile — 100 services × 20 regions × 10,000 nodes on the
 // real code paths: one reconcile pass as Reconciler.build runs it minus git IO
-// (stack files → pools through the parse cache, registry → controller input,
-// planPass), steady state and cold, and the write of a pass's decisions
+// (stack files → pools through the parse cache, registry → fleet facts with
+// gatherFacts, planPass), steady state and cold, and the write of a pass's decisions
 // touching all 20 stack files (applyPoolPatches + commit + push through
 // GitWriter against a real bare repository).
 // Targets on a 2-core machine: a pass <= 50 ms, a write <= 500 ms.
@@ -14,7 +14,7 @@ import { GitMirror, GitWriter, parseIdentity, type PlannedCommit } from '../src/
 import { silentLogger } from '../src/log/index.js';
 import { NodeRegistry, type RegionMetrics } from '../src/nodes/index.js';
 import type { PoolPatch } from '../src/decision/index.js';
-import { emptyMemory, patchesByRegion, planPass, type LoopMemory, type PassInput, type PassPlan } from '../src/reconcile/index.js';
+import { emptyMemory, gatherFacts, patchesByRegion, planPass, type FleetFacts, type LoopMemory, type PassInput, type PassPlan } from '../src/reconcile/index.js';
 import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../src/stacks/index.js';
 import { MemoryStore } from '../src/store/index.js';
 import { makeGitFixture } from '../src/testing/index.js';
@@ -200,18 +200,16 @@ try {
 
   // A cold region has wanted to scale down for 10 minutes, past scale_down_stabilization:
   // the memory a running loop would carry into this pass.
-  const baseMemory: LoopMemory = emptyMemory();
-  for (const [key, profile] of profiles) if (profile === 'cold') baseMemory.scaleDownSince.set(key, now - 10 * 60_000);
+  const baseMemory: LoopMemory = { ...emptyMemory(), scaleDownSince: new Map([...profiles].filter(([, profile]) => profile === 'cold').map(([key]) => [key, now - 10 * 60_000])) };
 
+  /** The pass's input as Reconciler.build makes it: the registry's facts gathered, then plain data. */
   const registryInput = (pools: Record<string, Record<string, Pool>>, holds: ReadonlySet<string>, memory: LoopMemory, at: number): PassInput => ({
     now: at,
     declarations,
     pools,
     holds,
     memory,
-    nodes: (name, addedAt) => registry.observation(name, at, addedAt),
-    regionMetrics: (service, region) => registry.regionMetrics(service, region, at),
-    highestOrdinal: (region, service) => registry.highestOrdinal(region, service),
+    ...gatherFacts(registry, { now: at, declarations, pools, memory }),
   });
 
   // Every pass runs at its own instant, as the reconciler's passes do: the registry may reuse a node's
@@ -232,7 +230,7 @@ try {
   }
   /**
    * One pass as Reconciler.build runs it after `readFiles`: each stack blob from the parse cache (parsed
-   * only when its blob id is new), its pools, the holds, planPass with the registry answering inside.
+   * only when its blob id is new), its pools, the holds, the registry's facts (gatherFacts), planPass.
    * The override scan (git log) is git IO and left out; applyPoolPatches runs only when there is
    * something to write, so it is timed with the write.
    */
@@ -303,22 +301,21 @@ try {
   const message = samplePlan.decisions.length > 0 ? commitMessage(samplePlan.decisions) : '';
   progress(`  steady pass median ${stats(passes.map((p) => p.total)).median} ms, cold ${stats(colds.map((p) => p.total)).median} ms; ${sample.decisions} decisions in ${sampleFiles} files`);
 
-  // Where the pass's time goes: the same planPass with every registry answer looked up
-  // beforehand (controllers only), and the registry lookups on their own.
+  // Where the pass's time goes: the same planPass on facts gathered beforehand (controllers only),
+  // and the registry lookups on their own.
   const pools: Record<string, Record<string, Pool>> = {};
   for (const [region, parsed] of sampleOutcome.stacks) pools[region] = readPools(parsed);
-  const nodeFacts = new Map<string, ReturnType<PassInput['nodes']>>();
-  const regionFacts = new Map<string, RegionMetrics | 'stale'>();
   const lookups = { nodes: [] as number[], regionMetrics: [] as number[] };
   for (let i = 0; i < WARMUP + PASS_RUNS; i += 1) {
-    const live = registryInput(pools, new Set(), emptyMemory(), nextInstant());
+    const at = nextInstant();
     const a = performance.now();
-    for (const byService of Object.values(pools)) for (const pool of Object.values(byService)) for (const name of pool.nodes) nodeFacts.set(name, live.nodes(name, 0));
+    for (const byService of Object.values(pools)) for (const pool of Object.values(byService)) for (const name of pool.nodes) registry.observation(name, at, 0);
     const b = performance.now();
     // A fresh instant, so regionMetrics computes every average itself rather than reusing the node lookups'.
-    const alone = registryInput(pools, new Set(), emptyMemory(), nextInstant());
+    const alone = nextInstant();
     const b2 = performance.now();
-    for (const service of serviceNames) for (const region of regionNames) regionFacts.set(`${service}/${region}`, alone.regionMetrics(service, region));
+    const regionFacts = new Map<string, RegionMetrics | 'stale'>();
+    for (const service of serviceNames) for (const region of regionNames) regionFacts.set(`${service}/${region}`, registry.regionMetrics(service, region, alone));
     const c = performance.now();
     if (i >= WARMUP) {
       lookups.nodes.push(b - a);
@@ -326,15 +323,10 @@ try {
     }
   }
   const controllersOnly: number[] = [];
+  const gatheredAt = nextInstant();
+  const gathered: FleetFacts = gatherFacts(registry, { now: gatheredAt, declarations, pools, memory: baseMemory });
   for (let i = 0; i < WARMUP + PASS_RUNS; i += 1) {
-    const input: PassInput = {
-      ...registryInput(pools, new Set(), structuredClone(baseMemory), nextInstant()),
-      nodes: (name, addedAt) => {
-        const f = nodeFacts.get(name);
-        return f && { name, state: f.state, stateSince: f.stateSince, addedAt, cpu: f.cpu, rttMs: f.rttMs, errorRate: f.errorRate };
-      },
-      regionMetrics: (service, region) => regionFacts.get(`${service}/${region}`) ?? 'stale',
-    };
+    const input: PassInput = { now: gatheredAt, declarations, pools, holds: new Set(), memory: structuredClone(baseMemory), ...gathered };
     const { ms, value } = await timed(() => planPass(input));
     if (value.decisions.length !== sample.decisions) throw new Error(`pre-gathered pass made ${value.decisions.length} decisions, the live one ${sample.decisions}`);
     if (i >= WARMUP) controllersOnly.push(ms);
@@ -438,8 +430,8 @@ ${SERVICES} services × ${REGIONS} regions × ${tokens.length} nodes (${NODES_PE
 | --- | --- | --- |
 | **pass, steady state** (stack files unchanged since the previous pass) | ${row(steady)} ms | <= ${TARGETS.passMs} ms ${results.met.pass ? '(met)' : '(missed)'} |
 | … stack files: parse-cache lookups + readPools of ${REGIONS} files | ${row(p.stackFiles)} ms | |
-| … holds + planPass, registry lookups inside | ${row(p.planPassWithRegistry)} ms | |
-| planPass on pre-gathered data (controllers only) | ${row(p.planPassControllersOnly)} ms | |
+| … holds + gatherFacts (registry lookups) + planPass | ${row(p.planPassWithRegistry)} ms | |
+| planPass on facts gathered beforehand (controllers only) | ${row(p.planPassControllersOnly)} ms | |
 | registry: observations (state + window averages) of all ${tokens.length} nodes | ${row(p.registryNodeLookups)} ms | |
 | registry: regionMetrics of all ${SERVICES * REGIONS} (service, region) | ${row(p.registryRegionMetrics)} ms | |
 | **pass, cold** (empty parse cache: all ${REGIONS} files parsed) | ${row(cold)} ms | |
@@ -458,13 +450,13 @@ What the figures include:
 
 - **pass, steady state**: what \`Reconciler.build\` does per pass apart from git IO, when no stack file changed
   since the previous pass (the common case): look up each stack blob's id in the parse cache, read its pools,
-  list the holds (in-memory store), and run \`planPass\` (self-protection's count, both controllers) with the
-  live registry answering node facts and region metrics. Each pass runs at a new instant, so every node's
-  window average is computed afresh: none is carried over from an earlier pass. Each pass also starts from a
+  list the holds (in-memory store), gather the live registry's node facts and region metrics
+  (\`gatherFacts\`), and run \`planPass\` (self-protection's count, both controllers) on them. Each pass runs
+  at a new instant, so every node's window average is computed afresh: none is carried over from an earlier pass. Each pass also starts from a
   fresh copy of the loop memory, so it records all ${tokens.length} names as first seen, as the first pass after a
   start does (a running loop's pass only looks them up). Left out: \`readFiles\` (shown on its own) and the
   override scan (\`git log\` over the new commits).
-- **registry** rows: the same lookups planPass makes, on their own, each at a fresh instant (the region
+- **registry** rows: the same lookups gatherFacts makes, on their own, each at a fresh instant (the region
   metrics at another one than the observations, so they compute every average themselves).
 - **pass, cold**: the same with an empty parse cache, as on the first pass after a start or when every
   stack file changed. A pass after a commit re-parses only the files that commit changed.

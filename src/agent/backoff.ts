@@ -1,24 +1,13 @@
-// Retry timing for registration: exponential with jitter so that a fleet of
-// agents restarted together does not hit the server in lockstep, and the
-// server's own Retry-After wins when it gives one.
+// Retry timing for registration: the shared exponential backoff with equal
+// jitter (src/loop/backoff.ts) so that a fleet of agents restarted together
+// does not hit the server in lockstep, and the server's own Retry-After wins
+// when it gives one.
+import type { BackoffPolicy } from '../loop/index.js';
 
-/** Bounds of the registration backoff. */
-export interface BackoffPolicy {
-  initialMs: number;
-  maxMs: number;
-}
+export { backoffDelay, type BackoffPolicy } from '../loop/index.js';
 
-/** The agent's default: 1 s doubling up to 30 s. */
+/** The agent's default: 1 s doubling up to 30 s, half of each step random. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000 };
-
-/**
- * Wait before retry number `attempt` (0 = first retry): half the exponential
- * step fixed plus half random ("equal jitter"), so a wait is never near zero.
- */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const step = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(Math.max(0, attempt), 30));
-  return Math.round(step / 2 + (step / 2) * Math.min(1, Math.max(0, random())));
-}
 
 /** Longest Retry-After honoured, so a garbled header cannot park the agent for days. */
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;

@@ -1,6 +1,7 @@
 // Converges several stacks: regions in parallel up to a limit, a locked
 // stack retried with backoff up to a limit, every result collected (one
 // stack's failure never stops the others).
+import { backoffDelay } from '../loop/index.js';
 import { classifyError } from './errors.js';
 import type { StackAction, StackEvent, StackResult, StackRunner } from './types.js';
 
@@ -59,7 +60,8 @@ async function convergeOne(stack: string, opts: ConvergeOptions, sleep: (ms: num
     } catch (err) {
       const failure = classifyError(err);
       if (failure.kind === 'locked' && attempt < attempts) {
-        const wait = (opts.lockBackoffMs ?? 5_000) * 2 ** (attempt - 1);
+        // Doubling with no jitter: a lock is held by one other update, and the waits are shown to the person watching.
+        const wait = backoffDelay(attempt - 1, { initialMs: opts.lockBackoffMs ?? 5_000, maxMs: Number.MAX_SAFE_INTEGER, jitter: { min: 1, max: 1 } });
         opts.reporter.retrying(stack, wait, 'the stack is locked by another update');
         await sleep(wait);
         continue;

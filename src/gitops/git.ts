@@ -15,6 +15,11 @@ export class GitError extends Error {
     super(`git ${args.join(' ')} failed${exitCode === null ? '' : ` (exit ${exitCode})`}: ${firstLines(stderr)}`);
     this.name = 'GitError';
   }
+
+  /** The git command that failed (`push`, `fetch`, `commit-tree`…). */
+  get command(): string {
+    return this.args[0] ?? '';
+  }
 }
 
 function firstLines(text: string): string {

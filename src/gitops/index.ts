@@ -1,9 +1,13 @@
-// Public face of gitops: the mirror of the GitOps repo, the sync loop and the
-// change events it publishes.
+// Public face of gitops: the Git seam (GitRemote) with its real mirror and its
+// in-memory fake, the sync loop and the change events it publishes, the writer.
 export { GitopsSync, DECLARATION_PREFIXES, short, type SyncOutcome, type SyncDeps } from './sync.js';
-export { GitMirror, RemoteError, normalizeRemote, type CommitInfo, type RemoteProblem } from './mirror.js';
+export type { GitRemote, PlannedCommit, HistoryRange, HistoryCommit } from './remote.js';
+export { GitMirror, normalizeRemote, type CommitInfo } from './mirror.js';
+export { MemoryRemote, HUMAN, blobId, type MemoryCommit, type MemoryRemoteOptions, type RemoteCall } from './memory-remote.js';
+export { RemoteError, RemoteMovedError, remoteFailure, type RemoteProblem } from './errors.js';
 export { git, GitError, readBlobs, type Blob, type GitRunOptions } from './git.js';
 export { ConfigInForce } from './in-force.js';
-export { findHumanChanges, type HumanChange, type OverrideScan } from './overrides.js';
-export { GitWriter, parseIdentity, type Identity, type PlannedCommit, type WriteOutcome, type GitWriterOptions } from './writer.js';
+export { findHumanChanges, ownedKeyChanges, type HumanChange, type OverrideScan } from './overrides.js';
+export { parseIdentity, type Identity } from './identity.js';
+export { GitWriter, type WriteOutcome, type GitWriterOptions } from './writer.js';
 export { diffDeclarations, eventsFor, describeChange, type ConfigChange, type ConfigEvent, type ConfigKind } from './diff.js';

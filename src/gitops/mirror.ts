@@ -1,26 +1,16 @@
-// The local clone xplane works from. Sync fetches into it and reads files
-// from its object database by commit, so reading never depends on a
-// checkout's state.
-import { mkdir, stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+// The local clone xplane works from: the real GitRemote (remote.ts). Sync
+// fetches into it and reads files from its object database by commit, so
+// reading never depends on a checkout's state. Commits are built with git's
+// plumbing in the same object database (no working tree, so a failed write
+// leaves nothing half-done) and pushed as fast-forwards, never forced.
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { RemoteError } from './errors.js';
 import { git, GitError, readBlobs, type Blob } from './git.js';
-
-/** Why a fetch failed, for messages and backoff. */
-export type RemoteProblem = 'unreachable' | 'empty' | 'no-branch';
-
-/** A fetch that failed for a reason a user can act on. */
-export class RemoteError extends Error {
-  /** Stable code for callers and the API. */
-  readonly code = 'XP_ERR_REMOTE';
-  constructor(
-    readonly problem: RemoteProblem,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RemoteError';
-  }
-}
+import type { Identity } from './identity.js';
+import type { GitRemote, HistoryCommit, HistoryRange, PlannedCommit } from './remote.js';
 
 /** Author and subject of a commit. */
 export interface CommitInfo {
@@ -38,8 +28,15 @@ export function normalizeRemote(remote: string, cwd = process.cwd()): string {
   return isAbsolute(remote) ? remote : resolve(cwd, remote);
 }
 
+/**
+ * Git's answers when the branch moved under a push: `[rejected] (fetch first | non-fast-forward)`,
+ * or the remote's ref lock finding another commit. Any other refusal — `[remote rejected]` for
+ * a full disk (unpacker error) or a declining hook, a 401 — is an error to show, not a race to retry.
+ */
+const REMOTE_MOVED = /! \[rejected\]|non-fast-forward|fetch first|\(stale info\)|cannot lock ref .* but expected/i;
+
 /** The local clone of the GitOps repo. */
-export class GitMirror {
+export class GitMirror implements GitRemote {
   readonly remote: string;
 
   constructor(
@@ -108,6 +105,97 @@ export class GitMirror {
   /** Reads the files under `prefixes` at `commit`. */
   readFiles(commit: string, prefixes: string[]): Promise<Blob[]> {
     return readBlobs(this.dir, commit, prefixes);
+  }
+
+  /** The text of `path` at `commit` (`git show`); undefined when git cannot show it. */
+  async readFile(commit: string, path: string): Promise<string | undefined> {
+    try {
+      return await git(this.dir, ['show', `${commit}:${path}`]);
+    } catch (err) {
+      if (err instanceof GitError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Creates a commit with `planned.files` on top of `head` (objects only; no
+   * ref, no working tree). Five git processes whatever the number of files:
+   * each spawn costs milliseconds, so the blobs are written by one
+   * `hash-object --stdin-paths` and staged by one `update-index --index-info`.
+   */
+  async commit(head: string, planned: PlannedCommit, author: Identity): Promise<string> {
+    const dir = this.dir;
+    const scratch = await mkdtemp(join(tmpdir(), 'xplane-index-'));
+    const env = { GIT_INDEX_FILE: join(scratch, 'index') };
+    try {
+      const entries = Object.entries(planned.files);
+      // Scratch file names are ours (0, 1, …), so the newline-separated path list cannot be misread.
+      const temps = entries.map((_, i) => join(scratch, `blob-${i}`));
+      await Promise.all(entries.map(([, text], i) => writeFile(temps[i] ?? '', text, 'utf8')));
+      const [, blobs] = await Promise.all([
+        git(dir, ['read-tree', head], { env }),
+        // --no-filters: the bytes are stored as given, as `hash-object --stdin` did (a scratch path must not pick up attributes).
+        entries.length > 0 ? git(dir, ['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: temps.join('\n') + '\n' }) : Promise.resolve(''),
+      ]);
+      const oids = blobs.split('\n').filter((l) => l !== '');
+      if (oids.length !== entries.length) throw new Error(`internal: git hash-object wrote ${oids.length} blobs for ${entries.length} files`);
+      if (entries.length > 0) {
+        // -z: NUL-terminated records, so any path is taken literally.
+        const info = entries.map(([path], i) => `100644 ${oids[i] ?? ''}\t${path}\0`).join('');
+        await git(dir, ['update-index', '-z', '--index-info'], { env, input: info });
+      }
+      const tree = (await git(dir, ['write-tree'], { env })).trim();
+      const { name, email } = author;
+      return (
+        await git(dir, ['commit-tree', tree, '-p', head, '-F', '-'], {
+          input: planned.message,
+          env: { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email },
+        })
+      ).trim();
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Pushes `commit` as a fast-forward and moves the tracking ref to it; false when the remote moved. */
+  async push(commit: string): Promise<boolean> {
+    try {
+      await git(this.dir, ['push', '--quiet', 'origin', `${commit}:refs/heads/${this.branch}`], { timeoutMs: 120_000 });
+    } catch (err) {
+      if (err instanceof GitError && REMOTE_MOVED.test(err.stderr)) return false;
+      throw err;
+    }
+    await git(this.dir, ['update-ref', this.trackingRef, commit]);
+    return true;
+  }
+
+  /** Points refs/xplane/unpushed at `commit`. */
+  async keepLocal(commit: string): Promise<void> {
+    await git(this.dir, ['update-ref', 'refs/xplane/unpushed', commit]);
+  }
+
+  /**
+   * The range's non-merge commits under its paths, oldest first, in one `git log`: each commit's
+   * paths are its changes against its parent (`--root`: every path of a root commit), without
+   * rename detection, as `git diff-tree -r` lists them.
+   */
+  async history(range: HistoryRange): Promise<HistoryCommit[]> {
+    const span = range.from ? [`${range.from}..${range.to}`] : [range.to, `--since=@${Math.floor(range.since / 1000)}`];
+    const log = await git(this.dir, ['log', '--no-merges', '--reverse', '--root', '--no-renames', '--name-only', '--format=%x01%H%x00%P%x00%ae%x00%an%x00%ct', ...span, '--', ...range.paths]);
+    const out: HistoryCommit[] = [];
+    for (const entry of log.split('\x01')) {
+      if (entry === '') continue;
+      const [header = '', ...paths] = entry.split('\n');
+      const [commit = '', parents = '', authorEmail = '', authorName = '', at = '0'] = header.split('\0');
+      const parent = parents.split(' ')[0] ?? '';
+      out.push({ commit, parent: parent === '' ? null : parent, authorName, authorEmail, time: Number(at) * 1000, paths: paths.filter((p) => p !== '') });
+    }
+    return out;
+  }
+
+  /** `git diff from to -- paths`. */
+  diff(from: string, to: string, paths: string[]): Promise<string> {
+    return git(this.dir, ['diff', from, to, '--', ...paths]);
   }
 
   /** Author, time and subject of a commit. */

@@ -4,7 +4,7 @@
 import type { PoolKey } from '../decision/index.js';
 import { readPools } from '../stacks/index.js';
 import type { Pool } from '../config/index.js';
-import { git, GitError } from './git.js';
+import type { GitRemote } from './remote.js';
 
 /** One owned pool key changed by someone other than the loop. */
 export interface HumanChange {
@@ -29,15 +29,7 @@ export interface OverrideScan {
 }
 
 const STACK_FILE = /^stacks\/Pulumi\.([^/]+)\.yaml$/;
-
-async function show(dir: string, rev: string, path: string): Promise<string | undefined> {
-  try {
-    return await git(dir, ['show', `${rev}:${path}`]);
-  } catch (err) {
-    if (err instanceof GitError) return undefined;
-    throw err;
-  }
-}
+const OWNED_KEYS = ['weight', 'nodes', 'excluded'] as const;
 
 function pools(text: string | undefined): Record<string, Pool> | undefined {
   if (text === undefined) return {};
@@ -52,29 +44,34 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/**
+ * The owned keys (service, key) that differ between two texts of a stack file; an absent text has
+ * no pools, and a text that cannot be read compares as nothing changed.
+ */
+export function ownedKeyChanges(before: string | undefined, after: string | undefined): { service: string; key: PoolKey }[] {
+  const a = pools(before);
+  const b = pools(after);
+  if (!a || !b) return [];
+  const out: { service: string; key: PoolKey }[] = [];
+  for (const service of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    for (const key of OWNED_KEYS) if (!same(a[service]?.[key], b[service]?.[key])) out.push({ service, key });
+  }
+  return out;
+}
+
 /** Lists owned pool keys changed by non-loop commits in the scanned range, oldest first. */
-export async function findHumanChanges(dir: string, scan: OverrideScan): Promise<HumanChange[]> {
-  const range = scan.from ? [`${scan.from}..${scan.to}`] : [scan.to, `--since=@${Math.floor(scan.since / 1000)}`];
-  const log = await git(dir, ['log', '--no-merges', '--reverse', '--format=%H%x00%P%x00%ae%x00%an%x00%ct', ...range, '--', 'stacks']);
+export async function findHumanChanges(remote: Pick<GitRemote, 'history' | 'readFile'>, scan: OverrideScan): Promise<HumanChange[]> {
+  const commits = await remote.history({ from: scan.from, to: scan.to, since: scan.since, paths: ['stacks'] });
   const changes: HumanChange[] = [];
-  for (const line of log.split('\n')) {
-    if (line === '') continue;
-    const [commit = '', parents = '', email = '', name = '', at = '0'] = line.split('\0');
-    if (email.toLowerCase() === scan.botEmail.toLowerCase()) continue;
-    const parent = parents.split(' ')[0] ?? '';
-    const files = parent === '' ? await git(dir, ['ls-tree', '-r', '--name-only', commit, '--', 'stacks']) : await git(dir, ['diff-tree', '--no-commit-id', '--name-only', '-r', parent, commit, '--', 'stacks']);
-    for (const path of files.split('\n')) {
+  for (const c of commits) {
+    if (c.authorEmail.toLowerCase() === scan.botEmail.toLowerCase()) continue;
+    for (const path of c.paths) {
       const region = STACK_FILE.exec(path)?.[1];
       if (!region) continue;
-      const before = pools(parent === '' ? undefined : await show(dir, parent, path));
-      const after = pools(await show(dir, commit, path));
-      if (!before || !after) continue;
-      for (const service of new Set([...Object.keys(before), ...Object.keys(after)])) {
-        for (const key of ['weight', 'nodes', 'excluded'] as const) {
-          if (!same(before[service]?.[key], after[service]?.[key])) {
-            changes.push({ commit, author: `${name} <${email}>`, time: Number(at) * 1000, region, service, key });
-          }
-        }
+      const before = c.parent === null ? undefined : await remote.readFile(c.parent, path);
+      const after = await remote.readFile(c.commit, path);
+      for (const { service, key } of ownedKeyChanges(before, after)) {
+        changes.push({ commit: c.commit, author: `${c.authorName} <${c.authorEmail}>`, time: c.time, region, service, key });
       }
     }
   }

@@ -5,10 +5,10 @@
 // and metrics).
 import { formatIssue, parseDeclarations, type ConfigIssue } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { LoopSlot, done, type PassResult } from '../loop/index.js';
+import { LoopSlot, done, errorText, type PassResult } from '../loop/index.js';
 import type { Store, SyncRecord } from '../store/index.js';
 import { describeChange, diffDeclarations, eventsFor, type ConfigChange, type ConfigEvent } from './diff.js';
-import type { GitMirror } from './mirror.js';
+import type { GitRemote } from './remote.js';
 
 /** The paths a sync reads at each commit. */
 export const DECLARATION_PREFIXES = ['platform-config', 'stacks'];
@@ -29,7 +29,8 @@ export type SyncOutcome =
 
 /** Dependencies of a GitopsSync. */
 export interface SyncDeps {
-  mirror: GitMirror;
+  /** The remote (the local mirror in production). */
+  mirror: GitRemote;
   store: Store;
   log: Logger;
   now?: () => number;
@@ -80,7 +81,7 @@ export class GitopsSync {
     try {
       commit = await mirror.fetch();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorText(err);
       log.error({ remote: mirror.remote, branch: mirror.branch, err: message }, `sync: ${message}`);
       await this.record({ commit: null, status: 'error', message, issues: [] });
       return this.finish({ status: 'error', message, inForce: inForce?.commit ?? null });
@@ -149,7 +150,7 @@ export class GitopsSync {
       try {
         handler(event);
       } catch (err) {
-        this.deps.log.error({ err: err instanceof Error ? err.message : String(err), event: event.type }, 'sync: event handler failed');
+        this.deps.log.error({ err: errorText(err), event: event.type }, 'sync: event handler failed');
       }
     }
   }
@@ -175,7 +176,7 @@ export class GitopsSync {
       try {
         handler(outcome);
       } catch (err) {
-        this.deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'sync: outcome handler failed');
+        this.deps.log.error({ err: errorText(err) }, 'sync: outcome handler failed');
       }
     }
     return outcome;

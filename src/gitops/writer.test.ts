@@ -1,118 +1,124 @@
-// The git writer against a real bare remote.
+// The git writer's logic on the in-memory remote: one fast-forward commit per
+// write, a new plan on the new head when the remote moved, a bounded number of
+// tries, nothing pushed without the lease, and a refusal shown rather than
+// retried. test/gitops-writer.test.ts runs the writer against real git.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { silentLogger } from '../log/index.js';
-import { gitSync, makeGitFixture, type GitFixture } from '../testing/index.js';
-import { readBlobs } from './git.js';
-import { GitMirror } from './mirror.js';
-import { GitWriter, parseIdentity } from './writer.js';
+import { GitError } from './git.js';
+import { MemoryRemote } from './memory-remote.js';
+import { GitWriter, type GitWriterOptions } from './writer.js';
 
 const STACK = 'stacks/Pulumi.jp.yaml';
 const BOT = { name: 'xplane-bot', email: 'xplane-bot@users.noreply.local' };
+const SEED = { [STACK]: 'config:\n  xplane:region: jp\n', 'platform-config/regions/jp.yaml': 'name: jp\n' };
 
-describe('GitWriter', () => {
-  let fixture: GitFixture;
-  let writer: GitWriter;
-  let mirror: GitMirror;
-  beforeEach(() => {
-    fixture = makeGitFixture();
-    mirror = new GitMirror(fixture.bare, 'main', join(fixture.root, 'mirror'));
-    writer = new GitWriter({ mirror, author: BOT, push: true, log: silentLogger(), backoffMs: 1 });
-  });
-  afterEach(() => fixture.cleanup());
+function rig(options: Partial<GitWriterOptions> = {}): { remote: MemoryRemote; writer: GitWriter } {
+  const remote = new MemoryRemote({ files: SEED });
+  return { remote, writer: new GitWriter({ mirror: remote, author: BOT, push: true, log: silentLogger(), backoffMs: 1, ...options }) };
+}
 
-  it('pushes one fast-forward commit by the bot with the planned file and message', async () => {
-    const outcome = await writer.write(async () => ({ files: { [STACK]: 'config:\n  xplane:region: jp\n' }, message: 'autoscale: svc-plus jp 1→2 (cpu=0.82)\n' }));
-    assert.equal(outcome.status, 'pushed');
-    const remoteHead = gitSync(fixture.bare, 'rev-parse', 'main');
-    assert.equal(outcome.status === 'pushed' && outcome.commit, remoteHead);
-    assert.equal(gitSync(fixture.bare, 'log', '-1', '--format=%an <%ae>|%s', 'main'), 'xplane-bot <xplane-bot@users.noreply.local>|autoscale: svc-plus jp 1→2 (cpu=0.82)');
-    assert.equal(gitSync(fixture.bare, 'show', `main:${STACK}`), 'config:\n  xplane:region: jp');
-    assert.equal(gitSync(fixture.bare, 'rev-list', '--count', 'main'), '2');
+const methods = (remote: MemoryRemote): string[] => remote.calls.map((c) => c.method);
+
+describe('GitWriter on the in-memory remote', () => {
+  it('pushes one fast-forward commit by its author with the planned files and message', async () => {
+    const { remote, writer } = rig();
+    const seed = remote.head;
+    const outcome = await writer.write(() => Promise.resolve({ files: { [STACK]: 'config: {}\n' }, message: 'autoscale: svc-plus jp 1→2 (cpu=0.82)\n' }));
+    assert.deepEqual(outcome, { status: 'pushed', head: seed, commit: remote.head, attempts: 1 });
+    const landed = remote.commitOf(remote.head);
+    assert.equal(landed?.parent, seed);
+    assert.deepEqual(landed.author, BOT);
+    assert.equal(landed.message, 'autoscale: svc-plus jp 1→2 (cpu=0.82)\n');
+    assert.equal(remote.file(STACK), 'config: {}\n');
+    assert.equal(remote.file('platform-config/regions/jp.yaml'), 'name: jp\n', 'a file not in the plan stays as it was');
+    assert.deepEqual(methods(remote), ['fetch', 'commit', 'push']);
   });
 
   it('makes no commit when the plan has nothing to do', async () => {
-    const before = gitSync(fixture.bare, 'rev-parse', 'main');
-    const outcome = await writer.write(async () => null);
-    assert.deepEqual(outcome, { status: 'nothing', head: before });
-    assert.equal(gitSync(fixture.bare, 'rev-parse', 'main'), before);
+    const { remote, writer } = rig();
+    const seed = remote.head;
+    assert.deepEqual(await writer.write(() => Promise.resolve(null)), { status: 'nothing', head: seed });
+    assert.equal(remote.head, seed);
+    assert.deepEqual(methods(remote), ['fetch']);
   });
 
-  it('recomputes on the new head when a human pushed in between, and lands on top', async () => {
+  it('plans again on the new head when someone pushed in between, and lands on top of it', async () => {
+    const { remote, writer } = rig();
+    remote.raceNextPush({ 'platform-config/NOTES.md': 'hand edit\n' }, 'human: notes');
     const heads: string[] = [];
-    let human = '';
-    const outcome = await writer.write(async (head) => {
+    const outcome = await writer.write((head) => {
       heads.push(head);
-      if (heads.length === 1) human = fixture.commit({ 'platform-config/NOTES.md': 'hand edit\n' }, 'human: notes');
-      const current = gitSync(fixture.root, '--git-dir', mirror.dir + '/.git', 'show', `${head}:${STACK}`);
-      return { files: { [STACK]: `${current}\n# seen ${head.slice(0, 7)}\n` }, message: 'gtm: svc-plus jp weight 100→50 (ready 1/2)\n' };
+      return Promise.resolve({ files: { [STACK]: `# planned on ${head.slice(0, 7)}\n` }, message: 'gtm: svc-plus jp weight 100→50 (ready 1/2)\n' });
     });
-    assert.equal(outcome.status, 'pushed');
-    assert.equal(outcome.status === 'pushed' && outcome.attempts, 2);
+    assert.deepEqual(outcome.status === 'pushed' && { status: outcome.status, attempts: outcome.attempts }, { status: 'pushed', attempts: 2 });
+    assert.equal(heads.length, 2);
+    const human = remote.commitOf(remote.head)?.parent ?? '';
     assert.equal(heads[1], human, 'the second try starts from the human commit');
-    assert.equal(gitSync(fixture.bare, 'rev-parse', 'main~1'), human);
-    assert.match(gitSync(fixture.bare, 'show', `main:${STACK}`), new RegExp(`# seen ${human.slice(0, 7)}`));
+    assert.equal(remote.commitOf(human)?.message, 'human: notes');
+    assert.equal(remote.file(STACK), `# planned on ${human.slice(0, 7)}\n`);
+    assert.equal(remote.file('platform-config/NOTES.md'), 'hand edit\n', 'the human commit is kept');
+    assert.deepEqual(methods(remote), ['fetch', 'commit', 'push', 'fetch', 'commit', 'push']);
   });
 
   it('gives up after the bounded number of tries when the remote keeps moving', async () => {
-    const bounded = new GitWriter({ mirror, author: BOT, push: true, log: silentLogger(), maxAttempts: 3, backoffMs: 1 });
-    let n = 0;
-    const outcome = await bounded.write(async () => {
-      n += 1;
-      fixture.commit({ [`notes/${n}.md`]: `${n}\n` }, `human ${n}`);
-      return { files: { [STACK]: `# try ${n}\n` }, message: 'gtm: x\n' };
+    const { remote, writer } = rig({ maxAttempts: 3 });
+    for (let n = 1; n <= 3; n += 1) remote.raceNextPush({ [`notes/${n}.md`]: `${n}\n` }, `human ${n}`);
+    let plans = 0;
+    const outcome = await writer.write(() => {
+      plans += 1;
+      return Promise.resolve({ files: { [STACK]: `# try ${plans}\n` }, message: 'gtm: x\n' });
     });
-    assert.equal(outcome.status, 'gave-up');
-    assert.equal(n, 3);
-    assert.equal(gitSync(fixture.bare, 'log', '-1', '--format=%s', 'main'), 'human 3');
+    assert.deepEqual(outcome, { status: 'gave-up', head: remote.commitOf(remote.head)?.parent, attempts: 3 });
+    assert.equal(plans, 3);
+    assert.equal(remote.commitOf(remote.head)?.message, 'human 3');
   });
 
   it('keeps the commit local when pushing is off', async () => {
-    const local = new GitWriter({ mirror, author: BOT, push: false, log: silentLogger() });
-    const before = gitSync(fixture.bare, 'rev-parse', 'main');
-    const outcome = await local.write(async () => ({ files: { [STACK]: 'x: 1\n' }, message: 'gtm: x\n' }));
-    assert.equal(outcome.status, 'unpushed');
-    assert.equal(gitSync(fixture.bare, 'rev-parse', 'main'), before);
-    assert.equal(gitSync(mirror.dir, 'rev-parse', 'refs/xplane/unpushed'), outcome.status === 'unpushed' ? outcome.commit : '');
+    const { remote, writer } = rig({ push: false });
+    const seed = remote.head;
+    const outcome = await writer.write(() => Promise.resolve({ files: { [STACK]: 'x: 1\n' }, message: 'gtm: x\n' }));
+    assert.deepEqual(outcome, { status: 'unpushed', head: seed, commit: remote.unpushedCommit });
+    assert.equal(remote.head, seed, 'nothing pushed');
+    assert.deepEqual(methods(remote), ['fetch', 'commit', 'keepLocal']);
   });
 
-  it('shows the diff of a planned commit without touching the remote', async () => {
+  it('pushes nothing once the fence says this replica no longer leads', async () => {
+    const { remote, writer } = rig({
+      fence: () => Promise.reject(new Error('not the leader: the lease lapsed; leaving the write to the new leader')),
+    });
+    const seed = remote.head;
+    await assert.rejects(writer.write(() => Promise.resolve({ files: { [STACK]: 'x: 1\n' }, message: 'gtm: x\n' })), /not the leader/);
+    assert.equal(remote.head, seed);
+    assert.ok(!methods(remote).includes('push'));
+  });
+
+  it('shows a refused push as the GitError it is, without planning again', async () => {
+    const { remote, writer } = rig();
+    remote.refusePushes(1, 'pushes are closed');
+    let plans = 0;
+    await assert.rejects(
+      writer.write(() => {
+        plans += 1;
+        return Promise.resolve({ files: { [STACK]: 'x: 1\n' }, message: 'gtm: x\n' });
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof GitError, String(err));
+        assert.equal(err.command, 'push');
+        assert.match(err.message, /^git push .*pushes are closed/);
+        return true;
+      },
+    );
+    assert.equal(plans, 1, 'a refusal is not a race');
+  });
+
+  it('shows the diff of a planned commit without touching the branch', async () => {
+    const { remote, writer } = rig();
     const head = await writer.fetchHead();
-    const commit = await writer.commit(head, { files: { [STACK]: fixture.read(STACK).replace('weight: 100', 'weight: 50') }, message: 'x\n' });
+    const commit = await writer.commit(head, { files: { [STACK]: 'config:\n  xplane:region: kr\n' }, message: 'x\n' });
+    assert.equal(remote.head, head);
     const diff = await writer.diff(head, commit);
-    assert.match(diff, /^-\s+weight: 100 /m);
-    assert.match(diff, /^\+\s+weight: 50 /m);
-  });
-
-  it('writes every file of a commit byte for byte, whatever its path, and leaves the others as they were', async () => {
-    const head = await writer.fetchHead();
-    const before = new Map((await readBlobs(mirror.dir, head, ['stacks', 'platform-config'])).map((b) => [b.path, b.oid]));
-    const files: Record<string, string> = {
-      [STACK]: 'config:\r\n  xplane:region: jp\r\n',
-      'stacks/Pulumi.a b.yaml': 'config: {}\n',
-      'stacks/Pulumi.\u00fc\u00f1\u00ee.yaml': '# \u00e9t\u00e9\nconfig: {}',
-      'stacks/new/dir/Pulumi.x\ty.yaml': '',
-      ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`stacks/Pulumi.r${i}.yaml`, `config:\n  xplane:region: r${i}\n`])),
-    };
-    const commit = await writer.commit(head, { files, message: 'many\n' });
-    const after = await readBlobs(mirror.dir, commit, ['stacks', 'platform-config']);
-    const texts = new Map(after.map((b) => [b.path, b.text]));
-    for (const [path, text] of Object.entries(files)) assert.equal(texts.get(path), text, path);
-    for (const [path, oid] of before) if (!(path in files)) assert.equal(after.find((b) => b.path === path)?.oid, oid, `${path} unchanged`);
-    assert.equal(gitSync(mirror.dir, 'rev-parse', `${commit}^`), head);
-  });
-
-  it('makes a commit with the head’s tree when no file is listed', async () => {
-    const head = await writer.fetchHead();
-    const commit = await writer.commit(head, { files: {}, message: 'empty\n' });
-    assert.equal(gitSync(mirror.dir, 'rev-parse', `${commit}^{tree}`), gitSync(mirror.dir, 'rev-parse', `${head}^{tree}`));
-  });
-});
-
-describe('parseIdentity', () => {
-  it('splits Name <email> and refuses anything else', () => {
-    assert.deepEqual(parseIdentity('xplane-bot <xplane-bot@users.noreply.local>'), BOT);
-    assert.throws(() => parseIdentity('just a name'), /Name <email>/);
+    assert.match(diff, /^-\s+xplane:region: jp$/m);
+    assert.match(diff, /^\+\s+xplane:region: kr$/m);
   });
 });

@@ -3,14 +3,20 @@
 // exponential backoff with jitter after errors. Sync and both controllers
 // run on it, so they share one set of timing rules.
 import type { Logger } from '../log/index.js';
+import { backoffDelay } from './backoff.js';
 
-/** What a pass tells the loop. */
-export type PassResult = { kind: 'done' } | { kind: 'requeue'; afterMs: number } | { kind: 'error'; error: unknown };
+/**
+ * What a pass tells the loop: done (the next pass comes at the interval, or sooner on a trigger),
+ * or an error (the next one comes after a backoff). There is no `requeue(after)`: no pass ever
+ * asked for one, and triggers already bring the next pass forward.
+ */
+export type PassResult = { kind: 'done' } | { kind: 'error'; error: unknown };
 
 /** A pass that finished with nothing more to do. */
 export const done: PassResult = { kind: 'done' };
-/** A pass that wants to run again after `afterMs`. */
-export const requeue = (afterMs: number): PassResult => ({ kind: 'requeue', afterMs });
+
+/** After a failed pass the wait is the interval × 2^(failures−1), capped, with ±20 % jitter. */
+const PASS_JITTER = { min: 0.8, max: 1.2 } as const;
 
 /** Options for a PassLoop. */
 export interface PassLoopOptions {
@@ -94,10 +100,8 @@ export class PassLoop {
     }
     if (result.kind === 'error') {
       this.failures += 1;
-      const max = this.opts.maxBackoffMs ?? Math.max(this.opts.intervalMs, 300_000);
-      const base = Math.min(max, this.opts.intervalMs * 2 ** Math.min(this.failures - 1, 20));
-      const jitter = 0.8 + 0.4 * (this.opts.random ?? Math.random)();
-      const wait = Math.round(Math.min(max, base * jitter));
+      const maxMs = this.opts.maxBackoffMs ?? Math.max(this.opts.intervalMs, 300_000);
+      const wait = backoffDelay(this.failures - 1, { initialMs: this.opts.intervalMs, maxMs, jitter: PASS_JITTER }, this.opts.random);
       this.opts.log.warn(
         { loop: this.opts.name, failures: this.failures, retryInMs: wait, err: errorText(result.error) },
         `${this.opts.name}: pass failed, retrying in ${wait} ms`,
@@ -105,7 +109,7 @@ export class PassLoop {
       return wait;
     }
     this.failures = 0;
-    return result.kind === 'requeue' ? Math.min(result.afterMs, this.opts.intervalMs) : this.opts.intervalMs;
+    return this.opts.intervalMs;
   }
 
   private sleep(ms: number): Promise<void> {

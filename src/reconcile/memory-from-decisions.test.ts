@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Decision } from '../decision/index.js';
+import type { AutoscaleKind, Decision, GtmKind } from '../decision/index.js';
 import type { DecisionRecord } from '../store/index.js';
 import { memoryFromDecisions } from './memory-from-decisions.js';
-import { emptyMemory, rememberChanges } from './plan.js';
+import { emptyMemory, rememberChanges } from './memory.js';
 
 const T = 1_700_000_000_000;
 
@@ -62,22 +62,22 @@ describe('memoryFromDecisions', () => {
   it('gives the same times as rememberChanges for the records of the same landed pass', () => {
     // One pass of every kind, patches as the controllers build them: a forget or exclude after a
     // weight decision carries the new weight in its cumulative patch.
-    const d = (controller: Decision['controller'], region: string, kind: string, patch: Decision['patch']): Decision => ({ controller, service: 'svc', region, kind, summary: kind, why: {}, patch });
+    const scale = (region: string, kind: AutoscaleKind, patch: Decision['patch']): Decision => ({ controller: 'autoscale', service: 'svc', region, kind, summary: kind, why: {}, patch });
+    const gtm = (region: string, kind: GtmKind, patch: Decision['patch']): Decision => ({ controller: 'gtm', service: 'svc', region, kind, summary: kind, why: {}, patch });
     const pass: Decision[] = [
-      d('autoscale', 'jp', 'scale_up', { nodes: ['a', 'b'], excluded: ['b'] }),
-      d('autoscale', 'sg', 'replace', { nodes: ['c'], excluded: ['c'] }),
-      d('autoscale', 'us', 'remove', { nodes: [], excluded: [] }),
-      d('autoscale', 'eu', 'scale_down', { nodes: ['e'], excluded: ['e'] }),
-      d('gtm', 'jp', 'weight', { weight: 50 }),
-      d('gtm', 'jp', 'exclude', { weight: 50, excluded: ['b'] }),
-      d('gtm', 'sg', 'include', { excluded: [] }),
-      d('gtm', 'us', 'forget', { excluded: [] }),
-      d('gtm', 'eu', 'weight', { weight: 5 }),
-      d('gtm', 'eu', 'forget', { weight: 5, excluded: [] }),
-      d('gtm', 'au', 'create_pool', { weight: 10, nodes: [], excluded: [] }),
+      scale('jp', 'scale_up', { nodes: ['a', 'b'], excluded: ['b'] }),
+      scale('sg', 'replace', { nodes: ['c'], excluded: ['c'] }),
+      scale('us', 'remove', { nodes: [], excluded: [] }),
+      scale('eu', 'scale_down', { nodes: ['e'], excluded: ['e'] }),
+      gtm('jp', 'weight', { weight: 50 }),
+      gtm('jp', 'exclude', { weight: 50, excluded: ['b'] }),
+      gtm('sg', 'include', { excluded: [] }),
+      gtm('us', 'forget', { excluded: [] }),
+      gtm('eu', 'weight', { weight: 5 }),
+      gtm('eu', 'forget', { weight: 5, excluded: [] }),
+      gtm('au', 'create_pool', { weight: 10, nodes: [], excluded: [] }),
     ];
-    const remembered = emptyMemory();
-    rememberChanges(remembered, pass, T);
+    const remembered = rememberChanges(emptyMemory(), pass, T);
     const restored = memoryFromDecisions(
       pass.map((x) => ({ at: T, controller: x.controller, service: x.service, region: x.region, kind: x.kind, summary: x.summary, why: x.why, commit: 'c0ffee' })),
       T,

@@ -12,7 +12,8 @@
 // - down, frozen: the first pass only records who is down, so a panic freeze
 //   in force on the old leader is not carried over (docs/controllers.md).
 import type { DecisionRecord } from '../store/index.js';
-import { emptyMemory, memoryKey, setsWeight, startsCooldown, type LoopMemory } from './plan.js';
+import { emptyMemory, setsWeight, startsCooldown, type LoopMemory } from './memory.js';
+import { memoryKey } from './shapes.js';
 
 /**
  * How many of the newest decisions a term reads back (one bounded query per term). A region whose
@@ -29,10 +30,11 @@ export const RESTORE_DECISIONS = 5_000;
  * (the old leader's clock ran ahead) count as `now`, so skew holds a region at most one full interval.
  */
 export function memoryFromDecisions(decisions: Iterable<DecisionRecord>, now = Number.POSITIVE_INFINITY): LoopMemory {
-  const memory = emptyMemory();
+  const lastScale = new Map<string, number>();
+  const lastWeight = new Map<string, number>();
   for (const d of decisions) {
     if (d.commit === null) continue;
-    const timers = startsCooldown(d) ? memory.lastScale : setsWeight(d) ? memory.lastWeight : undefined;
+    const timers = startsCooldown(d) ? lastScale : setsWeight(d) ? lastWeight : undefined;
     if (!timers) continue;
     const k = memoryKey(d.service, d.region);
     const at = Math.min(d.at, now);
@@ -40,5 +42,5 @@ export function memoryFromDecisions(decisions: Iterable<DecisionRecord>, now = N
     // Any order will do: the newest time wins.
     if (known === undefined || at > known) timers.set(k, at);
   }
-  return memory;
+  return { ...emptyMemory(), lastScale, lastWeight };
 }

@@ -2,53 +2,29 @@
 // region's node list first, then the GTM controller decides weights and
 // exclusions on the pools as the autoscaler left them. Before either runs, the
 // self-protection rule (safety.ts) may freeze a service: its controllers then
-// add but take nothing away. No IO here: the reconciler gathers the inputs and
-// carries out the result.
+// add but take nothing away. A value in, a value out: the fleet's facts come
+// gathered (facts.ts), the input is never changed, and the loop's next memory
+// is part of the result. The reconciler gathers the inputs and carries out
+// the result.
 import { computeAutoscale, type AutoscaleResult } from '../autoscale/index.js';
-import type { AutoscalePolicy, Declarations, GtmPolicy, Pool } from '../config/index.js';
+import type { Declarations, Pool } from '../config/index.js';
 import type { Decision, NodeObservation, PoolView } from '../decision/index.js';
 import { computeGtm, type GtmResult } from '../gtm/index.js';
 import type { RegionMetrics } from '../nodes/index.js';
+import type { FleetFacts } from './facts.js';
+import type { LoopMemory } from './memory.js';
 import { DEFAULT_PANIC_THRESHOLD, HEALTHY, countFleet, evaluateFreeze, type ControlPlaneHealth, type Freeze } from './safety.js';
-
-/** What the loop remembers between passes (per service, per region). */
-export interface LoopMemory {
-  /** When the loop first saw each node name in a pool. */
-  firstSeen: Map<string, number>;
-  /** Per `service/region`: when the autoscaler last changed it. */
-  lastScale: Map<string, number>;
-  /** Per `service/region`: when GTM last changed its weight. */
-  lastWeight: Map<string, number>;
-  /** Per `service/region`: since when a scale-down has been wanted. */
-  scaleDownSince: Map<string, number>;
-  /** Per service: its nodes that were `down` at the last pass, the panic rule's baseline. */
-  down: Map<string, Set<string>>;
-  /** Per service: its freeze, while one is in force. */
-  frozen: Map<string, Freeze>;
-}
-
-/** A fresh, empty memory. */
-export function emptyMemory(): LoopMemory {
-  return { firstSeen: new Map(), lastScale: new Map(), lastWeight: new Map(), scaleDownSince: new Map(), down: new Map(), frozen: new Map() };
-}
+import { keyOf, shapesOf } from './shapes.js';
 
 /** Everything a pass decides from. */
-export interface PassInput {
+export interface PassInput extends FleetFacts {
   now: number;
   declarations: Declarations;
   /** Pools by region then service, read from the stack files at the head commit. */
   pools: Record<string, Record<string, Pool>>;
-  /**
-   * Live node facts by name (absent: not registered), with `addedAt` (when the loop first saw the
-   * name, from its memory) passed through: one object per node and pass, as this runs for the whole fleet.
-   */
-  nodes: (name: string, addedAt: number) => NodeObservation | undefined;
-  /** Windowed metrics of a service's active nodes in a region. */
-  regionMetrics: (service: string, region: string) => RegionMetrics | 'stale';
-  /** Highest node number the registry has seen for (region, service). */
-  highestOrdinal: (region: string, service: string) => number;
   /** Keys on hold, as `service/region:key`. */
   holds: ReadonlySet<string>;
+  /** The memory the pass starts from; left as it is. */
   memory: LoopMemory;
   /** Share of a service's nodes that may go down at once before it freezes (default 0.5). */
   panicThreshold?: number;
@@ -64,7 +40,7 @@ export interface ServicePlan {
   frozen: Freeze | null;
 }
 
-/** The outcome of a pass: decisions in commit order, side effects, and status for the API. */
+/** The outcome of a pass: decisions in commit order, side effects, status for the API, and the next memory. */
 export interface PassPlan {
   decisions: Decision[];
   /** Seconds each controller spent deciding, for xplane_reconcile_duration_seconds. */
@@ -74,10 +50,12 @@ export interface PassPlan {
   /** Nodes removed from `nodes`, to mark deleted once the commit lands. */
   removed: string[];
   services: Record<string, ServicePlan>;
+  /**
+   * The memory after this pass: what it saw (first-seen times, stabilization, the panic baseline,
+   * freezes). The times of the changes it decided are added once its commit lands (rememberChanges).
+   */
+  nextMemory: LoopMemory;
 }
-
-/** The loop memory's key for a service's region: `service/region`. */
-export const memoryKey = (service: string, region: string): string => `${service}/${region}`;
 
 /**
  * The loop's first-seen times as one pass rebuilds them. Marking every name seen and then
@@ -109,12 +87,14 @@ class FirstSeen {
   }
 }
 
-function observe(input: PassInput, seen: FirstSeen, names: readonly string[]): NodeObservation[] {
+/** The observations of a pool's names, in order: the gathered fact (with the memory's `addedAt`), or unknown. */
+function observe(nodes: FleetFacts['nodes'], seen: FirstSeen, names: readonly string[]): NodeObservation[] {
   const out: NodeObservation[] = new Array<NodeObservation>(names.length);
   for (let i = 0; i < names.length; i += 1) {
     const name = names[i] as string;
     const addedAt = seen.observe(name);
-    out[i] = input.nodes(name, addedAt) ?? { name, state: 'unknown', stateSince: null, addedAt, cpu: null, rttMs: null, errorRate: null };
+    const o = nodes.get(name);
+    out[i] = o === undefined ? { name, state: 'unknown', stateSince: null, addedAt, cpu: null, rttMs: null, errorRate: null } : o.addedAt === addedAt ? o : { ...o, addedAt };
   }
   return out;
 }
@@ -165,86 +145,43 @@ function patched(views: Record<string, PoolView>, regions: readonly string[], de
   return out;
 }
 
-/** Applies the self-protection rule to one service: updates the memory's baseline and freeze, returns the freeze. */
-function protect(input: PassInput, service: string, regions: readonly string[], views: Record<string, PoolView>): Freeze | null {
-  const { memory } = input;
-  const previouslyDown = memory.down.get(service);
+/** The self-protection rule for one service: who is down now (the next baseline), and its freeze. */
+function protect(input: PassInput, service: string, regions: readonly string[], views: Record<string, PoolView>): { down: ReadonlySet<string>; frozen: Freeze | null } {
+  const previouslyDown = input.memory.down.get(service);
   const { count, down } = countFleet(
     regions.map((r) => views[r]?.nodes ?? []),
     previouslyDown,
   );
+  const frozen = evaluateFreeze(input.memory.frozen.get(service), count, input.health ?? HEALTHY, input.panicThreshold ?? DEFAULT_PANIC_THRESHOLD, input.now);
   // Most services have nobody down: keep the same empty set rather than a new one per pass.
-  memory.down.set(service, down.length === 0 && previouslyDown?.size === 0 ? previouslyDown : new Set(down));
-  const frozen = evaluateFreeze(memory.frozen.get(service), count, input.health ?? HEALTHY, input.panicThreshold ?? DEFAULT_PANIC_THRESHOLD, input.now);
-  if (frozen) memory.frozen.set(service, frozen);
-  else memory.frozen.delete(service);
-  return frozen;
+  return { down: down.length === 0 && previouslyDown?.size === 0 ? previouslyDown : new Set(down), frozen };
 }
 
-/** One declared service as a pass walks it: derived from the declarations alone. */
-interface ServiceShape {
-  service: string;
-  gtm: GtmPolicy | undefined;
-  autoscale: AutoscalePolicy | undefined;
-  /** Every region either controller names, sorted. */
-  regions: string[];
-  /** The same regions, to ask whether a pool is one the pass observes. */
-  regionSet: ReadonlySet<string>;
-  /** `service/region`, the loop memory's key, per region. */
-  keys: Map<string, string>;
-  /** The autoscale policy's regions, in its order. */
-  autoscaleRegions: string[];
-  /** The gtm policy's regions, in its order. */
-  gtmRegions: string[];
-}
+const STALE = 'stale';
 
-// The declarations in force change only when a new commit is accepted, and a pass would
-// otherwise rebuild these lists and 2,000 memory keys from them every time.
-// (Declarations are never changed in place: a new commit brings new objects.)
-const shapes = new WeakMap<Declarations, Map<string, ServiceShape>>();
-
-/** Every declared service's shape, by name in sorted order. */
-function shapesOf(decl: Declarations): Map<string, ServiceShape> {
-  let out = shapes.get(decl);
-  if (out) return out;
-  const services = [...new Set([...Object.keys(decl.gtm), ...Object.keys(decl.autoscale)])].sort();
-  out = new Map();
-  for (const service of services) {
-    const gtm = decl.gtm[service];
-    const autoscale = decl.autoscale[service];
-    const regions = [...new Set([...(gtm?.regions.map((r) => r.name) ?? []), ...Object.keys(autoscale?.regions ?? {})])].sort();
-    out.set(service, {
-      service,
-      gtm,
-      autoscale,
-      regions,
-      regionSet: new Set(regions),
-      keys: new Map(regions.map((r) => [r, memoryKey(service, r)])),
-      autoscaleRegions: Object.keys(autoscale?.regions ?? {}),
-      gtmRegions: gtm?.regions.map((r) => r.name) ?? [],
-    });
-  }
-  shapes.set(decl, out);
-  return out;
-}
-
-/** Runs the autoscaler, then GTM, for every declared service. Updates `input.memory`. */
+/** Runs the autoscaler, then GTM, for every declared service; returns the plan and the next memory. */
 export function planPass(input: PassInput): PassPlan {
   const { declarations: decl, now, memory } = input;
-  const plan: PassPlan = { decisions: [], seconds: { autoscale: 0, gtm: 0 }, drain: [], removed: [], services: {} };
+  const decisions: Decision[] = [];
+  const plan: Omit<PassPlan, 'nextMemory'> = { decisions, seconds: { autoscale: 0, gtm: 0 }, drain: [], removed: [], services: {} };
   const regionTotals = nodesPerRegion(input.pools);
   const seen = new FirstSeen(memory.firstSeen, now);
+  const down = new Map<string, ReadonlySet<string>>();
+  const frozenNext = new Map<string, Freeze>();
+  let scaleDownSince: Map<string, number> | undefined;
   const shaped = shapesOf(decl);
-  for (const { service, gtm, autoscale, regions, keys, autoscaleRegions, gtmRegions } of shaped.values()) {
+  for (const shape of shaped.values()) {
+    const { service, gtm, autoscale, regions, autoscaleRegions, gtmRegions } = shape;
     const holds = regionHolds(input.holds, service);
-    // Both controllers read the same metrics; the registry computes them once per (service, region) and pass.
-    const metricsCache = new Map<string, RegionMetrics | 'stale'>();
     let views: Record<string, PoolView> = {};
     for (const region of regions) {
       const pool = input.pools[region]?.[service];
-      views[region] = { pool, nodes: observe(input, seen, pool?.nodes ?? []) };
+      views[region] = { pool, nodes: observe(input.nodes, seen, pool?.nodes ?? []) };
     }
-    const frozen = protect(input, service, regions, views);
+    const protection = protect(input, service, regions, views);
+    down.set(service, protection.down);
+    const frozen = protection.frozen;
+    if (frozen) frozenNext.set(service, frozen);
 
     // The controllers' per-region records are built in plain loops, not through a closure per
     // record and region: this runs for every service of every pass.
@@ -254,18 +191,16 @@ export function planPass(input: PassInput): PassPlan {
       const metrics: Record<string, RegionMetrics | 'stale'> = {};
       const otherServicesNodes: Record<string, number> = {};
       const lastChange: Record<string, number | undefined> = {};
-      const scaleDownSince: Record<string, number | undefined> = {};
+      const wantedDownSince: Record<string, number | undefined> = {};
       const maxOrdinal: Record<string, number> = {};
       for (const r of autoscaleRegions) {
-        const key = keys.get(r) ?? memoryKey(service, r);
+        const key = keyOf(shape, r);
         pools[r] = views[r] ?? { pool: undefined, nodes: [] };
-        let m = metricsCache.get(r);
-        if (m === undefined) metricsCache.set(r, (m = input.regionMetrics(service, r)));
-        metrics[r] = m;
+        metrics[r] = input.metrics.get(key) ?? STALE;
         otherServicesNodes[r] = (regionTotals.get(r) ?? 0) - (input.pools[r]?.[service]?.nodes.length ?? 0);
         lastChange[r] = memory.lastScale.get(key);
-        scaleDownSince[r] = memory.scaleDownSince.get(key);
-        maxOrdinal[r] = input.highestOrdinal(r, service);
+        wantedDownSince[r] = memory.scaleDownSince.get(key);
+        maxOrdinal[r] = input.highestOrdinal.get(key) ?? 0;
       }
       const t0 = process.hrtime.bigint();
       scaled = computeAutoscale({
@@ -276,7 +211,7 @@ export function planPass(input: PassInput): PassPlan {
         metrics,
         otherServicesNodes,
         lastChange,
-        scaleDownSince,
+        scaleDownSince: wantedDownSince,
         maxOrdinal,
         holds,
         drainMs: Math.max(autoscale.global.drain, 2 * (gtm?.dns.ttl ?? 0) * 1000),
@@ -285,11 +220,13 @@ export function planPass(input: PassInput): PassPlan {
       plan.seconds.autoscale += Number(process.hrtime.bigint() - t0) / 1e9;
       for (const region of Object.keys(scaled.scaleDownSince)) {
         const since = scaled.scaleDownSince[region];
-        const key = keys.get(region) ?? memoryKey(service, region);
-        if (since === undefined) memory.scaleDownSince.delete(key);
-        else memory.scaleDownSince.set(key, since);
+        const key = keyOf(shape, region);
+        if (since === memory.scaleDownSince.get(key)) continue;
+        scaleDownSince ??= new Map(memory.scaleDownSince);
+        if (since === undefined) scaleDownSince.delete(key);
+        else scaleDownSince.set(key, since);
       }
-      plan.decisions.push(...scaled.decisions);
+      decisions.push(...scaled.decisions);
       plan.drain.push(...scaled.drain);
       plan.removed.push(...scaled.removed);
       views = patched(views, regions, scaled.decisions, scaled, now);
@@ -301,16 +238,15 @@ export function planPass(input: PassInput): PassPlan {
       const metrics: Record<string, RegionMetrics | 'stale'> = {};
       const lastWeightChange: Record<string, number | undefined> = {};
       for (const r of gtmRegions) {
+        const key = keyOf(shape, r);
         pools[r] = views[r] ?? { pool: undefined, nodes: [] };
-        let m = metricsCache.get(r);
-        if (m === undefined) metricsCache.set(r, (m = input.regionMetrics(service, r)));
-        metrics[r] = m;
-        lastWeightChange[r] = memory.lastWeight.get(keys.get(r) ?? memoryKey(service, r));
+        metrics[r] = input.metrics.get(key) ?? STALE;
+        lastWeightChange[r] = memory.lastWeight.get(key);
       }
       const t1 = process.hrtime.bigint();
       weighted = computeGtm({ now, policy: gtm, pools, metrics, lastWeightChange, holds, frozen: frozen?.reason, trustMs: autoscale?.global.provision_timeout });
       plan.seconds.gtm += Number(process.hrtime.bigint() - t1) / 1e9;
-      plan.decisions.push(...weighted.decisions);
+      decisions.push(...weighted.decisions);
     }
     plan.services[service] = { autoscale: scaled, gtm: weighted, frozen };
   }
@@ -322,38 +258,10 @@ export function planPass(input: PassInput): PassPlan {
       for (const name of byService[service]?.nodes ?? []) seen.carry(name);
     }
   }
-  for (const d of plan.decisions) for (const name of d.patch.nodes ?? []) seen.carry(name);
-  memory.firstSeen = seen.next;
-  // A service no longer declared starts from a clean baseline if it comes back.
-  for (const service of memory.down.keys()) if (!shaped.has(service)) memory.down.delete(service);
-  for (const service of memory.frozen.keys()) if (!shaped.has(service)) memory.frozen.delete(service);
-  return plan;
-}
-
-/** A decision's controller and kind: all a decision record keeps that says what it changed. */
-type DecisionKind = Pick<Decision, 'controller' | 'kind'>;
-
-/** True for the decisions that start a region's autoscale cooldown: scale ups and downs, not removals or replacements. */
-export function startsCooldown(d: DecisionKind): boolean {
-  return d.controller === 'autoscale' && (d.kind === 'scale_up' || d.kind === 'scale_down');
-}
-
-/**
- * True for the decisions that set a region's weight and so start its GTM min_change_interval:
- * `weight` and `create_pool`. Judged by kind alone, so the decision log (which keeps no patch)
- * gives the same times as a pass: the only other GTM decision whose patch carries a weight is a
- * `forget` in a pass that also made a `weight` decision for the region, at the same time.
- */
-export function setsWeight(d: DecisionKind): boolean {
-  return d.controller === 'gtm' && (d.kind === 'weight' || d.kind === 'create_pool');
-}
-
-/** Records in memory when regions changed, once the pass's commit has landed. */
-export function rememberChanges(memory: LoopMemory, decisions: Decision[], now: number): void {
-  for (const d of decisions) {
-    if (startsCooldown(d)) memory.lastScale.set(memoryKey(d.service, d.region), now);
-    if (setsWeight(d)) memory.lastWeight.set(memoryKey(d.service, d.region), now);
-  }
+  for (const d of decisions) for (const name of d.patch.nodes ?? []) seen.carry(name);
+  // The baseline and freezes are kept for declared services only: one that comes back starts clean.
+  const nextMemory: LoopMemory = { ...memory, firstSeen: seen.next, scaleDownSince: scaleDownSince ?? memory.scaleDownSince, down, frozen: frozenNext };
+  return { ...plan, nextMemory };
 }
 
 /** Final pool patches per region and service, merged from the decisions in order. */

@@ -5,18 +5,22 @@
 // registry (drain, delete) happen only after the push landed. It also keeps
 // the self-protection signals (safety.ts) that only IO can see: the health
 // probe and its own failures on the store and on Git, and turns freezes into
-// log lines and the xplane_self_protection gauge.
+// log lines and the xplane_self_protection gauge. Git is reached only
+// through the GitRemote seam (the writer writes through the same one), and a
+// Git failure is told apart by its class (remoteFailure), not its message.
 import type { Pool } from '../config/index.js';
 import { commitMessage, type Decision } from '../decision/index.js';
-import { GitError, RemoteError, findHumanChanges, type ConfigInForce, type GitMirror, type GitWriter } from '../gitops/index.js';
+import { RemoteMovedError, findHumanChanges, remoteFailure, type ConfigInForce, type GitRemote, type GitWriter, type WriteOutcome } from '../gitops/index.js';
 import type { Logger } from '../log/index.js';
-import { LoopSlot, done, type PassResult } from '../loop/index.js';
+import { LoopSlot, done, errorText, type PassResult } from '../loop/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../stacks/index.js';
 import type { DecisionRecord, Store } from '../store/index.js';
+import { gatherFacts } from './facts.js';
 import { RESTORE_DECISIONS, memoryFromDecisions } from './memory-from-decisions.js';
-import { emptyMemory, patchesByRegion, planPass, rememberChanges, type LoopMemory, type PassPlan } from './plan.js';
+import { emptyMemory, rememberChanges, type LoopMemory } from './memory.js';
+import { patchesByRegion, planPass, type PassPlan } from './plan.js';
 import { DEFAULT_PANIC_THRESHOLD, FAILURES_TO_FREEZE, checkPanicThreshold, type ControlPlaneHealth, type Freeze, type FreezeReason } from './safety.js';
 
 /** Dependencies of the reconciler, all built outside. */
@@ -24,7 +28,8 @@ export interface ReconcilerDeps {
   store: Store;
   registry: NodeRegistry;
   inForce: ConfigInForce;
-  mirror: GitMirror;
+  /** The GitOps remote the pass reads (stack files, history); the same one `writer` writes. */
+  mirror: GitRemote;
   writer: GitWriter;
   metrics: Metrics;
   log: Logger;
@@ -62,8 +67,14 @@ const DEFAULT_HOLD_MS = 30 * 60_000;
 /** A store call of a pass failed: the pass counts toward the store being lost. */
 class StoreCallFailed extends Error {
   constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super(errorText(cause), { cause });
   }
+}
+
+/** One try of a pass: the plan it made on a head. */
+interface Attempt {
+  plan: PassPlan;
+  head: string;
 }
 
 async function fromStore<T>(call: Promise<T>): Promise<T> {
@@ -115,7 +126,7 @@ export class Reconciler {
     try {
       decisions = await this.deps.store.listDecisions({ limit: RESTORE_DECISIONS });
     } catch (err) {
-      throw new Error(`reconcile: cannot read the decision log to restore cooldowns (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+      throw new Error(`reconcile: cannot read the decision log to restore cooldowns (${errorText(err)})`, { cause: err });
     }
     this.memory = memoryFromDecisions(decisions, this.now());
     this.lastScanned = null;
@@ -144,41 +155,30 @@ export class Reconciler {
   async pass(): Promise<PassResult> {
     const { deps } = this;
     const started = process.hrtime.bigint();
-    const declarations = deps.inForce.declarations;
-    if (!declarations) return done;
-    let last: { plan: PassPlan; head: string } | null = null;
+    if (!deps.inForce.declarations) return done;
     try {
-      const outcome = await deps.writer.write(async (head) => {
-        const built = await this.build(head);
-        last = { plan: built.plan, head };
-        if (built.plan.decisions.length === 0) return null;
-        for (const d of built.plan.decisions) deps.log.info({ decision: d }, d.summary);
-        if (deps.dryRun) return null;
-        return { files: built.files, message: commitMessage(built.plan.decisions) };
-      });
-      const final = last as { plan: PassPlan; head: string } | null;
+      const { outcome, last } = await this.planAndWrite();
       const commit = outcome.status === 'pushed' || outcome.status === 'unpushed' ? outcome.commit : null;
-      if (outcome.status === 'gave-up') throw new Error(`the remote kept moving; gave up after ${outcome.attempts} tries`);
+      if (outcome.status === 'gave-up') throw new RemoteMovedError(outcome.attempts);
       // Only a pushed commit happened: with push off, nothing is drained, deleted or recorded.
-      if (final && commit && outcome.status === 'pushed') await this.landed(final.plan, commit);
+      if (last && commit && outcome.status === 'pushed') await this.landed(last.plan, commit);
       if (outcome.status === 'unpushed') deps.log.info({ commit }, `reconcile: committed ${commit?.slice(0, 7)} locally (push is off); refs/xplane/unpushed`);
-      this.report = { at: this.now(), head: final?.head ?? null, commit, plan: final?.plan ?? null, error: null };
-      if (final) this.publishGauges(final.plan);
+      this.report = { at: this.now(), head: last?.head ?? null, commit, plan: last?.plan ?? null, error: null };
+      if (last) this.publishGauges(last.plan);
       this.failures.store = 0;
       this.failures.git = 0;
       this.publishFreezes();
       return done;
     } catch (error) {
-      const git = error instanceof Error && /push|fetch|remote/i.test(error.message);
+      const git = remoteFailure(error);
       if (git) deps.metrics.gitPushFailures.inc();
       // Lost means unreachable: only a failed fetch counts. A pass whose push failed (refused, a
       // remote that kept moving) fetched first, so the remote answered; counting refusals would make
       // a remote that only refuses pushes flap between frozen and not as frozen passes succeed.
-      const fetchFailed = error instanceof RemoteError || (error instanceof GitError && /^git fetch/.test(error.message));
       if (error instanceof StoreCallFailed) this.failures.store += 1;
-      else if (fetchFailed) this.failures.git += 1;
-      else if (git) this.failures.git = 0;
-      this.report = { at: this.now(), head: null, commit: null, plan: null, error: error instanceof Error ? error.message : String(error) };
+      else if (git === 'fetch') this.failures.git += 1;
+      else if (git === 'push') this.failures.git = 0;
+      this.report = { at: this.now(), head: null, commit: null, plan: null, error: errorText(error) };
       this.publishFreezes();
       return { kind: 'error', error };
     } finally {
@@ -186,17 +186,46 @@ export class Reconciler {
     }
   }
 
-  /** What a pass would commit now, without writing anything to the remote. */
+  /**
+   * Plans on the remote head and hands the commit to the writer. Every try plans from the memory
+   * the pass began with: a push rejected because the remote moved re-plans on the new head exactly
+   * as the first try did. The last try's next memory is kept whatever became of its commit (landed,
+   * kept local, refused, given up): what a pass saw (first-seen times, stabilization, the panic
+   * baseline, freezes) is true either way; the times of what it changed are added only once its
+   * commit has landed (landed).
+   */
+  private async planAndWrite(): Promise<{ outcome: WriteOutcome; last: Attempt | null }> {
+    const { deps } = this;
+    const memory = this.memory;
+    let last: Attempt | null = null;
+    try {
+      const outcome = await deps.writer.write(async (head) => {
+        const built = await this.build(head, memory);
+        last = { plan: built.plan, head };
+        if (built.plan.decisions.length === 0) return null;
+        for (const d of built.plan.decisions) deps.log.info({ decision: d }, d.summary);
+        if (deps.dryRun) return null;
+        return { files: built.files, message: commitMessage(built.plan.decisions) };
+      });
+      return { outcome, last };
+    } finally {
+      const planned = last as Attempt | null;
+      if (planned) this.memory = planned.plan.nextMemory;
+    }
+  }
+
+  /** What a pass would commit now, without writing anything to the remote or changing the loop's memory. */
   async preview(): Promise<PlanPreview> {
     const head = await this.deps.writer.fetchHead();
-    const { plan, files } = await this.build(head, { readOnly: true });
+    const { plan, files } = await this.build(head, this.memory, { readOnly: true });
     if (plan.decisions.length === 0) return { head, decisions: [], message: null, diff: '' };
     const message = commitMessage(plan.decisions);
     const commit = await this.deps.writer.commit(head, { files, message });
     return { head, decisions: plan.decisions, message, diff: await this.deps.writer.diff(head, commit) };
   }
 
-  private async build(head: string, options: { readOnly?: boolean } = {}): Promise<{ plan: PassPlan; files: Record<string, string> }> {
+  /** Reads the stacks at `head` and the holds, gathers the fleet's facts and plans from `memory`. */
+  private async build(head: string, memory: LoopMemory, options: { readOnly?: boolean } = {}): Promise<{ plan: PassPlan; files: Record<string, string> }> {
     const { deps } = this;
     const declarations = deps.inForce.declarations;
     if (!declarations) throw new Error('no configuration in force');
@@ -214,25 +243,14 @@ export class Reconciler {
         stacks.set(region, parsed);
         pools[region] = readPools(parsed);
       } catch (err) {
-        throw new Error(`${blob.path} at ${head.slice(0, 7)} cannot be read (${err instanceof Error ? err.message : String(err)}); waiting for a fix`);
+        throw new Error(`${blob.path} at ${head.slice(0, 7)} cannot be read (${errorText(err)}); waiting for a fix`, { cause: err });
       }
     }
     this.stacks.keepOnly(oids);
     if (!options.readOnly) await this.recordOverrides(head, now);
     const holds = new Set((await fromStore(deps.store.listHolds(now))).map((h) => `${h.service}/${h.region}:${h.key}`));
-    const started = process.hrtime.bigint();
-    const plan = planPass({
-      now,
-      declarations,
-      pools,
-      holds,
-      memory: options.readOnly ? structuredClone(this.memory) : this.memory,
-      nodes: (name, addedAt) => deps.registry.observation(name, now, addedAt),
-      regionMetrics: (service, region) => deps.registry.regionMetrics(service, region, now),
-      highestOrdinal: (region, service) => deps.registry.highestOrdinal(region, service),
-      panicThreshold: this.panicThreshold,
-      health: this.health(),
-    });
+    const facts = gatherFacts(deps.registry, { now, declarations, pools, memory });
+    const plan = planPass({ now, declarations, pools, holds, memory, ...facts, panicThreshold: this.panicThreshold, health: this.health() });
     deps.metrics.reconcileDuration.observe({ controller: 'autoscale' }, plan.seconds.autoscale);
     deps.metrics.reconcileDuration.observe({ controller: 'gtm' }, plan.seconds.gtm);
     const files: Record<string, string> = {};
@@ -256,7 +274,7 @@ export class Reconciler {
         ? (declarations?.autoscale[service]?.global.override_hold ?? DEFAULT_HOLD_MS)
         : (declarations?.gtm[service]?.global.override_hold ?? DEFAULT_HOLD_MS);
     if (this.lastScanned === null) this.lastScanned = await this.scanBaseline(head);
-    const changes = await findHumanChanges(deps.mirror.dir, { from: this.lastScanned, to: head, since: 0, botEmail: deps.botEmail });
+    const changes = await findHumanChanges(deps.mirror, { from: this.lastScanned, to: head, since: 0, botEmail: deps.botEmail });
     for (const c of changes) {
       const until = c.time + holdFor(c.service, c.key);
       if (until <= now) continue;
@@ -284,13 +302,13 @@ export class Reconciler {
   private async landed(plan: PassPlan, commit: string): Promise<void> {
     const { deps } = this;
     const now = this.now();
-    rememberChanges(this.memory, plan.decisions, now);
+    this.memory = rememberChanges(this.memory, plan.decisions, now);
     // The commit has landed: a side effect that fails now is logged, never undoes it.
     for (const name of plan.drain) {
       try {
         deps.registry.drain(name);
       } catch (err) {
-        deps.log.warn({ node: name, err: err instanceof Error ? err.message : String(err) }, `reconcile: could not mark ${name} draining`);
+        deps.log.warn({ node: name, err: errorText(err) }, `reconcile: could not mark ${name} draining`);
       }
     }
     for (const name of plan.removed) deps.registry.delete(name, `removed from the node list in ${commit.slice(0, 7)}`);
@@ -340,11 +358,13 @@ export class Reconciler {
     const lost: FreezeReason | null = !health.store ? 'store' : !health.git ? 'git' : null;
     if (lost) {
       const decl = deps.inForce.declarations;
+      const frozen = new Map(this.memory.frozen);
       for (const service of new Set([...Object.keys(decl?.gtm ?? {}), ...Object.keys(decl?.autoscale ?? {})])) {
-        const prev = this.memory.frozen.get(service);
+        const prev = frozen.get(service);
         const detail = `the ${lost === 'store' ? 'store' : 'Git remote'} is lost${health.reason ? ` (${health.reason})` : ''}`;
-        this.memory.frozen.set(service, { reason: lost, since: prev?.reason === lost ? prev.since : this.now(), detail });
+        frozen.set(service, { reason: lost, since: prev?.reason === lost ? prev.since : this.now(), detail });
       }
+      this.memory = { ...this.memory, frozen };
     }
     for (const [service, f] of this.memory.frozen) {
       const was = this.published.get(service);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AutoscalePolicy, Declarations, GtmPolicy, RegionDef } from '../config/index.js';
 import type { NodeObservation } from '../decision/index.js';
-import { emptyMemory, planPass, type PassInput } from './plan.js';
+import { emptyMemory } from './memory.js';
+import { planPass, type PassInput, type PassPlan } from './plan.js';
 import { checkPanicThreshold, countFleet, evaluateFreeze, HEALTHY, type FleetCount, type Freeze } from './safety.js';
 
 const NOW = 1_700_000_000_000;
@@ -95,28 +96,32 @@ const autoscale: AutoscalePolicy = {
 const jp: RegionDef = { name: 'jp', provider: 'local', node_template: 'containerd-only', labels: {} };
 const declarations: Declarations = { gtm: { svc: gtm }, autoscale: { svc: autoscale }, regions: { jp }, stacks: {} };
 
-/** A fleet whose node states and cpu a test sets, and the loop memory its passes share. */
+/** A fleet whose node states and cpu a test sets; its passes follow each other, each from the memory the previous one left. */
 function fleet(cpu: number) {
   const states = new Map<string, { state: NodeObservation['state']; since: number }>(names.map((n) => [n, { state: 'active', since: NOW - 60 * M }]));
-  const memory = emptyMemory();
-  const input = (now: number, extra: Partial<PassInput> = {}): PassInput => ({
-    now,
-    declarations,
-    pools: { jp: { svc: { weight: 100, nodes: [...names], excluded: [] } } },
-    holds: new Set(),
-    memory,
-    nodes: (name, addedAt) => {
-      const s = states.get(name);
-      return s && { name, state: s.state, stateSince: s.since, addedAt, cpu: s.state === 'active' ? cpu : null, rttMs: null, errorRate: null };
-    },
-    regionMetrics: () => ({ nodes: 4, cpu, qps: 10, errorRate: null, rttMs: null }),
-    highestOrdinal: () => 4,
-    ...extra,
-  });
+  let memory = emptyMemory();
+  /** Plans a pass at `now` on the fleet as it is, and keeps the memory it leaves. */
+  const pass = (now: number, extra: Partial<PassInput> = {}): PassPlan => {
+    const nodes = new Map<string, NodeObservation>();
+    for (const [name, s] of states) nodes.set(name, { name, state: s.state, stateSince: s.since, addedAt: memory.firstSeen.get(name) ?? now, cpu: s.state === 'active' ? cpu : null, rttMs: null, errorRate: null });
+    const plan = planPass({
+      now,
+      declarations,
+      pools: { jp: { svc: { weight: 100, nodes: [...names], excluded: [] } } },
+      holds: new Set(),
+      memory,
+      nodes,
+      metrics: new Map([['svc/jp', { nodes: 4, cpu, qps: 10, errorRate: null, rttMs: null }]]),
+      highestOrdinal: new Map([['svc/jp', 4]]),
+      ...extra,
+    });
+    memory = plan.nextMemory;
+    return plan;
+  };
   const set = (state: NodeObservation['state'], at: number, ...which: string[]): void => {
     for (const n of which) states.set(n, { state, since: at });
   };
-  return { input, set, memory };
+  return { pass, set };
 }
 
 const kinds = (plan: ReturnType<typeof planPass>): string[] => plan.decisions.map((d) => `${d.controller}:${d.kind}`);
@@ -125,25 +130,25 @@ describe('planPass: self-protection', () => {
   it('freezes when 3 of 4 nodes go down at once: no exclusion, no weight cut, no scale-down, no replacement; resumes when they return', () => {
     // cpu 0.1 wants a scale-down, so a freeze has something to hold back.
     const f = fleet(0.1);
-    const first = planPass(f.input(NOW));
+    const first = f.pass(NOW);
     assert.equal(first.services.svc?.frozen, null);
     assert.deepEqual(kinds(first), ['autoscale:scale_down'], 'before the outage the loop scales down as usual');
 
     f.set('down', NOW + M, 'jp-svc-1', 'jp-svc-2', 'jp-svc-3');
-    const frozen = planPass(f.input(NOW + M));
+    const frozen = f.pass(NOW + M);
     assert.deepEqual(frozen.services.svc?.frozen, { reason: 'panic', since: NOW + M, detail: '3 of 4 nodes went down at once (more than panic_threshold 0.5)' });
     assert.deepEqual(kinds(frozen), [], 'nothing is taken away');
     assert.match(frozen.services.svc?.gtm?.regions.jp?.reason ?? '', /frozen \(panic\): keeps 100, wants 25 \(ready 1\/4\); frozen \(panic\): not excluding jp-svc-1 \(down\), jp-svc-2 \(down\), jp-svc-3 \(down\)/);
     assert.match(frozen.services.svc?.autoscale?.regions.jp?.reason ?? '', /frozen \(panic\): not scaling down 4→3 \(cpu=0\.10\)/);
 
     // Past replace_after the down nodes would be replaced; frozen, they stay.
-    const later = planPass(f.input(NOW + 7 * M));
+    const later = f.pass(NOW + 7 * M);
     assert.equal(later.services.svc?.frozen?.since, NOW + M, 'still the same freeze');
     assert.deepEqual(kinds(later), []);
     assert.match(later.services.svc?.autoscale?.regions.jp?.reason ?? '', /not replacing jp-svc-1 \(down 6m\), not replacing jp-svc-2 \(down 6m\), not replacing jp-svc-3 \(down 6m\)/);
 
     f.set('active', NOW + 8 * M, 'jp-svc-1', 'jp-svc-2');
-    const back = planPass(f.input(NOW + 8 * M));
+    const back = f.pass(NOW + 8 * M);
     assert.equal(back.services.svc?.frozen, null, '1 of 4 down is below the threshold: resumed');
     assert.deepEqual(
       back.decisions.map((d) => d.summary),
@@ -155,9 +160,9 @@ describe('planPass: self-protection', () => {
 
   it('acts as usual when only 1 of 4 goes down', () => {
     const f = fleet(0.5);
-    planPass(f.input(NOW));
+    f.pass(NOW);
     f.set('down', NOW + M, 'jp-svc-4');
-    const plan = planPass(f.input(NOW + M));
+    const plan = f.pass(NOW + M);
     assert.equal(plan.services.svc?.frozen, null);
     assert.deepEqual(
       plan.decisions.map((d) => d.summary),
@@ -167,10 +172,10 @@ describe('planPass: self-protection', () => {
 
   it('still scales up and raises weights while frozen', () => {
     const f = fleet(0.9);
-    planPass(f.input(NOW));
+    f.pass(NOW);
     f.set('down', NOW + M, 'jp-svc-1', 'jp-svc-2', 'jp-svc-3');
     // The stack has jp at 10 (say, a human set it): the real health gives 25, and that may go up.
-    const plan = planPass(f.input(NOW + M, { pools: { jp: { svc: { weight: 10, nodes: [...names], excluded: [] } } } }));
+    const plan = f.pass(NOW + M, { pools: { jp: { svc: { weight: 10, nodes: [...names], excluded: [] } } } });
     assert.equal(plan.services.svc?.frozen?.reason, 'panic');
     assert.deepEqual(
       plan.decisions.map((d) => d.summary),
@@ -181,9 +186,9 @@ describe('planPass: self-protection', () => {
 
   it('lets latency lower a frozen region’s weight, but not its down nodes', () => {
     const f = fleet(0.5);
-    planPass(f.input(NOW));
+    f.pass(NOW);
     f.set('down', NOW + M, 'jp-svc-1', 'jp-svc-2', 'jp-svc-3');
-    const plan = planPass(f.input(NOW + M, { regionMetrics: () => ({ nodes: 1, cpu: 0.5, qps: 10, errorRate: null, rttMs: 450 }) }));
+    const plan = f.pass(NOW + M, { metrics: new Map([['svc/jp', { nodes: 1, cpu: 0.5, qps: 10, errorRate: null, rttMs: 450 }]]) });
     assert.deepEqual(
       plan.decisions.map((d) => d.summary),
       ['gtm: svc jp weight 100→70 (rtt=450ms > 300ms; frozen (panic): down nodes count as ready)'],
@@ -192,12 +197,12 @@ describe('planPass: self-protection', () => {
 
   it('freezes every service while the store is lost, and resumes when it is back', () => {
     const f = fleet(0.5);
-    planPass(f.input(NOW));
+    f.pass(NOW);
     f.set('down', NOW + M, 'jp-svc-4');
-    const lost = planPass(f.input(NOW + M, { health: { store: false, git: true, reason: 'connection refused' } }));
+    const lost = f.pass(NOW + M, { health: { store: false, git: true, reason: 'connection refused' } });
     assert.deepEqual(lost.services.svc?.frozen, { reason: 'store', since: NOW + M, detail: 'the store is lost (connection refused)' });
     assert.deepEqual(kinds(lost), []);
-    const back = planPass(f.input(NOW + 2 * M));
+    const back = f.pass(NOW + 2 * M);
     assert.equal(back.services.svc?.frozen, null);
     assert.deepEqual(kinds(back), ['gtm:weight', 'gtm:exclude']);
   });

@@ -1,69 +1,33 @@
-// A failover on the real parts: a bare git remote, one SQLite store shared by
-// the leaders, the node registry with a test clock. Each leader is its own
-// Reconciler with its own mirror, as another replica would be; they share the
-// registry only to keep the node facts identical (a new leader loads the same
-// records from the store), so the one thing that differs is the loop's memory.
+// A failover on the in-memory Git remote, one SQLite store shared by the
+// leaders, the node registry with a test clock. Each leader is its own
+// Reconciler, as another replica would be; they share the registry only to
+// keep the node facts identical (a new leader loads the same records from the
+// store), so the one thing that differs is the loop's memory.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ConfigInForce, GitMirror, GitopsSync, GitWriter } from '../gitops/index.js';
-import { silentLogger } from '../log/index.js';
-import { Metrics } from '../metrics/index.js';
-import { NodeRegistry } from '../nodes/index.js';
-import { openStore, type Store } from '../store/index.js';
-import { gitSync, makeGitFixture, type GitFixture } from '../testing/index.js';
-import { Reconciler } from './reconciler.js';
+import { openStore } from '../store/index.js';
+import { tempDir } from '../testing/index.js';
+import type { Reconciler } from './reconciler.js';
+import { activate, beat, lastMessage, rig as baseRig, stack, type Rig as BaseRig } from './test-fixtures.js';
 
-const BOT = { name: 'xplane-bot', email: 'xplane-bot@users.noreply.local' };
 const COOLDOWN_MS = 120_000; // platform-config/autoscale/svc-plus.yaml
 const MIN_CHANGE_INTERVAL_MS = 60_000; // the gtm default; svc-plus does not set it
 
-function stack(region: 'jp' | 'sg', weight: number, nodes: string[]): string {
-  return `config:\n  xplane:region: ${region}\n  xplane:pools:\n    svc-plus:\n      weight: ${weight}\n      nodes: [${nodes.join(', ')}]\n      excluded: []\n`;
-}
-
-interface Rig {
-  fixture: GitFixture;
-  store: Store;
-  registry: NodeRegistry;
-  inForce: ConfigInForce;
-  clock: { t: number };
-  tokens: Map<string, string>;
-  /** A new leader: a Reconciler with its own mirror on the shared store, remote and registry. */
+interface Rig extends BaseRig {
+  dir: string;
+  /** A new leader: a Reconciler on the shared store, remote and registry. */
   leader(name: string): Reconciler;
 }
 
 async function rig(): Promise<Rig> {
-  const fixture = makeGitFixture();
-  fixture.commit({ 'stacks/Pulumi.jp.yaml': stack('jp', 100, ['jp-svc-plus-1', 'jp-svc-plus-2']), 'stacks/Pulumi.sg.yaml': stack('sg', 10, ['sg-svc-plus-1', 'sg-svc-plus-2']) }, 'two nodes per region');
-  const store = await openStore(join(fixture.root, 'x.db'));
-  const log = silentLogger();
-  await new GitopsSync({ mirror: new GitMirror(fixture.bare, 'main', join(fixture.root, 'sync-mirror')), store, log }).syncOnce();
-  const inForce = new ConfigInForce(store);
-  await inForce.refresh();
-  const clock = { t: Date.now() };
-  const registry = new NodeRegistry({ store, log, config: () => inForce.declarations, now: () => clock.t });
-  const tokens = new Map<string, string>();
-  const leader = (name: string): Reconciler => {
-    const mirror = new GitMirror(fixture.bare, 'main', join(fixture.root, `mirror-${name}`));
-    const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => 0, isLeader: () => true }, { defaultMetrics: false });
-    const writer = new GitWriter({ mirror, author: BOT, push: true, log, backoffMs: 1 });
-    return new Reconciler({ store, registry, inForce, mirror, writer, metrics, log, botEmail: BOT.email, dryRun: false, now: () => clock.t });
-  };
-  return { fixture, store, registry, inForce, clock, tokens, leader };
+  const dir = tempDir();
+  const store = await openStore(join(dir, 'x.db'));
+  const base = await baseRig({ 'stacks/Pulumi.jp.yaml': stack('jp', 100, ['jp-svc-plus-1', 'jp-svc-plus-2']), 'stacks/Pulumi.sg.yaml': stack('sg', 10, ['sg-svc-plus-1', 'sg-svc-plus-2']) }, store);
+  return { ...base, dir, leader: () => base.reconciler().reconciler };
 }
 
-/** Registers a node and passes two probes: it is active. */
-function activate(r: Rig, name: string): void {
-  const region = name.slice(0, 2);
-  r.tokens.set(name, r.registry.register({ service: 'svc-plus', region, address: `127.0.${region === 'jp' ? 2 : 3}.${name.slice(-1)}:8080`, name }).token);
-  r.registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
-  r.registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
-}
-const beat = (r: Rig, cpu: number, ...names: string[]): void => {
-  for (const name of names) r.registry.heartbeat(r.tokens.get(name) ?? '', { name, cpu });
-};
-const lastMessage = (r: Rig): string => gitSync(r.fixture.bare, 'log', '-1', '--format=%B', 'main').trim();
 const lines = (decisions: { summary: string }[] | undefined): string[] => (decisions ?? []).map((d) => d.summary);
 
 describe('a new leader’s memory (Reconciler.beginTerm)', () => {
@@ -75,7 +39,7 @@ describe('a new leader’s memory (Reconciler.beginTerm)', () => {
   afterEach(async () => {
     await r.registry.stop();
     await r.store.close();
-    r.fixture.cleanup();
+    rmSync(r.dir, { recursive: true, force: true });
   });
 
   it('honours the cooldown of a scale up the previous leader made', async () => {
