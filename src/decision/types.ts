@@ -18,13 +18,16 @@ export interface PoolPatch {
   excluded?: string[];
 }
 
-/** One decision about one pool. */
-export interface Decision {
-  controller: Controller;
+/** What a GTM decision changes: a weight, a new pool, or one node in or out of `excluded`. */
+export type GtmKind = 'weight' | 'create_pool' | 'exclude' | 'include' | 'forget';
+
+/** What an autoscale decision changes: the size (`scale_up`, `scale_down`), or one node (`remove`, `replace`). */
+export type AutoscaleKind = 'scale_up' | 'scale_down' | 'remove' | 'replace';
+
+/** What every decision carries, whichever controller made it. */
+interface DecisionFields {
   service: string;
   region: string;
-  /** e.g. `weight`, `exclude`, `include`, `scale_up`, `scale_down`, `remove`, `replace`, `create_pool`. */
-  kind: string;
   /** The commit line: `<controller>: <service> <region> <what> (<why>)`, e.g. `autoscale: svc-plus jp 1→2 (cpu=0.82)`. */
   summary: string;
   /** The inputs that drove it, e.g. `{ cpu: 0.82 }`. */
@@ -32,6 +35,24 @@ export interface Decision {
   /** The pool's owned keys after this decision (cumulative with earlier decisions of the same pass on the same pool). */
   patch: PoolPatch;
 }
+
+/** A decision of the GTM controller. */
+export interface GtmDecision extends DecisionFields {
+  controller: 'gtm';
+  kind: GtmKind;
+}
+
+/** A decision of the autoscaler. */
+export interface AutoscaleDecision extends DecisionFields {
+  controller: 'autoscale';
+  kind: AutoscaleKind;
+}
+
+/** A decision as the controllers make it: `kind` is checked against `controller` (`{controller: 'gtm', kind: 'scale_up'}` does not type-check). */
+export type ControllerDecision = GtmDecision | AutoscaleDecision;
+
+/** One decision about one pool, as the controllers make it. */
+export type Decision = ControllerDecision;
 
 /** What the controllers know about one node named in a pool's `nodes`. */
 export interface NodeObservation {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Pool } from '../config/index.js';
-import type { Decision, PoolPatch } from '../decision/index.js';
+import type { Decision, GtmKind, PoolPatch } from '../decision/index.js';
 import { applyDecisions } from './apply.js';
 
-const d = (region: string, kind: string, patch: PoolPatch): Decision => ({ controller: 'gtm', service: 'svc-plus', region, kind, summary: `gtm: svc-plus ${region} ${kind} (test)`, why: {}, patch });
+const d = (region: string, kind: GtmKind, patch: PoolPatch): Decision => ({ controller: 'gtm', service: 'svc-plus', region, kind, summary: `gtm: svc-plus ${region} ${kind} (test)`, why: {}, patch });
 const jp = (): Pool => ({ weight: 100, nodes: ['jp-svc-plus-1', 'jp-svc-plus-2'], excluded: [] });
 
 describe('applyDecisions', () => {

@@ -35,11 +35,12 @@
 //   6. Frozen (self-protection, src/reconcile/safety.ts): no node goes newly into excluded (include and forget
 //      still apply), and no weight goes down because nodes went down: a region's weight may drop only as far as
 //      it would with its down nodes counted as ready (latency and error rate still lower it). Increases apply.
+// The words of every reason and weight cause are typed values (reasons.ts), printed by one function there.
 import type { GtmPolicy, GtmRegion, Pool } from '../config/index.js';
-import { formatDuration } from '../config/index.js';
-import type { Decision, PoolPatch, PoolView } from '../decision/index.js';
+import type { GtmDecision, GtmKind, PoolPatch, PoolView } from '../decision/index.js';
 import type { RegionMetrics } from '../nodes/index.js';
 import { exclusionSteps, judgeNode, observationLookup, orderExcluded, uniqueNames, type Judge, type NodeVerdict } from './exclusion.js';
+import { causeText, reasonText, type ExcludedNote, type RegionReason, type WeightCause, type WeightOutcome } from './reasons.js';
 import { assessWeight, type WeightAssessment, type WeightFactors } from './weight.js';
 
 export type { WeightFactors } from './weight.js';
@@ -94,13 +95,11 @@ export interface RegionStatus {
 
 /** One GTM pass's outcome: the decisions to commit and how each region stands. */
 export interface GtmResult {
-  decisions: Decision[];
+  decisions: GtmDecision[];
   regions: Record<string, RegionStatus>;
   /** Set when no region has a ready node: weights and exclusions are left as they are (fail static). */
   alert: 'no_ready_nodes' | null;
 }
-
-const FALLBACK_CAUSE = 'fallback: every region would be 0';
 
 interface RegionPlan {
   region: GtmRegion;
@@ -117,10 +116,10 @@ interface RegionPlan {
   excludedHeld: boolean;
 }
 
-/** A region's wanted weight and the words for it. */
+/** A region's wanted weight and why. */
 interface Target {
   weight: number;
-  cause: string;
+  cause: WeightCause;
 }
 
 /**
@@ -135,18 +134,18 @@ export function computeGtm(input: GtmInput): GtmResult {
 
   if (!plans.some((p) => p.ready > 0)) return failStatic(plans);
 
-  const wanted = plans.map((p): Target => trustedTarget(input, p, input.frozen === undefined ? { weight: p.assessment.computed, cause: p.assessment.cause } : frozenTarget(input, p)));
+  const wanted = plans.map((p): Target => trustedTarget(input, p, input.frozen === undefined ? computedTarget(p) : frozenTarget(input, p)));
   // A held region counts with the weight a human put there (a frozen one with the weight it
   // keeps): if that keeps it in rotation, DNS is not all-zero and no fallback is needed.
   const allZero = plans.every((p, i) => (p.weightHeld && p.pool ? p.pool.weight : (wanted[i]?.weight ?? 0)) === 0);
 
-  const decisions: Decision[] = [];
+  const decisions: GtmDecision[] = [];
   const regions: Record<string, RegionStatus> = {};
   for (const [i, plan] of plans.entries()) {
     const fallback = allZero && plan.region.fallback && plan.ready >= 1 && plan.region.weight > 0;
-    const want = wanted[i] ?? { weight: plan.assessment.computed, cause: plan.assessment.cause };
+    const want = wanted[i] ?? computedTarget(plan);
     const target = fallback ? plan.region.weight : want.weight;
-    const cause = fallback ? FALLBACK_CAUSE : want.cause;
+    const cause: WeightCause = fallback ? { kind: 'fallback' } : want.cause;
     const out = decideRegion(input, plan, target, cause, fallback);
     decisions.push(...out.decisions);
     regions[plan.region.name] = out.status;
@@ -154,17 +153,23 @@ export function computeGtm(input: GtmInput): GtmResult {
   return { decisions, regions, alert: null };
 }
 
+/** What the factors alone give, in their own words. */
+function computedTarget(p: RegionPlan): Target {
+  return { weight: p.assessment.computed, cause: { kind: 'factors', words: p.assessment.cause } };
+}
+
 // Rule 6: while frozen, the weight goes down no further than it would with the region's down
 // nodes counted as ready. Down nodes never raise it: the floor is at most the current weight.
 function frozenTarget(input: GtmInput, p: RegionPlan): Target {
   const computed = p.assessment.computed;
   const current = p.pool?.weight;
-  if (current === undefined || computed >= current) return { weight: computed, cause: p.assessment.cause };
+  if (current === undefined || computed >= current) return computedTarget(p);
   const asIfUp = assessWeight(p.region, input.policy.latency, { ready: p.ready + p.down, desired: p.desired }, input.metrics[p.region.name] ?? 'stale');
   const floor = Math.min(current, asIfUp.computed);
-  if (floor <= computed) return { weight: computed, cause: p.assessment.cause };
-  if (floor === current) return { weight: current, cause: `frozen (${input.frozen}): keeps ${current}, wants ${computed} (${p.assessment.cause})` };
-  return { weight: floor, cause: `${asIfUp.cause}; frozen (${input.frozen}): down nodes count as ready` };
+  if (floor <= computed) return computedTarget(p);
+  const frozen = input.frozen ?? '';
+  if (floor === current) return { weight: current, cause: { kind: 'frozen_keeps', frozen, keeps: current, wants: computed, words: p.assessment.cause } };
+  return { weight: floor, cause: { kind: 'frozen_floor', frozen, words: asIfUp.cause } };
 }
 
 // Rule 5b: nodes serving on trust never lower the weight. The floor is what the region would get
@@ -176,9 +181,9 @@ function trustedTarget(input: GtmInput, p: RegionPlan, want: Target): Target {
   const asIfReady = assessWeight(p.region, input.policy.latency, { ready: p.ready + trusted, desired: p.desired + trusted }, input.metrics[p.region.name] ?? 'stale');
   const floor = Math.min(current, asIfReady.computed);
   if (floor <= want.weight) return want;
-  const onTrust = `${trusted} serving on trust (${p.unverified.map((u) => u.node).join(', ')})`;
-  if (floor === current) return { weight: current, cause: `keeps ${current}: ${onTrust}; wants ${want.weight} (${want.cause})` };
-  return { weight: floor, cause: `${asIfReady.cause}, counting ${onTrust} as ready` };
+  const onTrust = p.unverified.map((u) => u.node);
+  if (floor === current) return { weight: current, cause: { kind: 'trust_keeps', keeps: current, onTrust, wants: want.weight, cause: want.cause } };
+  return { weight: floor, cause: { kind: 'trust_floor', words: asIfReady.cause, onTrust } };
 }
 
 function planRegion(input: GtmInput, region: GtmRegion): RegionPlan {
@@ -227,7 +232,7 @@ function failStatic(plans: RegionPlan[]): GtmResult {
       ...statusBase(p),
       weight: p.pool?.weight ?? 0,
       excluded: [...(p.pool?.excluded ?? [])],
-      reason: `fail static: no region has a ready node, weights and exclusions left as they are (ready ${p.ready}/${p.desired})`,
+      reason: reasonText({ kind: 'fail_static', ready: p.ready, desired: p.desired }),
     };
   }
   return { decisions: [], regions, alert: 'no_ready_nodes' };
@@ -245,49 +250,49 @@ function statusBase(p: RegionPlan): Pick<RegionStatus, 'computed' | 'factors' | 
 }
 
 interface RegionOutcome {
-  decisions: Decision[];
+  decisions: GtmDecision[];
   status: RegionStatus;
 }
 
-function gtmDecision(service: string, region: string, kind: string, what: string, because: string, why: Decision['why'], patch: PoolPatch): Decision {
+function gtmDecision(service: string, region: string, kind: GtmKind, what: string, because: string, why: GtmDecision['why'], patch: PoolPatch): GtmDecision {
   return { controller: 'gtm', service, region, kind, summary: `gtm: ${service} ${region} ${what} (${because})`, why, patch };
 }
 
 // The region's status after this pass.
-function regionStatus(p: RegionPlan, weight: number, excluded: string[], reason: string): RegionStatus {
-  return { ...statusBase(p), weight, excluded, reason };
+function regionStatus(p: RegionPlan, weight: number, excluded: string[], reason: RegionReason): RegionStatus {
+  return { ...statusBase(p), weight, excluded, reason: reasonText(reason) };
 }
 
 // Built only for a decision: most regions of most passes change nothing.
-function regionWhy(p: RegionPlan, fallback: boolean): Decision['why'] {
+function regionWhy(p: RegionPlan, fallback: boolean): GtmDecision['why'] {
   return { ...p.assessment.why, ...(fallback ? { fallback: true } : {}) };
 }
 
-function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: string, fallback: boolean): RegionOutcome {
+function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: WeightCause, fallback: boolean): RegionOutcome {
   const service = input.policy.service;
   const region = p.region.name;
 
   if (!p.pool) {
     // A human who deleted the pool entry holds its keys; recreating it would undo that.
     if (p.weightHeld || p.excludedHeld) {
-      return { decisions: [], status: regionStatus(p, 0, [], `held by a human override: no pool in the stack, not creating one (${cause})`) };
+      return { decisions: [], status: regionStatus(p, 0, [], { kind: 'no_pool_held', cause }) };
     }
     const patch: PoolPatch = { weight: target, nodes: [], excluded: [] };
     return {
       decisions: [gtmDecision(service, region, 'create_pool', `create pool weight ${target}`, 'not in the stack yet', { ...regionWhy(p, fallback), to: target }, patch)],
-      status: regionStatus(p, target, [], `pool created (${cause})`),
+      status: regionStatus(p, target, [], { kind: 'pool_created', cause }),
     };
   }
 
-  const decisions: Decision[] = [];
+  const decisions: GtmDecision[] = [];
   const patch: PoolPatch = {};
   const current = p.pool.weight;
   let weight = current;
-  let reason: string;
+  let outcome: WeightOutcome;
   if (p.weightHeld) {
-    reason = `held by a human override at ${current} (wants ${target}: ${cause})`;
+    outcome = { kind: 'held', keeps: current, wants: target, cause };
   } else if (target === current) {
-    reason = cause;
+    outcome = { kind: 'wanted', cause };
   } else {
     const urgent = (current === 0) !== (target === 0);
     const last = input.lastWeightChange[region];
@@ -295,24 +300,24 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: str
     if (urgent || last === undefined || input.now - last >= interval) {
       weight = target;
       patch.weight = target;
-      decisions.push(gtmDecision(service, region, 'weight', `weight ${current}→${target}`, cause, { ...regionWhy(p, fallback), from: current, to: target, urgent }, { ...patch }));
-      reason = cause;
+      decisions.push(gtmDecision(service, region, 'weight', `weight ${current}→${target}`, causeText(cause), { ...regionWhy(p, fallback), from: current, to: target, urgent }, { ...patch }));
+      outcome = { kind: 'wanted', cause };
     } else {
-      const ago = Math.max(0, Math.round((input.now - last) / 1000));
-      reason = `waiting: last change ${ago}s ago < min_change_interval ${formatDuration(interval)}; keeps ${current}, wants ${target} (${cause})`;
+      outcome = { kind: 'waiting', agoMs: input.now - last, intervalMs: interval, keeps: current, wants: target, cause };
     }
   }
 
   let excluded = p.pool.excluded.slice();
+  let note: ExcludedNote | undefined;
   if (p.excludedHeld) {
-    reason += '; excluded held by a human override';
+    note = { kind: 'held' };
   } else {
     const all = exclusionSteps(p.nodes, p.pool.excluded, p.verdictOf);
     // Rule 6: a frozen service takes no node out of DNS; it may still put nodes back.
     const steps = input.frozen === undefined ? all : all.filter((s) => s.kind !== 'exclude');
     if (steps.length < all.length) {
-      const kept = all.filter((s) => s.kind === 'exclude').map((s) => `${s.node} (${s.because})`);
-      reason += `; frozen (${input.frozen}): not excluding ${kept.join(', ')}`;
+      const kept = all.filter((s) => s.kind === 'exclude');
+      note = { kind: 'frozen', frozen: input.frozen ?? '', kept };
     }
     if (steps.length > 0) {
       const set = new Set(p.pool.excluded);
@@ -326,5 +331,5 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: str
     }
   }
 
-  return { decisions, status: regionStatus(p, weight, excluded, reason) };
+  return { decisions, status: regionStatus(p, weight, excluded, { kind: 'pool', weight: outcome, excluded: note }) };
 }
