@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { queryDns, RRType, writeRecordFile } from '../src/dns/index.js';
 import { silentLogger } from '../src/log/index.js';
-import { startControlPlane, type ControlPlane } from '../src/runtime/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../src/runtime/index.js';
 import { resolveSettings } from '../src/settings/index.js';
 import { FakeNode, commitFastLoop, until } from './helpers/fake-node.js';
 import { makeGitFixture, type GitFixture } from '../src/testing/index.js';

@@ -14,6 +14,7 @@
 // after a leader dies another takes over within ttl + ttl/3 (< 2 × ttl).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log/index.js';
+import { errorText } from '../loop/index.js';
 import type { Lease, Store } from '../store/index.js';
 
 /** Pokes closer together than this are one: a burst of failed forwards makes one store query. */
@@ -139,7 +140,7 @@ export class Leadership {
     try {
       await this.opts.store.releaseLease(CONTROLLER_LEASE, this.id, token);
     } catch (err) {
-      this.opts.log.warn({ err: message(err) }, 'leader: could not release the lease; it lapses on its own');
+      this.opts.log.warn({ err: errorText(err) }, 'leader: could not release the lease; it lapses on its own');
     }
   }
 
@@ -189,10 +190,10 @@ export class Leadership {
       this.lastError = null;
       if (lease.holder === this.id && !this.stopped) this.elect(lease.token, started);
     } catch (err) {
-      this.lastError = `the store did not answer: ${message(err)}`;
-      this.opts.log.warn({ err: message(err) }, 'leader: lease request failed');
+      this.lastError = `the store did not answer: ${errorText(err)}`;
+      this.opts.log.warn({ err: errorText(err) }, 'leader: lease request failed');
       // Without the store this replica cannot know it still leads: once its own deadline passes it steps down.
-      if (this.token !== null && this.clock() >= this.deadline) await this.depose(`lease not renewed before it lapsed (${message(err)})`);
+      if (this.token !== null && this.clock() >= this.deadline) await this.depose(`lease not renewed before it lapsed (${errorText(err)})`);
     }
   }
 
@@ -205,8 +206,8 @@ export class Leadership {
       try {
         await this.opts.onElected(token);
       } catch (err) {
-        this.opts.log.error({ err: message(err) }, 'leader: starting the controllers failed; giving the lease up');
-        void this.depose(`start failed: ${message(err)}`);
+        this.opts.log.error({ err: errorText(err) }, 'leader: starting the controllers failed; giving the lease up');
+        void this.depose(`start failed: ${errorText(err)}`);
         await this.opts.store.releaseLease(CONTROLLER_LEASE, this.id, token).catch(() => undefined);
       }
     });
@@ -249,7 +250,7 @@ export class Leadership {
       try {
         await this.opts.onDeposed(reason);
       } catch (err) {
-        this.opts.log.error({ err: message(err) }, 'leader: stopping the controllers failed');
+        this.opts.log.error({ err: errorText(err) }, 'leader: stopping the controllers failed');
       }
     });
     return this.transitions;
@@ -262,8 +263,4 @@ export class Leadership {
   private clock(): number {
     return (this.opts.monotonic ?? performance.now.bind(performance))();
   }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -5,6 +5,7 @@
 // A poll the store does not answer keeps the last set it gave: the view goes
 // stale rather than empty, and says so once in the log.
 import type { Logger } from '../log/index.js';
+import { errorText } from '../loop/index.js';
 import type { Store } from '../store/index.js';
 
 /** How often a follower asks the store by default (ms): the leader writes state changes within a second. */
@@ -63,7 +64,7 @@ export class StoreDownView {
     } catch (err) {
       if (!this.failing) {
         this.opts.log.warn(
-          { err: err instanceof Error ? err.message : String(err), down: this.down.size },
+          { err: errorText(err), down: this.down.size },
           'down view: the store did not answer; DNS keeps leaving out the nodes it last knew were down',
         );
       }

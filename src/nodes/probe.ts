@@ -3,6 +3,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthCheck } from '../config/index.js';
+import { errorText } from '../loop/index.js';
 
 /** The result of one probe; `hard` only when ok is false and the node is certainly not serving. */
 export interface ProbeOutcome {
@@ -62,7 +63,7 @@ function classify(err: unknown): { hard: boolean; detail: string } {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   const hard = HARD[code];
   if (hard) return { hard: true, detail: hard };
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   return { hard: false, detail: code && !message.includes(code) ? `${code}: ${message}` : message };
 }
 

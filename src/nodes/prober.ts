@@ -2,6 +2,7 @@
 // of nodes are not probed in bursts, and with a cap on probes in flight so a region that
 // hangs (every probe waiting for its timeout) cannot exhaust sockets.
 import type { HealthCheck } from '../config/index.js';
+import { errorText } from '../loop/index.js';
 import { probeOnce, type ProbeOutcome } from './probe.js';
 
 /** One node to probe, named as in the registry. */
@@ -52,7 +53,7 @@ export class Prober {
     this.random = opts.random ?? Math.random;
     this.probe = opts.probe ?? probeOnce;
     this.now = opts.now ?? Date.now;
-    this.onError = opts.onError ?? ((err) => process.emitWarning(`prober: ${err instanceof Error ? err.message : String(err)}`));
+    this.onError = opts.onError ?? ((err) => process.emitWarning(`prober: ${errorText(err)}`));
   }
 
   /** Starts ticking; calling it again while running does nothing. */
@@ -124,7 +125,7 @@ export class Prober {
       attempt = Promise.reject(err);
     }
     const run = attempt
-      .catch((err: unknown): ProbeOutcome => ({ ok: false, hard: false, detail: err instanceof Error ? err.message : String(err), ms: this.now() - started }))
+      .catch((err: unknown): ProbeOutcome => ({ ok: false, hard: false, detail: errorText(err), ms: this.now() - started }))
       .then((outcome) => {
         entry.inFlight = false;
         // A target removed (or replaced) meanwhile is forgotten: its result would describe a node that is gone.

@@ -6,7 +6,8 @@ import type { Declarations } from '../config/index.js';
 import { silentLogger } from '../log/index.js';
 import { MemoryStore } from '../store/index.js';
 import { seedDeclarations } from '../testing/index.js';
-import { NodeRegistry, type NodeTransition } from './registry.js';
+import type { NodeTransition } from './liveness-tracker.js';
+import { NodeRegistry } from './registry.js';
 
 class Clock {
   constructor(public t = 1_000_000) {}

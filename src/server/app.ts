@@ -15,7 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { serviceRoutes } from './routes/services.js';
-import type { ServiceStatusView } from '../reconcile/status.js';
+import type { ServiceStatusView } from '../reconcile/index.js';
 
 /** Everything the API serves from, passed in (nothing is built inside). */
 export interface AppOptions {

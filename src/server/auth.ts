@@ -86,3 +86,10 @@ export function loadTokens(source: TokenSource): { tokens: ServerTokens; generat
   };
   return { tokens: { bootstrap: get('XPLANE_BOOTSTRAP_TOKEN', 'bootstrap-token'), admin: get('XPLANE_ADMIN_TOKEN', 'admin-token') }, generated };
 }
+
+/** XPLANE_WEBHOOK_SECRET, or the contents of the file XPLANE_WEBHOOK_SECRET_FILE names; undefined disables the webhook. */
+export function loadWebhookSecret(env: Record<string, string | undefined>): string | undefined {
+  if (env.XPLANE_WEBHOOK_SECRET) return env.XPLANE_WEBHOOK_SECRET;
+  if (env.XPLANE_WEBHOOK_SECRET_FILE) return readFileSync(env.XPLANE_WEBHOOK_SECRET_FILE, 'utf8').trim() || undefined;
+  return undefined;
+}

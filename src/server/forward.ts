@@ -7,6 +7,7 @@
 import { AGENT_ROUTE } from './routes/agent.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { secretsEqual } from '../nodes/index.js';
+import { errorText } from '../loop/index.js';
 import type { ErrorBody } from './errors.js';
 
 /** Where a request under /v1/ is served. */
@@ -81,7 +82,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, leader: str
       redirect: 'manual',
     });
   } catch (err) {
-    request.log.warn({ leader, err: err instanceof Error ? err.message : String(err) }, 'forward: the leader did not answer');
+    request.log.warn({ leader, err: errorText(err) }, 'forward: the leader did not answer');
     opts.onLeaderGone?.();
     return unavailable(reply, `the leader at ${leader} did not answer; retry shortly`);
   }

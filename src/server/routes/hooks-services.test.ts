@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { silentLogger } from '../../log/index.js';
 import { Metrics } from '../../metrics/index.js';
 import { NodeRegistry } from '../../nodes/index.js';
-import type { ServiceStatusView } from '../../reconcile/status.js';
+import type { ServiceStatusView } from '../../reconcile/index.js';
 import { MemoryStore } from '../../store/index.js';
 import { buildApp } from '../app.js';
 

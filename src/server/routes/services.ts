@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { notFound } from '../../errors.js';
 import type { NodeRegistry } from '../../nodes/index.js';
-import type { ServiceStatusView } from '../../reconcile/status.js';
+import type { ServiceStatusView } from '../../reconcile/index.js';
 import { requireAdmin, type ServerTokens } from '../auth.js';
 
 /** Options of the service routes. */
