@@ -83,7 +83,11 @@ try {
   const healthPort = await freePort();
   const gtm = 'platform-config/gtm/svc-plus.yaml';
   const autoscale = 'platform-config/autoscale/svc-plus.yaml';
-  const local = (text: string): string => text.replace(/^provider: aws.*$/m, 'provider: local').replace(/^location: .*\n/m, '').replace(/^instance_type: .*\n/m, '');
+  const local = (text: string): string =>
+    text
+      .replace(/^provider: aws.*$/m, 'provider: local')
+      .replace(/^location: .*\n/m, '')
+      .replace(/^instance_type: .*\n/m, '');
   fixture.commit(
     {
       [gtm]: fixture
@@ -109,14 +113,32 @@ try {
   progress(`starting xplane serve (state in ${dir})`);
   serve = await startServe(
     [
-      '--repo', fixture.bare, '--db', join(dir, 'xplane.db'), '--workdir', join(dir, 'work'),
-      '--dns-listen', `127.0.0.1:${xplaneDns}`, '--dns-dir', dnsDir, '--sync-interval', '1s', '--reconcile-interval', '1s',
+      '--repo',
+      fixture.bare,
+      '--db',
+      join(dir, 'xplane.db'),
+      '--workdir',
+      join(dir, 'work'),
+      '--dns-listen',
+      `127.0.0.1:${xplaneDns}`,
+      '--dns-dir',
+      dnsDir,
+      '--sync-interval',
+      '1s',
+      '--reconcile-interval',
+      '1s',
     ],
     { XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_ADMIN_TOKEN: ADMIN, XPLANE_LOG_LEVEL: 'warn' },
   );
   const serveUrl = serve.url;
   // No Pulumi here: write the record file the local provider would have written after a converge.
-  await writeRecordFile(dnsDir, { domain: DOMAIN, region: 'jp', ttl: 1, zone: 'svc.plus', records: NODES.map((n) => ({ node: n.name, ip: n.ip, weight: 100 })) });
+  await writeRecordFile(dnsDir, {
+    domain: DOMAIN,
+    region: 'jp',
+    ttl: 1,
+    zone: 'svc.plus',
+    records: NODES.map((n) => ({ node: n.name, ip: n.ip, weight: 100 })),
+  });
 
   // PowerDNS: a foreground pdns_server with its own config dir, the bind backend and one LUA record.
   const pdnsDns = await freePort();
@@ -181,7 +203,21 @@ api  IN LUA A "${lua}"
   const startAgent = (node: { name: string; ip: string }): void => {
     const child = spawn(
       process.execPath,
-      [join(ROOT, 'bin/xplane.js'), 'agent', '--simulate-load', '--name', node.name, '--address', `${node.ip}:${healthPort}`, '--server', serveUrl, '--service', 'svc-plus', '--region', 'jp'],
+      [
+        join(ROOT, 'bin/xplane.js'),
+        'agent',
+        '--simulate-load',
+        '--name',
+        node.name,
+        '--address',
+        `${node.ip}:${healthPort}`,
+        '--server',
+        serveUrl,
+        '--service',
+        'svc-plus',
+        '--region',
+        'jp',
+      ],
       { env: { ...process.env, XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'ignore'] },
     );
     agents.set(node.name, child);
@@ -227,7 +263,10 @@ api  IN LUA A "${lua}"
     while ((gone.xplane === null || gone.powerdns === null) && performance.now() - killedAt < GONE_TIMEOUT_MS) {
       const roundAt = performance.now() - killedAt;
       const [x, p] = await Promise.all([addresses(xplaneDns, XPLANE_QUERIES_PER_ROUND), addresses(pdnsDns, 1)]);
-      for (const [side, seen] of [['xplane', x], ['powerdns', p]] as const) {
+      for (const [side, seen] of [
+        ['xplane', x],
+        ['powerdns', p],
+      ] as const) {
         if (gone[side] !== null) continue;
         if (seen.has(victim.ip)) streak[side] = 0;
         else {
@@ -253,7 +292,9 @@ api  IN LUA A "${lua}"
       ).catch(() => null);
     }
     kills.push({ node: victim.name, xplaneMs: gone.xplane, powerdnsMs: gone.powerdns, gitMs });
-    progress(`kill ${k + 1}/${KILLS} ${victim.name}: xplane ${gone.xplane ?? 'timeout'} ms, PowerDNS ${gone.powerdns ?? 'timeout'} ms${k < GIT_KILLS ? `, git ${gitMs ?? 'timeout'} ms` : ''}`);
+    progress(
+      `kill ${k + 1}/${KILLS} ${victim.name}: xplane ${gone.xplane ?? 'timeout'} ms, PowerDNS ${gone.powerdns ?? 'timeout'} ms${k < GIT_KILLS ? `, git ${gitMs ?? 'timeout'} ms` : ''}`,
+    );
 
     startAgent(victim);
     await until(`${victim.name} active and answered again`, allServing, 60_000, 250);
@@ -269,7 +310,13 @@ api  IN LUA A "${lua}"
     benchmark: 'failover',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg: loadavg().map((l) => Math.round(l * 100) / 100) },
-    powerdns: { version: pdnsVersion, record: lua, luaHealthChecksInterval: INTERVAL_S, minimumFailuresSupported, effectiveFall: minimumFailuresSupported ? FALL : 1 },
+    powerdns: {
+      version: pdnsVersion,
+      record: lua,
+      luaHealthChecksInterval: INTERVAL_S,
+      minimumFailuresSupported,
+      effectiveFall: minimumFailuresSupported ? FALL : 1,
+    },
     xplane: { healthInterval: `${INTERVAL_S}s`, timeout: '500ms', fall: FALL, ttl: 1 },
     method: { roundMs: ROUND_MS, xplaneQueriesPerRound: XPLANE_QUERIES_PER_ROUND, goneAfterRounds: STREAK },
     kills,
@@ -278,7 +325,8 @@ api  IN LUA A "${lua}"
     target: { ratio: 1.0 },
     met: { ratio: ratio <= 1.0 },
   };
-  const row = (k: Kill, i: number): string => `| ${i + 1} | ${k.node} | ${k.xplaneMs ?? 'timeout'} | ${k.powerdnsMs ?? 'timeout'} | ${k.gitMs ?? (i < GIT_KILLS ? 'timeout' : '')} |`;
+  const row = (k: Kill, i: number): string =>
+    `| ${i + 1} | ${k.node} | ${k.xplaneMs ?? 'timeout'} | ${k.powerdnsMs ?? 'timeout'} | ${k.gitMs ?? (i < GIT_KILLS ? 'timeout' : '')} |`;
   const md = `# bench:failover
 
 ${results.date} — ${results.machine.cpus} × ${results.machine.model}, load ${results.machine.loadavg.join(' ')}
@@ -299,12 +347,12 @@ both servers queried in the same loop after the same kill.
 ${kills.map(row).join('\n')}
 
 ${
-    minimumFailuresSupported
-      ? `Both sides: check every ${INTERVAL_S} s, ${FALL} failures.`
-      : `PowerDNS ${pdnsVersion} does not know ifurlup's \`minimumFailures\` (it ignores it), so it drops an address after
+  minimumFailuresSupported
+    ? `Both sides: check every ${INTERVAL_S} s, ${FALL} failures.`
+    : `PowerDNS ${pdnsVersion} does not know ifurlup's \`minimumFailures\` (it ignores it), so it drops an address after
 its first failed check. That matches xplane here: a killed process refuses connections, a hard probe failure that
 marks the node down without waiting for \`fall\`. Both sides act on their first check after the kill.`
-  }
+}
 xplane: gtm health \`interval: ${INTERVAL_S}s\`, \`timeout: 500ms\`,
 \`fall: ${FALL}\`, TTL 1, ${XPLANE_QUERIES_PER_ROUND} queries a round (it answers one weighted record per query).
 PowerDNS: \`enable-lua-records\`, \`lua-health-checks-interval=${INTERVAL_S}\`, caches off, bind backend, record

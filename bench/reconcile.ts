@@ -7,19 +7,25 @@
 // Targets on a 2-core machine: a pass <= 50 ms, a write <= 500 ms.
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Declarations, Pool } from '../src/config/index.js';
-import { loadDeclarations } from '../src/config/index.js';
-import { commitMessage } from '../src/decision/index.js';
+import { type Declarations, type Pool, loadDeclarations } from '../src/config/index.js';
+import { commitMessage, type PoolPatch } from '../src/decision/index.js';
 import { GitMirror, GitWriter, parseIdentity, type PlannedCommit } from '../src/gitops/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { NodeRegistry, type RegionMetrics } from '../src/nodes/index.js';
-import type { PoolPatch } from '../src/decision/index.js';
-import { emptyMemory, gatherFacts, patchesByRegion, planPass, type FleetFacts, type LoopMemory, type PassInput, type PassPlan } from '../src/reconcile/index.js';
+import {
+  emptyMemory,
+  gatherFacts,
+  patchesByRegion,
+  planPass,
+  type FleetFacts,
+  type LoopMemory,
+  type PassInput,
+  type PassPlan,
+} from '../src/reconcile/index.js';
 import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../src/stacks/index.js';
 import { MemoryStore } from '../src/store/index.js';
-import { makeGitFixture } from '../src/testing/index.js';
+import { makeGitFixture, seededRandom } from '../src/testing/index.js';
 import { progress, writeResults } from '../test/helpers/serve.js';
-import { seededRandom } from '../src/testing/index.js';
 
 const SERVICES = 100;
 const REGIONS = 20;
@@ -83,9 +89,7 @@ dns:
 }
 
 function autoscaleYaml(s: number): string {
-  const regions = regionNames
-    .map((name) => `  ${name}:\n    min_nodes: 1\n    max_nodes: 10\n    scale_up_cpu: 0.7\n    scale_down_cpu: 0.3\n`)
-    .join('');
+  const regions = regionNames.map((name) => `  ${name}:\n    min_nodes: 1\n    max_nodes: 10\n    scale_up_cpu: 0.7\n    scale_down_cpu: 0.3\n`).join('');
   return `service: ${serviceNames[s]}
 global:
   cpu_window: 60s
@@ -200,7 +204,10 @@ try {
 
   // A cold region has wanted to scale down for 10 minutes, past scale_down_stabilization:
   // the memory a running loop would carry into this pass.
-  const baseMemory: LoopMemory = { ...emptyMemory(), scaleDownSince: new Map([...profiles].filter(([, profile]) => profile === 'cold').map(([key]) => [key, now - 10 * 60_000])) };
+  const baseMemory: LoopMemory = {
+    ...emptyMemory(),
+    scaleDownSince: new Map([...profiles].filter(([, profile]) => profile === 'cold').map(([key]) => [key, now - 10 * 60_000])),
+  };
 
   /** The pass's input as Reconciler.build makes it: the registry's facts gathered, then plain data. */
   const registryInput = (pools: Record<string, Record<string, Pool>>, holds: ReadonlySet<string>, memory: LoopMemory, at: number): PassInput => ({
@@ -299,7 +306,9 @@ try {
   const byKind: Record<string, number> = {};
   for (const d of samplePlan.decisions) byKind[`${d.controller}:${d.kind}`] = (byKind[`${d.controller}:${d.kind}`] ?? 0) + 1;
   const message = samplePlan.decisions.length > 0 ? commitMessage(samplePlan.decisions) : '';
-  progress(`  steady pass median ${stats(passes.map((p) => p.total)).median} ms, cold ${stats(colds.map((p) => p.total)).median} ms; ${sample.decisions} decisions in ${sampleFiles} files`);
+  progress(
+    `  steady pass median ${stats(passes.map((p) => p.total)).median} ms, cold ${stats(colds.map((p) => p.total)).median} ms; ${sample.decisions} decisions in ${sampleFiles} files`,
+  );
 
   // Where the pass's time goes: the same planPass on facts gathered beforehand (controllers only),
   // and the registry lookups on their own.
@@ -315,7 +324,8 @@ try {
     const alone = nextInstant();
     const b2 = performance.now();
     const regionFacts = new Map<string, RegionMetrics | 'stale'>();
-    for (const service of serviceNames) for (const region of regionNames) regionFacts.set(`${service}/${region}`, registry.regionMetrics(service, region, alone));
+    for (const service of serviceNames)
+      for (const region of regionNames) regionFacts.set(`${service}/${region}`, registry.regionMetrics(service, region, alone));
     const c = performance.now();
     if (i >= WARMUP) {
       lookups.nodes.push(b - a);
@@ -328,7 +338,8 @@ try {
   for (let i = 0; i < WARMUP + PASS_RUNS; i += 1) {
     const input: PassInput = { now: gatheredAt, declarations, pools, holds: new Set(), memory: structuredClone(baseMemory), ...gathered };
     const { ms, value } = await timed(() => planPass(input));
-    if (value.decisions.length !== sample.decisions) throw new Error(`pre-gathered pass made ${value.decisions.length} decisions, the live one ${sample.decisions}`);
+    if (value.decisions.length !== sample.decisions)
+      throw new Error(`pre-gathered pass made ${value.decisions.length} decisions, the live one ${sample.decisions}`);
     if (i >= WARMUP) controllersOnly.push(ms);
   }
 
@@ -388,7 +399,12 @@ try {
   const results = {
     benchmark: 'reconcile',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: { start: loadAtStart[0], end: Math.round((loadavg()[0] ?? 0) * 100) / 100 } },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverage1m: { start: loadAtStart[0], end: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
+    },
     fleet: { services: SERVICES, regions: REGIONS, nodes: tokens.length, downNodes: tokens.filter((t) => t.down).length, poolsByProfile: counts },
     runs: { warmup: WARMUP, pass: PASS_RUNS, cold: COLD_RUNS, write: WRITE_RUNS },
     passMs: steady,
@@ -401,7 +417,12 @@ try {
     },
     coldPassMs: cold,
     coldPassPartsMs: { stackFiles: stats(colds.map((p) => p.stacks)), planPassWithRegistry: stats(colds.map((p) => p.plan)) },
-    firstPassMs: { total: round2(first.timing.total), stackFiles: round2(first.timing.stacks), planPassWithRegistry: round2(first.timing.plan), applyPoolPatches: round2(firstApply.ms) },
+    firstPassMs: {
+      total: round2(first.timing.total),
+      stackFiles: round2(first.timing.stacks),
+      planPassWithRegistry: round2(first.timing.plan),
+      applyPoolPatches: round2(firstApply.ms),
+    },
     applyPoolPatchesMs: stats(applies),
     decisionsPerPass: sample.decisions,
     decisionsByKind: byKind,
@@ -409,7 +430,13 @@ try {
     commitMessageLines: message.split('\n').filter((l) => l !== '').length,
     writeMs: write,
     firstWriteMs: round2(firstWriteMs),
-    writePartsMs: { fetch: stats(parts.fetch), applyPoolPatches: stats(parts.apply), commit: stats(parts.commit), push: stats(parts.push), readFiles: stats(parts.readFiles) },
+    writePartsMs: {
+      fetch: stats(parts.fetch),
+      applyPoolPatches: stats(parts.apply),
+      commit: stats(parts.commit),
+      push: stats(parts.push),
+      readFiles: stats(parts.readFiles),
+    },
     loadDeclarationsMs: Math.round(loaded.ms),
     peakRssMiB,
     targets: TARGETS,

@@ -129,7 +129,20 @@ try {
     const deadPort = await freePort();
     progress(`${subject.label}: idle agent for ${IDLE_S} s`);
     const agentRss = await idleRss(
-      [join(subject.root, 'bin/xplane.js'), 'agent', '--server', `http://127.0.0.1:${deadPort}`, '--token', 'x', '--service', 'svc-plus', '--region', 'jp', '--address', '127.0.0.1:0'],
+      [
+        join(subject.root, 'bin/xplane.js'),
+        'agent',
+        '--server',
+        `http://127.0.0.1:${deadPort}`,
+        '--token',
+        'x',
+        '--service',
+        'svc-plus',
+        '--region',
+        'jp',
+        '--address',
+        '127.0.0.1:0',
+      ],
       subject.root,
       { XPLANE_LOG_LEVEL: 'warn' },
       IDLE_S,
@@ -139,8 +152,18 @@ try {
     progress(`${subject.label}: idle serve for ${IDLE_S} s`);
     const serveRss = await idleRss(
       [
-        join(subject.root, 'bin/xplane.js'), 'serve', '--repo', fixture.bare, '--db', join(state, `${mem.length}.db`), '--workdir', join(state, `work-${mem.length}`),
-        '--listen', `127.0.0.1:${port}`, '--dns-listen', '127.0.0.1:0',
+        join(subject.root, 'bin/xplane.js'),
+        'serve',
+        '--repo',
+        fixture.bare,
+        '--db',
+        join(state, `${mem.length}.db`),
+        '--workdir',
+        join(state, `work-${mem.length}`),
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--dns-listen',
+        '127.0.0.1:0',
       ],
       subject.root,
       { XPLANE_BOOTSTRAP_TOKEN: 'b', XPLANE_ADMIN_TOKEN: 'a', XPLANE_LOG_LEVEL: 'warn' },
@@ -163,7 +186,10 @@ const md = [
   '',
   '| checkout | command | min / median / max ms | median ÷ bare node | target | met |',
   '| --- | --- | --- | --- | --- | --- |',
-  ...rows.map((r) => `| ${r.subject} | \`${r.command}\` | ${f(r.ms.min)} / ${f(r.ms.median)} / ${f(r.ms.max)} | ${r.ratio} × | ≤ ${r.target} × | ${r.met ? 'yes' : 'no'} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.subject} | \`${r.command}\` | ${f(r.ms.min)} / ${f(r.ms.median)} / ${f(r.ms.max)} | ${r.ratio} × | ≤ ${r.target} × | ${r.met ? 'yes' : 'no'} |`,
+  ),
   '',
   '| checkout | process | RSS | target | met |',
   '| --- | --- | --- | --- | --- |',

@@ -13,10 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { makeGitFixture } from '../src/testing/index.js';
-import { freshPostgresDb, postgresSkipReason } from '../src/testing/index.js';
+import { makeGitFixture, freshPostgresDb, postgresSkipReason, seededRandom } from '../src/testing/index.js';
 import { leaderGauge, progress, startServe, writeResults, type ServeProcess } from '../test/helpers/serve.js';
-import { seededRandom } from '../src/testing/index.js';
 
 const BOOTSTRAP = 'bench-bootstrap';
 const ADMIN = 'bench-admin';
@@ -153,8 +151,18 @@ async function startReplica(leaseMs: number): Promise<ServeProcess> {
   const t = performance.now();
   const replica = await startServe(
     [
-      '--repo', fixture.bare, '--db', db?.url ?? '', '--workdir', join(state, name, 'work'),
-      '--sync-interval', '1s', '--reconcile-interval', '1s', '--lease-ttl', `${leaseMs}ms`,
+      '--repo',
+      fixture.bare,
+      '--db',
+      db?.url ?? '',
+      '--workdir',
+      join(state, name, 'work'),
+      '--sync-interval',
+      '1s',
+      '--reconcile-interval',
+      '1s',
+      '--lease-ttl',
+      `${leaseMs}ms`,
     ],
     { XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_ADMIN_TOKEN: ADMIN, XPLANE_LOG_LEVEL: 'warn' },
   );
@@ -207,7 +215,10 @@ async function runPhase(phase: Phase): Promise<Cycle[]> {
   progress(`lease_ttl ${phase.leaseMs} ms: starting ${REPLICAS} replicas on ${db?.name}`);
   for (let i = 0; i < REPLICAS; i += 1) await startReplica(phase.leaseMs);
   const cycles: Cycle[] = [];
-  for (const [stop, count] of [['kill', phase.kills], ['term', phase.terms]] as const) {
+  for (const [stop, count] of [
+    ['kill', phase.kills],
+    ['term', phase.terms],
+  ] as const) {
     for (let k = 0; k < count; k += 1) {
       const c = await cycle(phase.leaseMs, stop);
       cycles.push(c);
@@ -233,7 +244,10 @@ try {
   let longSkipped: string | null = null;
   if (runLong) long = await runPhase(LONG);
   else {
-    longSkipped = process.env.BENCH_LONG === '0' ? 'BENCH_LONG=0' : `estimated ${Math.round(longEstimate / 1000)} s more after ${Math.round(elapsed / 1000)} s, over the ${BUDGET_MS / 1000} s budget`;
+    longSkipped =
+      process.env.BENCH_LONG === '0'
+        ? 'BENCH_LONG=0'
+        : `estimated ${Math.round(longEstimate / 1000)} s more after ${Math.round(elapsed / 1000)} s, over the ${BUDGET_MS / 1000} s budget`;
     progress(`skipping lease_ttl ${LONG.leaseMs} ms: ${longSkipped}`);
   }
 

@@ -45,7 +45,12 @@ async function run(config: Record<string, unknown>): Promise<Record<string, unkn
   return (await resolveAll(await xplaneProgram({ root, env: {} })())) as Record<string, unknown>;
 }
 
-const regionConfig = (pool: Record<string, unknown>) => ({ ...agentConfig, 'xplane:region': 'jp', 'xplane:cloudflareAccountId': 'acc-1', 'xplane:pools': { web: pool } });
+const regionConfig = (pool: Record<string, unknown>) => ({
+  ...agentConfig,
+  'xplane:region': 'jp',
+  'xplane:cloudflareAccountId': 'acc-1',
+  'xplane:pools': { web: pool },
+});
 
 describe('a Cloudflare region stack', () => {
   it('makes a monitor from the gtm health block', async () => {
@@ -122,7 +127,13 @@ describe('the global stack', () => {
   it('reads the region stacks and makes one random-steering load balancer per Cloudflare service', async () => {
     setRegions(regionExport(100, 'pool-jp'), regionExport(10, 'pool-sg'));
     const outputs = await run(globalConfig);
-    assert.deepEqual(mocks.ofType(STACK_REF).map((r) => r.name).sort(), ['organization/xplane/jp', 'organization/xplane/sg']);
+    assert.deepEqual(
+      mocks
+        .ofType(STACK_REF)
+        .map((r) => r.name)
+        .sort(),
+      ['organization/xplane/jp', 'organization/xplane/sg'],
+    );
     const lbs = mocks.ofType(LB);
     assert.equal(lbs.length, 1, 'route53 services get no load balancer');
     assert.deepEqual(lbs[0]?.inputs, {
@@ -137,7 +148,12 @@ describe('the global stack', () => {
       randomSteering: { poolWeights: { 'pool-jp': 1, 'pool-sg': 0.1 } },
     });
     assert.deepEqual(outputs.loadBalancers, {
-      web: { domain: 'web.example.net', id: 'web-lb-id', pools: { jp: { poolId: 'pool-jp', weight: 1 }, sg: { poolId: 'pool-sg', weight: 0.1 } }, fallbackPool: 'pool-jp' },
+      web: {
+        domain: 'web.example.net',
+        id: 'web-lb-id',
+        pools: { jp: { poolId: 'pool-jp', weight: 1 }, sg: { poolId: 'pool-sg', weight: 0.1 } },
+        fallbackPool: 'pool-jp',
+      },
     });
   });
 

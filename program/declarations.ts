@@ -10,8 +10,7 @@
 // names, duplicates and `excluded` membership are checked by the one set of
 // rules the control loop also uses.
 import { stringify } from 'yaml';
-import { formatIssue, parseDeclarations, readDeclarationFiles } from '../src/config/index.js';
-import type { ConfigIssue, Declarations, SourceFile } from '../src/config/index.js';
+import { formatIssue, parseDeclarations, readDeclarationFiles, type ConfigIssue, type Declarations, type SourceFile } from '../src/config/index.js';
 
 /** The region stack's keys that are validated with the declarations. */
 export interface StackKeys {

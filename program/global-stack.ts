@@ -9,6 +9,7 @@
 // Converge the region stacks first: a region stack that does not exist yet
 // fails the global stack with a message naming it. Regions on the `local`
 // provider have no Cloudflare pool and are skipped with a log line.
+import { errorText } from '../src/errors.js';
 import * as pulumi from '@pulumi/pulumi';
 import type { Declarations, GtmPolicy } from '../src/config/index.js';
 import { CloudflareLoadBalancer } from './components/cloudflare-load-balancer.js';
@@ -47,7 +48,8 @@ export async function globalStack(args: GlobalStackArgs): Promise<GlobalStackOut
     return { loadBalancers: {} };
   }
   const zoneId = args.settings.cloudflareZoneId;
-  if (zoneId === undefined) throw new Error(`${services.map((s) => s.service).join(', ')} use Cloudflare DNS: set xplane:cloudflareZoneId in the global stack's config`);
+  if (zoneId === undefined)
+    throw new Error(`${services.map((s) => s.service).join(', ')} use Cloudflare DNS: set xplane:cloudflareZoneId in the global stack's config`);
 
   const readRegion = regionReader(args);
   const loadBalancers: Record<string, LoadBalancerOutput> = {};
@@ -77,7 +79,7 @@ function regionReader(args: GlobalStackArgs): RegionReader {
       services = ref.getOutputDetails('services').then(
         (details) => details.value ?? details.secretValue,
         (err: unknown) => {
-          throw new Error(`cannot read stack ${name} (converge the region stacks before the global one): ${err instanceof Error ? err.message : String(err)}`);
+          throw new Error(`cannot read stack ${name} (converge the region stacks before the global one): ${errorText(err)}`);
         },
       );
       cache.set(region, services);
@@ -96,7 +98,8 @@ async function regionPools(gtm: GtmPolicy, args: GlobalStackArgs, readRegion: Re
     }
     const raw = await readRegion(entry.name);
     const parsed = regionServicesSchema.safeParse(raw ?? {});
-    if (!parsed.success) throw new Error(`stack ${entry.name}: its "services" output is not what a region stack exports: ${parsed.error.issues[0]?.message ?? ''}`);
+    if (!parsed.success)
+      throw new Error(`stack ${entry.name}: its "services" output is not what a region stack exports: ${parsed.error.issues[0]?.message ?? ''}`);
     const exported = parsed.data[gtm.service];
     if (exported?.poolId === undefined) {
       void pulumi.log.info(`${gtm.service}: region ${entry.name} has no Cloudflare pool (no node in DNS); it is not in the load balancer`);

@@ -36,7 +36,9 @@ export function localNodeNumber(node: string, region: string, service: string): 
   if (!/^[0-9]+$/.test(rest)) throw new Error(`local node "${node}": expected a name like ${prefix}<n>`);
   const n = Number(rest);
   if (n < 1 || n > MAX_LOCAL_NODE) {
-    throw new Error(`local node "${node}": its number ${n} is outside 1..${MAX_LOCAL_NODE}, so it has no loopback address 127.R.S.<n> (a local region holds nodes numbered 1..${MAX_LOCAL_NODE} per service)`);
+    throw new Error(
+      `local node "${node}": its number ${n} is outside 1..${MAX_LOCAL_NODE}, so it has no loopback address 127.R.S.<n> (a local region holds nodes numbered 1..${MAX_LOCAL_NODE} per service)`,
+    );
   }
   return n;
 }
@@ -44,7 +46,8 @@ export function localNodeNumber(node: string, region: string, service: string): 
 function position(names: readonly string[], name: string, what: string): number {
   const index = [...new Set(names)].sort().indexOf(name);
   if (index < 0) throw new Error(`local node address: ${what} "${name}" is not declared`);
-  if (index + 1 > MAX_OCTET) throw new Error(`local node address: ${what} "${name}" sorts at position ${index + 1}; only ${MAX_OCTET} fit in one address octet`);
+  if (index + 1 > MAX_OCTET)
+    throw new Error(`local node address: ${what} "${name}" sorts at position ${index + 1}; only ${MAX_OCTET} fit in one address octet`);
   return index + 1;
 }
 

@@ -130,7 +130,10 @@ describe('local nodes', () => {
 
   it('makes no public DNS for local nodes of a route53 service', async () => {
     await run({ ...withToken, 'xplane:pools': { api: { weight: 100, nodes: ['lab-api-1'], excluded: [] } } });
-    assert.deepEqual(mocks.ofType(LOCAL_NODE_TYPE).map((n) => n.inputs.address), ['127.2.1.1:8080']);
+    assert.deepEqual(
+      mocks.ofType(LOCAL_NODE_TYPE).map((n) => n.inputs.address),
+      ['127.2.1.1:8080'],
+    );
     assert.equal(mocks.resources.filter((r) => r.type.startsWith('aws:')).length, 0);
     assert.equal(mocks.ofType(LOCAL_DNS_TYPE).length, 0);
   });

@@ -56,7 +56,7 @@ describe('planRegion', () => {
     assert.match(plan.notes[0] ?? '', /no node in DNS for region jp \(every node is excluded\); no cloudflare pool/);
   });
 
-  it('runs a local region\'s nodes as local processes with local DNS', () => {
+  it("runs a local region's nodes as local processes with local DNS", () => {
     const plan = planRegion(declarations, 'lab', { loc: { weight: 10, nodes: ['lab-loc-1', 'lab-loc-2'], excluded: ['lab-loc-2'] } });
     assert.deepEqual(plan.notes, []);
     assert.equal(plan.services[0]?.machines, 'local');
@@ -98,7 +98,10 @@ describe('planRegion', () => {
   });
 
   it('fails on a pool without a gtm policy, and on an undeclared region', () => {
-    assert.throws(() => planRegion(declarations, 'jp', { nope: { weight: 1, nodes: [], excluded: [] } }), /xplane:pools\.nope: no platform-config\/gtm\/nope\.yaml/);
+    assert.throws(
+      () => planRegion(declarations, 'jp', { nope: { weight: 1, nodes: [], excluded: [] } }),
+      /xplane:pools\.nope: no platform-config\/gtm\/nope\.yaml/,
+    );
     assert.throws(() => planRegion(declarations, 'mars', {}), /region "mars" has no platform-config\/regions\/mars\.yaml/);
   });
 });

@@ -68,10 +68,14 @@ export function planRegion(declarations: Pick<Declarations, 'gtm' | 'regions'>, 
     } else if (machines === 'local') {
       // A loopback address means nothing in public DNS.
       dnsTarget = 'none';
-      notes.push(`${service}: no ${gtm.dns.provider} DNS for region ${regionName}: its nodes are local processes with loopback addresses (use dns.provider: local)`);
+      notes.push(
+        `${service}: no ${gtm.dns.provider} DNS for region ${regionName}: its nodes are local processes with loopback addresses (use dns.provider: local)`,
+      );
     } else if (included.length === 0) {
       // Route 53: no records, so the region is simply not in the answers. Cloudflare: a pool must have an origin, so none is made.
-      notes.push(`${service}: no node in DNS for region ${regionName} (${pool.nodes.length === 0 ? 'no nodes' : 'every node is excluded'}); no ${gtm.dns.provider} ${gtm.dns.provider === 'route53' ? 'records' : 'pool'}`);
+      notes.push(
+        `${service}: no node in DNS for region ${regionName} (${pool.nodes.length === 0 ? 'no nodes' : 'every node is excluded'}); no ${gtm.dns.provider} ${gtm.dns.provider === 'route53' ? 'records' : 'pool'}`,
+      );
     }
 
     services.push({

@@ -31,7 +31,17 @@ async function seedConfig(): Promise<Record<string, unknown>> {
 
 interface StackOutputs {
   region: string;
-  services: Record<string, { weight: number; nodes: { name: string; ip?: string }[]; excluded: string[]; records?: Record<string, string>; healthChecks?: Record<string, string>; recordWeight?: number }>;
+  services: Record<
+    string,
+    {
+      weight: number;
+      nodes: { name: string; ip?: string }[];
+      excluded: string[];
+      records?: Record<string, string>;
+      healthChecks?: Record<string, string>;
+      recordWeight?: number;
+    }
+  >;
 }
 
 async function run(config: Record<string, unknown>, options: { root?: string; env?: Record<string, string> } = {}): Promise<StackOutputs> {
@@ -42,7 +52,8 @@ async function run(config: Record<string, unknown>, options: { root?: string; en
 }
 
 const byName = (resources: RecordedResource[]): Map<string, RecordedResource> => new Map(resources.map((r) => [r.name, r]));
-const recordWeight = (record: RecordedResource | undefined): unknown => (record?.inputs.weightedRoutingPolicies as { weight: number }[] | undefined)?.[0]?.weight;
+const recordWeight = (record: RecordedResource | undefined): unknown =>
+  (record?.inputs.weightedRoutingPolicies as { weight: number }[] | undefined)?.[0]?.weight;
 const pool = (weight: number, nodes: string[], excluded: string[] = []) => ({ 'xplane:pools': { 'svc-plus': { weight, nodes, excluded } } });
 
 describe('the seed jp stack', () => {
@@ -53,7 +64,10 @@ describe('the seed jp stack', () => {
 
   it('makes one Debian 12 instance per node, tagged with service, region and node', () => {
     const instances = mocks.ofType(INSTANCE);
-    assert.deepEqual(instances.map((i) => i.name), ['jp-svc-plus-1']);
+    assert.deepEqual(
+      instances.map((i) => i.name),
+      ['jp-svc-plus-1'],
+    );
     const inputs = instances[0]?.inputs ?? {};
     assert.deepEqual(inputs.tags, { Name: 'jp-svc-plus-1', 'xplane:service': 'svc-plus', 'xplane:region': 'jp', 'xplane:node': 'jp-svc-plus-1' });
     assert.equal(inputs.ami, 'ami-0123');
@@ -75,7 +89,10 @@ describe('the seed jp stack', () => {
   it('opens the health port in the security group', () => {
     const [group] = mocks.ofType('aws:ec2/securityGroup:SecurityGroup');
     const ingress = group?.inputs.ingress as { fromPort: number; toPort: number; protocol: string }[];
-    assert.deepEqual(ingress.map((r) => [r.protocol, r.fromPort, r.toPort]), [['tcp', 8080, 8080]]);
+    assert.deepEqual(
+      ingress.map((r) => [r.protocol, r.fromPort, r.toPort]),
+      [['tcp', 8080, 8080]],
+    );
     assert.equal((group?.inputs.egress as unknown[]).length, 1);
   });
 
@@ -90,7 +107,12 @@ describe('the seed jp stack', () => {
     const cloudConfig = parse(userData) as { write_files: { path: string; content: string }[] };
     const fetch = cloudConfig.write_files.find((f) => f.path === '/usr/local/libexec/xplane-agent-fetch')?.content ?? '';
     assert.match(fetch, new RegExp(`^want=${agentBundle().sha256}$`, 'm'));
-    assert.equal(agentBundle().sha256, createHash('sha256').update(readFileSync(join(REPO_ROOT, 'dist/agent/xplane-agent.mjs'))).digest('hex'));
+    assert.equal(
+      agentBundle().sha256,
+      createHash('sha256')
+        .update(readFileSync(join(REPO_ROOT, 'dist/agent/xplane-agent.mjs')))
+        .digest('hex'),
+    );
   });
 
   it('never puts the token in clear in any other input', () => {
@@ -107,7 +129,16 @@ describe('the seed jp stack', () => {
     assert.equal(record?.name, 'jp-svc-plus-1-a');
     assert.deepEqual(
       { ...record?.inputs, weightedRoutingPolicies: undefined },
-      { zoneId: 'Z123', name: 'api.svc.plus', type: 'A', ttl: 30, records: [fakeIp('jp-svc-plus-1')], setIdentifier: 'jp-svc-plus-1', healthCheckId: 'jp-svc-plus-1-health-id', weightedRoutingPolicies: undefined },
+      {
+        zoneId: 'Z123',
+        name: 'api.svc.plus',
+        type: 'A',
+        ttl: 30,
+        records: [fakeIp('jp-svc-plus-1')],
+        setIdentifier: 'jp-svc-plus-1',
+        healthCheckId: 'jp-svc-plus-1-health-id',
+        weightedRoutingPolicies: undefined,
+      },
     );
     assert.equal(recordWeight(record), 100);
     const zone = mocks.calls.find((c) => c.token === 'aws:route53/getZone:getZone');
@@ -142,10 +173,16 @@ describe('the seed jp stack', () => {
 describe('a 3-node jp pool with one node excluded', () => {
   it('makes all three instances but records and health checks only for the included two', async () => {
     const outputs = await run({ ...(await seedConfig()), ...pool(100, ['jp-svc-plus-1', 'jp-svc-plus-2', 'jp-svc-plus-3'], ['jp-svc-plus-2']) });
-    assert.deepEqual(mocks.ofType(INSTANCE).map((i) => i.name), ['jp-svc-plus-1', 'jp-svc-plus-2', 'jp-svc-plus-3']);
+    assert.deepEqual(
+      mocks.ofType(INSTANCE).map((i) => i.name),
+      ['jp-svc-plus-1', 'jp-svc-plus-2', 'jp-svc-plus-3'],
+    );
     const records = byName(mocks.ofType(RECORD));
     assert.deepEqual([...records.keys()], ['jp-svc-plus-1-a', 'jp-svc-plus-3-a']);
-    assert.deepEqual(mocks.ofType(HEALTH).map((h) => h.name), ['jp-svc-plus-1-health', 'jp-svc-plus-3-health']);
+    assert.deepEqual(
+      mocks.ofType(HEALTH).map((h) => h.name),
+      ['jp-svc-plus-1-health', 'jp-svc-plus-3-health'],
+    );
     // 100 over the 2 included nodes
     assert.equal(recordWeight(records.get('jp-svc-plus-1-a')), 50);
     assert.deepEqual(outputs.services['svc-plus']?.excluded, ['jp-svc-plus-2']);
@@ -198,7 +235,10 @@ describe('service ports', () => {
   it('opens xplane:servicePorts besides the health port', async () => {
     await run({ ...(await seedConfig()), 'xplane:servicePorts': { 'svc-plus': [443, 8080] } });
     const [group] = mocks.ofType('aws:ec2/securityGroup:SecurityGroup');
-    assert.deepEqual((group?.inputs.ingress as { fromPort: number }[]).map((r) => r.fromPort), [443, 8080]);
+    assert.deepEqual(
+      (group?.inputs.ingress as { fromPort: number }[]).map((r) => r.fromPort),
+      [443, 8080],
+    );
   });
 });
 
@@ -275,6 +315,9 @@ describe('the entry module (program/index.ts)', () => {
     const entry = await import('./index.js');
     const outputs = (await resolveAll(await entry.default())) as StackOutputs;
     assert.equal(process.cwd(), REPO_ROOT.replace(/\/$/, ''));
-    assert.deepEqual(outputs.services['svc-plus']?.nodes.map((n) => n.name), ['jp-svc-plus-1']);
+    assert.deepEqual(
+      outputs.services['svc-plus']?.nodes.map((n) => n.name),
+      ['jp-svc-plus-1'],
+    );
   });
 });

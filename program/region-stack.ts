@@ -102,7 +102,8 @@ export function regionStack(args: RegionStackArgs): RegionStackOutputs {
       Object.assign(ips, pool.publicIps);
     }
     if (service.machines === 'local' && service.nodes.length > 0 && local) {
-      const at = (node: string): string => localNodeAddress({ regions: regionNames, services: serviceNames, region: args.region, service: service.service, node }, service.health.port);
+      const at = (node: string): string =>
+        localNodeAddress({ regions: regionNames, services: serviceNames, region: args.region, service: service.service, node }, service.health.port);
       const pool = new LocalNodePool(service.service, {
         ...local,
         service: service.service,
@@ -173,7 +174,9 @@ type LocalSettings = { server: string; bootstrapToken: pulumi.Input<string>; sta
 
 function localSettings(args: RegionStackArgs): LocalSettings {
   if (args.bootstrapToken === undefined) {
-    throw new Error(`region ${args.region} has local nodes, which need the bootstrap token of the control plane they register with (XPLANE_BOOTSTRAP_TOKEN or XPLANE_BOOTSTRAP_TOKEN_FILE at converge time, or the secret xplane:bootstrapToken)`);
+    throw new Error(
+      `region ${args.region} has local nodes, which need the bootstrap token of the control plane they register with (XPLANE_BOOTSTRAP_TOKEN or XPLANE_BOOTSTRAP_TOKEN_FILE at converge time, or the secret xplane:bootstrapToken)`,
+    );
   }
   return { server: args.settings.controlPlaneUrl ?? LOCAL_CONTROL_PLANE_URL, bootstrapToken: args.bootstrapToken, stateDir: args.localStateDir };
 }
@@ -185,7 +188,8 @@ function awsSettings(args: RegionStackArgs, region: RegionDef): AwsSettings {
   const missing: string[] = [];
   const { controlPlaneUrl } = args.settings;
   if (controlPlaneUrl === undefined) missing.push('xplane:controlPlaneUrl (the xplane server URL the agents register with and fetch the agent from)');
-  if (args.bootstrapToken === undefined) missing.push('the bootstrap token (XPLANE_BOOTSTRAP_TOKEN or XPLANE_BOOTSTRAP_TOKEN_FILE at converge time, or the secret xplane:bootstrapToken)');
+  if (args.bootstrapToken === undefined)
+    missing.push('the bootstrap token (XPLANE_BOOTSTRAP_TOKEN or XPLANE_BOOTSTRAP_TOKEN_FILE at converge time, or the secret xplane:bootstrapToken)');
   if (controlPlaneUrl === undefined || args.bootstrapToken === undefined) {
     throw new Error(`region ${args.region} has aws nodes, which need:\n  ${missing.join('\n  ')}`);
   }

@@ -37,7 +37,10 @@ describe('readStackSettings', () => {
     });
   });
   it('refuses the former xplane:agentPackage with what to do instead', () => {
-    assert.throws(() => readStackSettings(from({ agentPackage: '@acme/xplane' })), /agentPackage is no longer used: nodes fetch the agent from the control plane/);
+    assert.throws(
+      () => readStackSettings(from({ agentPackage: '@acme/xplane' })),
+      /agentPackage is no longer used: nodes fetch the agent from the control plane/,
+    );
   });
   it('treats an empty value as unset', () => {
     assert.equal(readStackSettings(from({ controlPlaneUrl: ' ' })).controlPlaneUrl, undefined);

@@ -72,7 +72,9 @@ export function readStackSettings(get: ConfigGetter): StackSettings {
   const localStateDir = text('localStateDir');
   if (localStateDir !== undefined) settings.localStateDir = localStateDir;
   if (text('agentPackage') !== undefined) {
-    throw new Error('xplane:agentPackage is no longer used: nodes fetch the agent from the control plane (GET /v1/agent/xplane-agent.mjs) and check its SHA-256; remove the key (docs/nodes.md)');
+    throw new Error(
+      'xplane:agentPackage is no longer used: nodes fetch the agent from the control plane (GET /v1/agent/xplane-agent.mjs) and check its SHA-256; remove the key (docs/nodes.md)',
+    );
   }
   const ami = text('ami');
   if (ami !== undefined) settings.ami = ami;

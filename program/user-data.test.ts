@@ -39,9 +39,18 @@ describe('agentUserData', () => {
   it('installs only what the image lacks, then starts the agent unit', () => {
     const { config, file } = render();
     assert.equal(config.packages, undefined, 'no package list: a prepared image boots without a mirror');
-    assert.deepEqual(config.runcmd, [[AGENT_PATHS.prepareScript], ['systemctl', 'daemon-reload'], ['systemctl', 'enable', '--now', '--no-block', 'xplane-agent.service']]);
+    assert.deepEqual(config.runcmd, [
+      [AGENT_PATHS.prepareScript],
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'enable', '--now', '--no-block', 'xplane-agent.service'],
+    ]);
     const prepare = file(AGENT_PATHS.prepareScript);
-    for (const [command, pkg] of [['node', 'nodejs'], ['curl', 'curl'], ['ip', 'iproute2'], ['nft', 'nftables']]) {
+    for (const [command, pkg] of [
+      ['node', 'nodejs'],
+      ['curl', 'curl'],
+      ['ip', 'iproute2'],
+      ['nft', 'nftables'],
+    ]) {
       assert.match(prepare, new RegExp(`command -v ${command} >/dev/null 2>&1 \\|\\| missing="\\$missing ${pkg}"`));
     }
     assert.match(prepare, /-ge 18 \]/, 'refuses a Node.js older than the agent needs');

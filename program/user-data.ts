@@ -75,7 +75,11 @@ const SAFE_LABEL = /^[A-Za-z0-9._/-]+=[A-Za-z0-9._/:-]*$/;
 
 /** The cloud-config text for one node; throws on a value that could break out of its place in it. */
 export function agentUserData(options: AgentUserDataOptions): string {
-  for (const [what, value] of [['node', options.node], ['service', options.service], ['region', options.region]] as const) {
+  for (const [what, value] of [
+    ['node', options.node],
+    ['service', options.service],
+    ['region', options.region],
+  ] as const) {
     if (!SAFE_WORD.test(value)) throw new Error(`${what} "${value}" may only contain letters, digits, ".", "_" and "-"`);
   }
   checkServerUrl(options.serverUrl);
@@ -102,7 +106,8 @@ export function agentUserData(options: AgentUserDataOptions): string {
     runcmd: [[AGENT_PATHS.prepareScript], ['systemctl', 'daemon-reload'], ['systemctl', 'enable', '--now', '--no-block', 'xplane-agent.service']],
   };
   const text = `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
-  if (Buffer.byteLength(text) > USER_DATA_LIMIT) throw new Error(`the user data of ${options.node} is ${Buffer.byteLength(text)} bytes, over EC2's ${USER_DATA_LIMIT}`);
+  if (Buffer.byteLength(text) > USER_DATA_LIMIT)
+    throw new Error(`the user data of ${options.node} is ${Buffer.byteLength(text)} bytes, over EC2's ${USER_DATA_LIMIT}`);
   return text;
 }
 

@@ -57,9 +57,14 @@ const skipFile = join(scratch, 'skipped.json');
 const run = spawnSync(
   process.execPath,
   [
-    '--import', 'tsx', '--test', '--test-concurrency=1',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    `--test-reporter=${join(root, 'scripts/skip-reporter.js')}`, `--test-reporter-destination=${skipFile}`,
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=1',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'scripts/skip-reporter.js')}`,
+    `--test-reporter-destination=${skipFile}`,
     ...files,
   ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, XPLANE_LOG_LEVEL: process.env.XPLANE_LOG_LEVEL ?? 'silent' } },

@@ -39,3 +39,8 @@ export const unauthorized = (message: string): XplaneError => new XplaneError('X
 export const forbidden = (message: string): XplaneError => new XplaneError('XP_ERR_FORBIDDEN', message);
 /** The server cannot answer yet (no configuration in force). */
 export const notReady = (message: string): XplaneError => new XplaneError('XP_ERR_NOT_READY', message);
+
+/** The message of anything thrown: an Error's message, or the value as text. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

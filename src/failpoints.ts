@@ -13,7 +13,10 @@ const KNOWN: readonly FailpointName[] = ['writer.before-push', 'writer.after-pus
 /** Parses `name=ms,name=ms`; throws on anything else, so a typo in a test does not pass silently. */
 export function parseFailpoints(spec: string | undefined): Map<FailpointName, number> {
   const out = new Map<FailpointName, number>();
-  for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of (spec ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const match = /^([a-z.-]+)=([0-9]+)$/.exec(part);
     const name = match?.[1] as FailpointName | undefined;
     if (!match || name === undefined || !KNOWN.includes(name)) {

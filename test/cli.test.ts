@@ -93,7 +93,10 @@ describe('xplane sync --once', () => {
   it('takes settings from the environment and xplane.yaml, flags first', async () => {
     const fixture = makeGitFixture();
     try {
-      writeFileSync(join(fixture.root, 'xplane.yaml'), `repo: /nonexistent/repo.git\ndb: ${join(fixture.root, 'file.db')}\nworkdir: ${join(fixture.root, 'm')}\n`);
+      writeFileSync(
+        join(fixture.root, 'xplane.yaml'),
+        `repo: /nonexistent/repo.git\ndb: ${join(fixture.root, 'file.db')}\nworkdir: ${join(fixture.root, 'm')}\n`,
+      );
       const fromFile = await runCli(['sync', '--once', '--json'], { cwd: fixture.root });
       assert.equal(fromFile.code, 1);
       assert.match((JSON.parse(fromFile.stdout) as { message: string }).message, /nonexistent\/repo\.git/);

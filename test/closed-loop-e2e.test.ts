@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { findPulumiCli } from '../src/converge/pulumi-cli.js';
+import { findPulumiCli } from '../src/converge/index.js';
 import { gitSync, REPO_ROOT } from '../src/testing/index.js';
 import { alive, gitOut, Load, startPlayground, until, type NodeView, type Playground } from './helpers/playground.js';
 
@@ -60,11 +60,7 @@ describe('the closed loop on the playground', { skip: cli === undefined ? 'no Pu
   before(async () => {
     pg = await startPlayground(dir, cli ?? '');
     const p = pg;
-    jp1 = await until(
-      'jp-svc-plus-1 active',
-      async () => (await p.nodes()).find((n) => n.name === 'jp-svc-plus-1' && n.state === 'active'),
-      120_000,
-    );
+    jp1 = await until('jp-svc-plus-1 active', async () => (await p.nodes()).find((n) => n.name === 'jp-svc-plus-1' && n.state === 'active'), 120_000);
     const ip = ipOf(jp1.address);
     // The record files land at the end of the first converge, a little after the agents start.
     await until('DNS answering with jp-svc-plus-1', async () => ((await p.answers(10)).has(ip) ? true : undefined), 60_000);
@@ -104,10 +100,16 @@ describe('the closed loop on the playground', { skip: cli === undefined ? 'no Pu
     const down = await until('the scale-down commit', () => p.messageLines().find((l) => l.startsWith('autoscale: svc-plus jp 2→1 (')), 150_000);
     console.log(`# scale-down commit ${seconds(Date.now() - stoppedAt)} s after the load stopped: ${down}`);
     await until('jp-svc-plus-2 out of the DNS answers', async () => (!(await p.answers(20)).has(ip2) ? true : undefined), 90_000);
-    const removal = await until('the removal commit', () => p.messageLines().find((l) => l.startsWith('autoscale: svc-plus jp remove jp-svc-plus-2 (drained')), 90_000);
+    const removal = await until(
+      'the removal commit',
+      () => p.messageLines().find((l) => l.startsWith('autoscale: svc-plus jp remove jp-svc-plus-2 (drained')),
+      90_000,
+    );
     console.log(`# removal commit ${seconds(Date.now() - stoppedAt)} s after the load stopped: ${removal}`);
     await until('the jp-svc-plus-2 agent gone', () => (!alive(pid2) ? true : undefined), 120_000);
-    console.log(`# jp-svc-plus-2 agent gone ${seconds(Date.now() - stoppedAt)} s after the load stopped (pid file ${p.pidOf('jp-svc-plus-2') === undefined ? 'removed' : 'left behind'})`);
+    console.log(
+      `# jp-svc-plus-2 agent gone ${seconds(Date.now() - stoppedAt)} s after the load stopped (pid file ${p.pidOf('jp-svc-plus-2') === undefined ? 'removed' : 'left behind'})`,
+    );
     assert.deepEqual(jpNodesAt(p.bare, 'main'), ['jp-svc-plus-1']);
     assert.ok(alive(p.pidOf('jp-svc-plus-1') ?? -1), 'jp-svc-plus-1 is untouched');
   });
@@ -177,7 +179,9 @@ describe('the closed loop on the playground', { skip: cli === undefined ? 'no Pu
       },
       180_000,
     );
-    console.log(`# revert converged, ${node} not running, ${seconds(Date.now() - seenAt)} s after the scale-out commit (its agent ${pidSeen === undefined ? 'had not started' : 'was started, then stopped'})`);
+    console.log(
+      `# revert converged, ${node} not running, ${seconds(Date.now() - seenAt)} s after the scale-out commit (its agent ${pidSeen === undefined ? 'had not started' : 'was started, then stopped'})`,
+    );
     assert.deepEqual(jpNodesAt(p.bare, 'main'), ['jp-svc-plus-1']);
 
     // The loop still sees jp hot and would scale it out, but the key is the human's.

@@ -30,7 +30,11 @@ describe('control loop', () => {
       ['--repo', fixture.bare, '--db', join(state, 'x.db'), '--workdir', join(state, 'work'), '--sync-interval', '300ms', '--reconcile-interval', '300ms'],
       { XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_ADMIN_TOKEN: ADMIN, XPLANE_LOG_LEVEL: 'warn' },
     );
-    nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.0.0.2', BOOTSTRAP), new FakeNode('jp-svc-plus-2', 'jp', '127.0.0.3', BOOTSTRAP), new FakeNode('sg-svc-plus-1', 'sg', '127.0.0.4', BOOTSTRAP));
+    nodes.push(
+      new FakeNode('jp-svc-plus-1', 'jp', '127.0.0.2', BOOTSTRAP),
+      new FakeNode('jp-svc-plus-2', 'jp', '127.0.0.3', BOOTSTRAP),
+      new FakeNode('sg-svc-plus-1', 'sg', '127.0.0.4', BOOTSTRAP),
+    );
     await nodes[2]?.up(() => serve.url, port, 0.5);
   });
 

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { findPulumiCli } from '../src/converge/pulumi-cli.js';
+import { findPulumiCli } from '../src/converge/index.js';
 import { runCli } from './helpers/cli.js';
 import { REPO_ROOT, gitSync } from '../src/testing/index.js';
 
@@ -32,7 +32,8 @@ describe('converge with the real Pulumi engine', { skip: cli === undefined ? 'no
   before(() => {
     repo = mkdtempSync(join(tmpdir(), 'xplane-engine-'));
     env.PULUMI_HOME = join(repo, '.xplane', 'pulumi-home');
-    for (const path of ['Pulumi.yaml', 'platform-config', 'stacks', 'program', '.gitignore']) cpSync(join(REPO_ROOT, path), join(repo, path), { recursive: true });
+    for (const path of ['Pulumi.yaml', 'platform-config', 'stacks', 'program', '.gitignore'])
+      cpSync(join(REPO_ROOT, path), join(repo, path), { recursive: true });
     // jp with no node: the stack converges with no cloud resource (no provider plugin, no credentials needed).
     const jp = join(repo, 'stacks/Pulumi.jp.yaml');
     writeFileSync(jp, readFileSync(jp, 'utf8').replace('nodes: [jp-svc-plus-1]', 'nodes: []'));

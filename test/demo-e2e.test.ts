@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { findPulumiCli } from '../src/converge/pulumi-cli.js';
+import { findPulumiCli } from '../src/converge/index.js';
 import { queryDns, RRType } from '../src/dns/index.js';
 import { REPO_ROOT } from '../src/testing/index.js';
 import { freePort } from './helpers/serve.js';
@@ -60,10 +60,14 @@ describe('xplane demo', { skip: cli === undefined ? 'no Pulumi CLI here' : false
   it('comes up, answers DNS from live nodes, drops a killed node at once, and removes its nodes on Ctrl-C', async () => {
     const api = await freePort();
     const dnsPort = await freePort();
-    demo = spawn(process.execPath, [join(REPO_ROOT, 'bin/xplane.js'), 'demo', '--dir', dir, '--listen', `127.0.0.1:${api}`, '--dns-listen', `127.0.0.1:${dnsPort}`], {
-      env: { ...process.env, PULUMI_CLI_PATH: cli ?? '', XPLANE_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    demo = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin/xplane.js'), 'demo', '--dir', dir, '--listen', `127.0.0.1:${api}`, '--dns-listen', `127.0.0.1:${dnsPort}`],
+      {
+        env: { ...process.env, PULUMI_CLI_PATH: cli ?? '', XPLANE_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     demo.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
     let stderr = '';
     demo.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
@@ -97,7 +101,9 @@ describe('xplane demo', { skip: cli === undefined ? 'no Pulumi CLI here' : false
     // Nothing changed, so the loop commits nothing in the playground's first minute: its nodes
     // serve on trust while they register and warm up (contract §3, "Exclusion needs evidence").
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 60_000 - Date.now())));
-    const loopCommits = execFileSync('git', ['--git-dir', join(dir, 'platform.git'), 'log', '--format=%s', '--author=xplane-bot', 'main'], { encoding: 'utf8' }).trim();
+    const loopCommits = execFileSync('git', ['--git-dir', join(dir, 'platform.git'), 'log', '--format=%s', '--author=xplane-bot', 'main'], {
+      encoding: 'utf8',
+    }).trim();
     assert.equal(loopCommits, '', `the loop committed in the first minute:\n${loopCommits}`);
 
     // kill -9 the jp node: the prober's refused connection marks it down, and DNS drops it at once.

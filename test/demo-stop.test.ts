@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { findPulumiCli } from '../src/converge/pulumi-cli.js';
+import { findPulumiCli } from '../src/converge/index.js';
 import { REPO_ROOT } from '../src/testing/index.js';
 import { alive, startPlayground, until, type Playground } from './helpers/playground.js';
 

@@ -9,9 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { FakeNode, commitFastLoop, until } from './helpers/fake-node.js';
-import { gitSync, makeGitFixture, type GitFixture } from '../src/testing/index.js';
-import { freshPostgresDb, postgresAdminUrl, postgresSkipReason } from '../src/testing/index.js';
-import { seededRandom } from '../src/testing/index.js';
+import { gitSync, makeGitFixture, type GitFixture, freshPostgresDb, postgresAdminUrl, postgresSkipReason, seededRandom } from '../src/testing/index.js';
 import { freePort, leaderGauge, startServe, type ServeProcess } from './helpers/serve.js';
 
 const BOOTSTRAP = 'evidence-bootstrap';
@@ -36,7 +34,11 @@ class World {
     hosts: [string, string, string],
   ) {
     this.fixture = makeGitFixture();
-    this.nodes = [new FakeNode('jp-svc-plus-1', 'jp', hosts[0], BOOTSTRAP), new FakeNode('jp-svc-plus-2', 'jp', hosts[1], BOOTSTRAP), new FakeNode('sg-svc-plus-1', 'sg', hosts[2], BOOTSTRAP)];
+    this.nodes = [
+      new FakeNode('jp-svc-plus-1', 'jp', hosts[0], BOOTSTRAP),
+      new FakeNode('jp-svc-plus-2', 'jp', hosts[1], BOOTSTRAP),
+      new FakeNode('sg-svc-plus-1', 'sg', hosts[2], BOOTSTRAP),
+    ];
   }
 
   /** A world on the fast loop settings (health every 300 ms, two nodes in jp), with `provisionTimeout` when given. */
@@ -45,7 +47,10 @@ class World {
     commitFastLoop(world.fixture, world.port);
     if (provisionTimeout !== undefined) {
       const path = 'platform-config/autoscale/svc-plus.yaml';
-      world.fixture.commit({ [path]: world.fixture.read(path).replace(/provision_timeout: \S+/, `provision_timeout: ${provisionTimeout}`) }, 'test: short provision_timeout');
+      world.fixture.commit(
+        { [path]: world.fixture.read(path).replace(/provision_timeout: \S+/, `provision_timeout: ${provisionTimeout}`) },
+        'test: short provision_timeout',
+      );
     }
     world.base = gitSync(world.fixture.bare, 'rev-parse', 'main');
     return world;
@@ -54,7 +59,19 @@ class World {
   /** Starts a serve on `db` (default: a SQLite file of this world) and points the nodes at it. */
   async serve(db = join(this.state, 'x.db'), workdir = 'work', extra: string[] = []): Promise<ServeProcess> {
     const serve = await startServe(
-      ['--repo', this.fixture.bare, '--db', db, '--workdir', join(this.state, workdir), '--sync-interval', '300ms', '--reconcile-interval', `${RECONCILE_MS}ms`, ...extra],
+      [
+        '--repo',
+        this.fixture.bare,
+        '--db',
+        db,
+        '--workdir',
+        join(this.state, workdir),
+        '--sync-interval',
+        '300ms',
+        '--reconcile-interval',
+        `${RECONCILE_MS}ms`,
+        ...extra,
+      ],
       { XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_ADMIN_TOKEN: ADMIN, XPLANE_LOG_LEVEL: 'info' },
     );
     this.servers.push(serve);
@@ -225,7 +242,9 @@ describe('exclusion needs evidence: scenarios on a real serve and remote', async
     // The commit itself (fetch, write, push) and the 20 ms poll come on top of detection and the pass.
     assert.ok(ms <= HEARTBEAT_TIMEOUT_MS + RECONCILE_MS + 1_500, `took ${ms} ms`);
     await sleep(3 * RECONCILE_MS);
-    assert.deepEqual(w.messages(), [['xplane: 2 changes (svc-plus)', '', 'gtm: svc-plus jp weight 100→50 (ready 1/2)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)'].join('\n')]);
+    assert.deepEqual(w.messages(), [
+      ['xplane: 2 changes (svc-plus)', '', 'gtm: svc-plus jp weight 100→50 (ready 1/2)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)'].join('\n'),
+    ]);
   });
 
   it('6. an agent restarts (registers again, goes warm, then active): no commit', async (t) => {

@@ -91,7 +91,10 @@ describe('the embedded DNS on a follower replica', () => {
     assert.equal(follower.leadership.isLeader, false);
     assert.ok(follower.dnsAddress, 'the follower serves DNS');
 
-    for (const [name, host] of [['jp-svc-plus-1', LIVE], ['jp-svc-plus-2', DEAD]] as const) {
+    for (const [name, host] of [
+      ['jp-svc-plus-1', LIVE],
+      ['jp-svc-plus-2', DEAD],
+    ] as const) {
       const node = new FakeNode(name, 'jp', host, BOOTSTRAP);
       nodes.push(node);
       await node.up(() => follower.url, port, 0.3);

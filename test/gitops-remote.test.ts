@@ -136,7 +136,10 @@ for (const { name, make } of subjects) {
         ],
       );
       assert.equal(history[0]?.parent, from);
-      assert.ok(history.every((h) => h.time % 1000 === 0 && Math.abs(h.time - Date.now()) < 60_000), 'commit times in whole seconds, now');
+      assert.ok(
+        history.every((h) => h.time % 1000 === 0 && Math.abs(h.time - Date.now()) < 60_000),
+        'commit times in whole seconds, now',
+      );
       assert.deepEqual(await s.remote.history({ from: to, to, since: 0, paths: ['stacks'] }), [], 'an empty range');
     });
 
@@ -154,7 +157,11 @@ for (const { name, make } of subjects) {
 
     it('shows the diff between two commits under paths', async () => {
       const head = await s.remote.fetch();
-      const commit = await s.remote.commit(head, { files: { 'stacks/Pulumi.jp.yaml': 'config:\n  xplane:region: kr\n', 'notes.md': 'x\n' }, message: 'x\n' }, BOT);
+      const commit = await s.remote.commit(
+        head,
+        { files: { 'stacks/Pulumi.jp.yaml': 'config:\n  xplane:region: kr\n', 'notes.md': 'x\n' }, message: 'x\n' },
+        BOT,
+      );
       const diff = await s.remote.diff(head, commit, ['stacks']);
       assert.match(diff, /^-\s+xplane:region: jp$/m);
       assert.match(diff, /^\+\s+xplane:region: kr$/m);

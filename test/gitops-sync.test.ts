@@ -48,7 +48,10 @@ describe('gitops sync', () => {
       r.events.map((e) => e.type),
       ['gtm', 'autoscale', 'region', 'stack'],
     );
-    assert.deepEqual(r.events.find((e) => e.type === 'region'), { type: 'region', commit: head, regions: ['jp', 'sg'] });
+    assert.deepEqual(
+      r.events.find((e) => e.type === 'region'),
+      { type: 'region', commit: head, regions: ['jp', 'sg'] },
+    );
   });
 
   it('reports nothing when the remote has not moved', async () => {
@@ -210,4 +213,3 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
   }
   throw new Error('condition not met in time');
 }
-

@@ -22,11 +22,17 @@ describe('GitWriter', () => {
   afterEach(() => fixture.cleanup());
 
   it('pushes one fast-forward commit by the bot with the planned file and message', async () => {
-    const outcome = await writer.write(async () => ({ files: { [STACK]: 'config:\n  xplane:region: jp\n' }, message: 'autoscale: svc-plus jp 1→2 (cpu=0.82)\n' }));
+    const outcome = await writer.write(async () => ({
+      files: { [STACK]: 'config:\n  xplane:region: jp\n' },
+      message: 'autoscale: svc-plus jp 1→2 (cpu=0.82)\n',
+    }));
     assert.equal(outcome.status, 'pushed');
     const remoteHead = gitSync(fixture.bare, 'rev-parse', 'main');
     assert.equal(outcome.status === 'pushed' && outcome.commit, remoteHead);
-    assert.equal(gitSync(fixture.bare, 'log', '-1', '--format=%an <%ae>|%s', 'main'), 'xplane-bot <xplane-bot@users.noreply.local>|autoscale: svc-plus jp 1→2 (cpu=0.82)');
+    assert.equal(
+      gitSync(fixture.bare, 'log', '-1', '--format=%an <%ae>|%s', 'main'),
+      'xplane-bot <xplane-bot@users.noreply.local>|autoscale: svc-plus jp 1→2 (cpu=0.82)',
+    );
     assert.equal(gitSync(fixture.bare, 'show', `main:${STACK}`), 'config:\n  xplane:region: jp');
     assert.equal(gitSync(fixture.bare, 'rev-list', '--count', 'main'), '2');
   });

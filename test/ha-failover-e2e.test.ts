@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeNode, commitFastLoop, messageLines, until } from './helpers/fake-node.js';
-import { gitSync, makeGitFixture, type GitFixture } from '../src/testing/index.js';
-import { freshPostgresDb, postgresSkipReason, type PostgresDb } from '../src/testing/index.js';
+import { gitSync, makeGitFixture, type GitFixture, freshPostgresDb, postgresSkipReason, type PostgresDb } from '../src/testing/index.js';
 import { freePort, leaderGauge, startServe, type ServeProcess } from './helpers/serve.js';
 
 const BOOTSTRAP = 'ha-bootstrap';
@@ -39,8 +38,18 @@ describe('replicas on one Postgres: leader election and failover', async () => {
   const start = async (name: string, env: Record<string, string> = {}): Promise<ServeProcess> => {
     const replica = await startServe(
       [
-        '--repo', fixture.bare, '--db', db?.url ?? '', '--workdir', join(state, name, 'work'),
-        '--sync-interval', '300ms', '--reconcile-interval', '300ms', '--lease-ttl', `${LEASE_MS}ms`,
+        '--repo',
+        fixture.bare,
+        '--db',
+        db?.url ?? '',
+        '--workdir',
+        join(state, name, 'work'),
+        '--sync-interval',
+        '300ms',
+        '--reconcile-interval',
+        '300ms',
+        '--lease-ttl',
+        `${LEASE_MS}ms`,
       ],
       { XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_ADMIN_TOKEN: ADMIN, XPLANE_LOG_LEVEL: 'info', ...env },
     );
@@ -82,61 +91,79 @@ describe('replicas on one Postgres: leader election and failover', async () => {
     }
   });
 
-  it('kill -9 of the leader between its commit and its push: the follower takes over within two lease periods and the decision lands once', { skip: db ? false : postgresSkipReason() }, async (t) => {
-    const [a, b] = replicas;
-    assert.ok(a && b);
-    nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.2.0.2', BOOTSTRAP), new FakeNode('jp-svc-plus-2', 'jp', '127.2.0.3', BOOTSTRAP));
-    await nodes[1]?.up(() => entry, port, 0.9);
-    await nodes[2]?.up(() => entry, port, 0.9);
-    // The leader computed the scale-out, committed it locally and now waits at the failpoint.
-    await until('the leader pausing before pushing the scale-out', () => (pausedAt(a, 'writer.before-push', 'autoscale: svc-plus jp 2→3') ? true : undefined), 30_000);
-    assert.ok(!messageLines(fixture).some((l) => l.includes('autoscale: svc-plus jp 2→3')), 'nothing pushed yet');
-    const killedAt = Date.now();
-    a.child.kill('SIGKILL');
-    await until('b to lead', async () => ((await leaderGauge(b)) === 1 ? true : undefined), 4 * LEASE_MS, 20);
-    const takeoverMs = Date.now() - killedAt;
-    t.diagnostic(`takeover after kill -9: ${takeoverMs} ms (lease ${LEASE_MS} ms)`);
-    assert.ok(takeoverMs <= 2 * LEASE_MS, `took over in ${takeoverMs} ms, more than two lease periods`);
+  it(
+    'kill -9 of the leader between its commit and its push: the follower takes over within two lease periods and the decision lands once',
+    { skip: db ? false : postgresSkipReason() },
+    async (t) => {
+      const [a, b] = replicas;
+      assert.ok(a && b);
+      nodes.push(new FakeNode('jp-svc-plus-1', 'jp', '127.2.0.2', BOOTSTRAP), new FakeNode('jp-svc-plus-2', 'jp', '127.2.0.3', BOOTSTRAP));
+      await nodes[1]?.up(() => entry, port, 0.9);
+      await nodes[2]?.up(() => entry, port, 0.9);
+      // The leader computed the scale-out, committed it locally and now waits at the failpoint.
+      await until(
+        'the leader pausing before pushing the scale-out',
+        () => (pausedAt(a, 'writer.before-push', 'autoscale: svc-plus jp 2→3') ? true : undefined),
+        30_000,
+      );
+      assert.ok(!messageLines(fixture).some((l) => l.includes('autoscale: svc-plus jp 2→3')), 'nothing pushed yet');
+      const killedAt = Date.now();
+      a.child.kill('SIGKILL');
+      await until('b to lead', async () => ((await leaderGauge(b)) === 1 ? true : undefined), 4 * LEASE_MS, 20);
+      const takeoverMs = Date.now() - killedAt;
+      t.diagnostic(`takeover after kill -9: ${takeoverMs} ms (lease ${LEASE_MS} ms)`);
+      assert.ok(takeoverMs <= 2 * LEASE_MS, `took over in ${takeoverMs} ms, more than two lease periods`);
 
-    await until('the scale-out on the remote', () => (messageLines(fixture).some((l) => l.includes('autoscale: svc-plus jp 2→3 (cpu=0.90)')) ? true : undefined));
-    // Several passes later: still exactly once, and nothing built on a lost commit.
-    await new Promise((r) => setTimeout(r, 3_000));
-    const lines = messageLines(fixture);
-    assert.equal(lines.filter((l) => l.includes('autoscale: svc-plus jp 2→3')).length, 1, lines.join('\n'));
-    assert.ok(!lines.some((l) => /autoscale: svc-plus jp 3→/.test(l)), 'no second scale-out');
-    assert.match(gitSync(fixture.bare, 'show', `main:${JP}`), /nodes: \[jp-svc-plus-1, jp-svc-plus-2, jp-svc-plus-3\]/);
-    assert.equal(gitSync(fixture.bare, 'rev-list', '--merges', 'main'), '', 'no merge commits');
-  });
+      await until('the scale-out on the remote', () =>
+        messageLines(fixture).some((l) => l.includes('autoscale: svc-plus jp 2→3 (cpu=0.90)')) ? true : undefined,
+      );
+      // Several passes later: still exactly once, and nothing built on a lost commit.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const lines = messageLines(fixture);
+      assert.equal(lines.filter((l) => l.includes('autoscale: svc-plus jp 2→3')).length, 1, lines.join('\n'));
+      assert.ok(!lines.some((l) => /autoscale: svc-plus jp 3→/.test(l)), 'no second scale-out');
+      assert.match(gitSync(fixture.bare, 'show', `main:${JP}`), /nodes: \[jp-svc-plus-1, jp-svc-plus-2, jp-svc-plus-3\]/);
+      assert.equal(gitSync(fixture.bare, 'rev-list', '--merges', 'main'), '', 'no merge commits');
+    },
+  );
 
-  it('kill -9 of the leader after its push: the next leader finds the decision on the remote and does not repeat it', { skip: db ? false : postgresSkipReason() }, async (t) => {
-    const b = replicas[1];
-    assert.ok(b);
-    const c = await start('c', { XPLANE_FAILPOINTS: 'writer.after-push=6000' });
-    assert.equal(await leaderGauge(c), 0);
-    // A clean stop hands the lease over at once.
-    const stoppedAt = Date.now();
-    entry = c.url;
-    await b.stop();
-    await until('c to lead', async () => ((await leaderGauge(c)) === 1 ? true : undefined), 4 * LEASE_MS, 20);
-    t.diagnostic(`handover after a clean stop: ${Date.now() - stoppedAt} ms`);
-    const d = await start('d');
-    entry = d.url;
+  it(
+    'kill -9 of the leader after its push: the next leader finds the decision on the remote and does not repeat it',
+    { skip: db ? false : postgresSkipReason() },
+    async (t) => {
+      const b = replicas[1];
+      assert.ok(b);
+      const c = await start('c', { XPLANE_FAILPOINTS: 'writer.after-push=6000' });
+      assert.equal(await leaderGauge(c), 0);
+      // A clean stop hands the lease over at once.
+      const stoppedAt = Date.now();
+      entry = c.url;
+      await b.stop();
+      await until('c to lead', async () => ((await leaderGauge(c)) === 1 ? true : undefined), 4 * LEASE_MS, 20);
+      t.diagnostic(`handover after a clean stop: ${Date.now() - stoppedAt} ms`);
+      const d = await start('d');
+      entry = d.url;
 
-    const before = messageLines(fixture).filter((l) => l.includes('gtm: svc-plus sg weight 10→0')).length;
-    await nodes[0]?.down();
-    await until('the leader pausing after pushing the weight change', () => (pausedAt(c, 'writer.after-push', 'gtm: svc-plus sg weight 10→0') ? true : undefined), 30_000);
-    assert.equal(messageLines(fixture).filter((l) => l.includes('gtm: svc-plus sg weight 10→0')).length, before + 1, 'pushed once');
-    const killedAt = Date.now();
-    c.child.kill('SIGKILL');
-    await until('d to lead', async () => ((await leaderGauge(d)) === 1 ? true : undefined), 4 * LEASE_MS, 20);
-    const takeoverMs = Date.now() - killedAt;
-    t.diagnostic(`takeover after kill -9: ${takeoverMs} ms (lease ${LEASE_MS} ms)`);
-    assert.ok(takeoverMs <= 2 * LEASE_MS, `took over in ${takeoverMs} ms, more than two lease periods`);
-    // The new leader runs passes on the same facts: none repeats or undoes the pushed decision.
-    await new Promise((r) => setTimeout(r, 3_000));
-    const lines = messageLines(fixture);
-    assert.equal(lines.filter((l) => l.includes('gtm: svc-plus sg weight 10→0')).length, before + 1, lines.join('\n'));
-    assert.ok(!lines.some((l) => l.includes('gtm: svc-plus sg weight 0→')), 'the weight was not put back');
-    assert.match(gitSync(fixture.bare, 'show', 'main:stacks/Pulumi.sg.yaml'), /weight: 0 /);
-  });
+      const before = messageLines(fixture).filter((l) => l.includes('gtm: svc-plus sg weight 10→0')).length;
+      await nodes[0]?.down();
+      await until(
+        'the leader pausing after pushing the weight change',
+        () => (pausedAt(c, 'writer.after-push', 'gtm: svc-plus sg weight 10→0') ? true : undefined),
+        30_000,
+      );
+      assert.equal(messageLines(fixture).filter((l) => l.includes('gtm: svc-plus sg weight 10→0')).length, before + 1, 'pushed once');
+      const killedAt = Date.now();
+      c.child.kill('SIGKILL');
+      await until('d to lead', async () => ((await leaderGauge(d)) === 1 ? true : undefined), 4 * LEASE_MS, 20);
+      const takeoverMs = Date.now() - killedAt;
+      t.diagnostic(`takeover after kill -9: ${takeoverMs} ms (lease ${LEASE_MS} ms)`);
+      assert.ok(takeoverMs <= 2 * LEASE_MS, `took over in ${takeoverMs} ms, more than two lease periods`);
+      // The new leader runs passes on the same facts: none repeats or undoes the pushed decision.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const lines = messageLines(fixture);
+      assert.equal(lines.filter((l) => l.includes('gtm: svc-plus sg weight 10→0')).length, before + 1, lines.join('\n'));
+      assert.ok(!lines.some((l) => l.includes('gtm: svc-plus sg weight 0→')), 'the weight was not put back');
+      assert.match(gitSync(fixture.bare, 'show', 'main:stacks/Pulumi.sg.yaml'), /weight: 0 /);
+    },
+  );
 });

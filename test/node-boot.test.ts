@@ -36,7 +36,18 @@ import { parse } from 'yaml';
 import { AGENT_PATHS } from '../program/user-data.js';
 import { startFakeImds, type ImdsRequest } from './helpers/fake-imds.js';
 import { makeGitFixture, REPO_ROOT } from '../src/testing/index.js';
-import { bootContainer, bootMissing, copyRoot, debianRoot, netnsOf, processes, run, runInPrivateNamespaces, type ProcInfo, type Run } from './helpers/nspawn.js';
+import {
+  bootContainer,
+  bootMissing,
+  copyRoot,
+  debianRoot,
+  netnsOf,
+  processes,
+  run,
+  runInPrivateNamespaces,
+  type ProcInfo,
+  type Run,
+} from './helpers/nspawn.js';
 
 const JOB_ENV = 'XPLANE_NODE_BOOT_JOB';
 const RELEASE = 'bookworm';
@@ -117,7 +128,10 @@ async function bootJob(jobPath: string): Promise<void> {
   const facts: BootFacts = { imds: [] };
   const cleanups: (() => Promise<unknown> | void)[] = [];
   const cleanUp = async (): Promise<void> => {
-    for (const step of cleanups.splice(0).reverse()) await Promise.resolve().then(step).catch((err: Error) => log(`cleanup: ${err.message}`));
+    for (const step of cleanups.splice(0).reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch((err: Error) => log(`cleanup: ${err.message}`));
   };
   process.once('SIGTERM', () => {
     log('SIGTERM: cleaning up');
@@ -139,10 +153,17 @@ async function bootJob(jobPath: string): Promise<void> {
 
     const fixture = makeGitFixture();
     cleanups.push(() => fixture.cleanup());
-    const serve = startServeAt(SERVE_URL, fixture.bare, join(job.dir, 'serve'), { XPLANE_BOOTSTRAP_TOKEN: job.bootstrapToken, XPLANE_ADMIN_TOKEN: job.adminToken });
+    const serve = startServeAt(SERVE_URL, fixture.bare, join(job.dir, 'serve'), {
+      XPLANE_BOOTSTRAP_TOKEN: job.bootstrapToken,
+      XPLANE_ADMIN_TOKEN: job.adminToken,
+    });
     cleanups.push(() => serve.stop());
     cleanups.push(() => void (facts.serveLog = serve.stderr().slice(-3000)));
-    await until('xplane serve to answer /readyz', async () => ((await fetch(`${SERVE_URL}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200 ? true : undefined), 30_000);
+    await until(
+      'xplane serve to answer /readyz',
+      async () => ((await fetch(`${SERVE_URL}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200 ? true : undefined),
+      30_000,
+    );
     log('serve is ready');
 
     const nodeRow = async (): Promise<NodeRow | undefined> => {
@@ -189,16 +210,22 @@ async function bootJob(jobPath: string): Promise<void> {
 
     facts.registered = await until(`${NODE} to register`, nodeRow, 120_000);
     log(`registered: ${facts.registered.state}`);
-    facts.active = await until(`${NODE} to be active`, async () => {
-      const row = await nodeRow();
-      return row?.state === 'active' ? row : undefined;
-    }, 120_000);
+    facts.active = await until(
+      `${NODE} to be active`,
+      async () => {
+        const row = await nodeRow();
+        return row?.state === 'active' ? row : undefined;
+      },
+      120_000,
+    );
     log('active');
 
     // cloud-init has finished by now (runcmd started the unit); ask it, and read its stage times.
     facts.cloudInit = await cloudInitFacts(true);
     facts.agent = agentProcess();
-    facts.unit = parseProperties((await container.exec(['systemctl', 'show', 'xplane-agent.service', '-p', 'Restart,RestartUSec,NRestarts,DynamicUser,ActiveState,SubState'])).stdout);
+    facts.unit = parseProperties(
+      (await container.exec(['systemctl', 'show', 'xplane-agent.service', '-p', 'Restart,RestartUSec,NRestarts,DynamicUser,ActiveState,SubState'])).stdout,
+    );
     // The node's view (its own ip and nft; the network namespace is the one it shares with serve).
     facts.loAddresses = (await container.exec(['ip', '-o', 'address', 'show', 'dev', 'lo'])).stdout;
     facts.nft = (await container.exec(['nft', 'list', 'table', 'ip', 'xplane'])).stdout;
@@ -212,15 +239,23 @@ async function bootJob(jobPath: string): Promise<void> {
     const restart: NonNullable<BootFacts['restart']> = { killedPid: facts.agent.pid, killedAt };
     facts.restart = restart;
     log(`killed the agent (pid ${facts.agent.pid})`);
-    restart.registered = await until('the agent to register again', async () => {
-      const row = await nodeRow();
-      return row !== undefined && row.registeredAt !== before.registeredAt ? row : undefined;
-    }, 60_000);
+    restart.registered = await until(
+      'the agent to register again',
+      async () => {
+        const row = await nodeRow();
+        return row !== undefined && row.registeredAt !== before.registeredAt ? row : undefined;
+      },
+      60_000,
+    );
     restart.agent = agentProcess();
-    restart.active = await until('the node to be active again', async () => {
-      const row = await nodeRow();
-      return row?.state === 'active' && row.registeredAt === restart.registered?.registeredAt ? row : undefined;
-    }, 60_000);
+    restart.active = await until(
+      'the node to be active again',
+      async () => {
+        const row = await nodeRow();
+        return row?.state === 'active' && row.registeredAt === restart.registered?.registeredAt ? row : undefined;
+      },
+      60_000,
+    );
     restart.nRestarts = parseProperties((await container.exec(['systemctl', 'show', 'xplane-agent.service', '-p', 'NRestarts'])).stdout).NRestarts;
     log('active again');
   } catch (err) {
@@ -234,16 +269,38 @@ async function bootJob(jobPath: string): Promise<void> {
 
 /** `Key=value` lines of `systemctl show`. */
 function parseProperties(text: string): Record<string, string> {
-  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 /** `xplane serve` from dist on a fixed listen address (test/helpers/serve.ts picks a free port; here the namespace is empty). */
 function startServeAt(url: string, repo: string, state: string, env: Record<string, string>): { child: ChildProcess; stderr(): string; stop(): Promise<void> } {
   mkdirSync(state, { recursive: true });
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/xplane.js'), 'serve', '--listen', new URL(url).host, '--dns-listen', '127.0.0.1:0', '--repo', repo, '--db', join(state, 'x.db'), '--workdir', join(state, 'work')], {
-    env: { ...process.env, XPLANE_LOG_FORMAT: 'json', XPLANE_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'bin/xplane.js'),
+      'serve',
+      '--listen',
+      new URL(url).host,
+      '--dns-listen',
+      '127.0.0.1:0',
+      '--repo',
+      repo,
+      '--db',
+      join(state, 'x.db'),
+      '--workdir',
+      join(state, 'work'),
+    ],
+    {
+      env: { ...process.env, XPLANE_LOG_FORMAT: 'json', XPLANE_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-20_000)));
   return {
@@ -276,7 +333,11 @@ if (missing.length > 0 && process.env.CI) throw new Error(`CI must boot the Debi
 
 /** The host's addresses, routes and links, one line each: the namespaces must leave them as they were. */
 async function hostNetwork(): Promise<string> {
-  const parts = await Promise.all([run('ip', ['-o', 'address', 'show']), run('ip', ['-o', 'route', 'show', 'table', 'all']), run('ip', ['-o', 'link', 'show'])]);
+  const parts = await Promise.all([
+    run('ip', ['-o', 'address', 'show']),
+    run('ip', ['-o', 'route', 'show', 'table', 'all']),
+    run('ip', ['-o', 'link', 'show']),
+  ]);
   return parts.map((p) => p.stdout).join('\n');
 }
 
@@ -334,30 +395,34 @@ describe(`a Debian 12 node booted from the aws user data (${RELEASE})`, { skip: 
     }
   });
 
-  it('renders jp-svc-plus-1’s user data through the region stack under Pulumi mocks, and the root’s `cloud-init schema` accepts it', { timeout: 120_000 }, async () => {
-    const { installMocks, resolveAll, setStackConfig } = await import('../program/testing/pulumi-mocks.js');
-    const mocks = await installMocks({ stack: 'jp' });
-    const { xplaneProgram } = await import('../program/xplane-program.js');
-    const { agentBundle } = await import('../program/agent-bundle.js');
-    const seed = (parse(readFileSync(join(REPO_ROOT, 'stacks/Pulumi.jp.yaml'), 'utf8')) as { config: Record<string, unknown> }).config;
-    setStackConfig({ ...seed, 'xplane:controlPlaneUrl': SERVE_URL, 'xplane:bootstrapToken': bootstrapToken }, ['xplane:bootstrapToken']);
-    await resolveAll(await xplaneProgram({ root: REPO_ROOT, env: {} })());
-    const instance = mocks.ofType(INSTANCE).find((r) => r.name === NODE);
-    assert.ok(instance, `the jp stack makes an instance ${NODE}`);
-    assert.ok(instance.secretInputs.includes('userData'), 'the user data reaches the engine as a secret');
-    userData = String(instance.inputs.userData);
-    agentSha256 = agentBundle().sha256;
-    assert.match(userData, /^#cloud-config\n/);
-    assert.match(userData, new RegExp(`^\\s*want=${agentSha256}$`, 'm'), 'the fetch step carries the SHA-256 of dist/agent/xplane-agent.mjs');
+  it(
+    'renders jp-svc-plus-1’s user data through the region stack under Pulumi mocks, and the root’s `cloud-init schema` accepts it',
+    { timeout: 120_000 },
+    async () => {
+      const { installMocks, resolveAll, setStackConfig } = await import('../program/testing/pulumi-mocks.js');
+      const mocks = await installMocks({ stack: 'jp' });
+      const { xplaneProgram } = await import('../program/xplane-program.js');
+      const { agentBundle } = await import('../program/agent-bundle.js');
+      const seed = (parse(readFileSync(join(REPO_ROOT, 'stacks/Pulumi.jp.yaml'), 'utf8')) as { config: Record<string, unknown> }).config;
+      setStackConfig({ ...seed, 'xplane:controlPlaneUrl': SERVE_URL, 'xplane:bootstrapToken': bootstrapToken }, ['xplane:bootstrapToken']);
+      await resolveAll(await xplaneProgram({ root: REPO_ROOT, env: {} })());
+      const instance = mocks.ofType(INSTANCE).find((r) => r.name === NODE);
+      assert.ok(instance, `the jp stack makes an instance ${NODE}`);
+      assert.ok(instance.secretInputs.includes('userData'), 'the user data reaches the engine as a secret');
+      userData = String(instance.inputs.userData);
+      agentSha256 = agentBundle().sha256;
+      assert.match(userData, /^#cloud-config\n/);
+      assert.match(userData, new RegExp(`^\\s*want=${agentSha256}$`, 'm'), 'the fetch step carries the SHA-256 of dist/agent/xplane-agent.mjs');
 
-    // The node's own cloud-init (22.4 on bookworm) judges it: the one that will run it.
-    writeFileSync(join(root, 'tmp/xplane-user-data'), userData);
-    const schema = await run('chroot', [root, 'cloud-init', 'schema', '--config-file', '/tmp/xplane-user-data'], { timeoutMs: 60_000 });
-    rmSync(join(root, 'tmp/xplane-user-data'));
-    assert.equal(schema.code, 0, `cloud-init schema:\n${schema.stdout}${schema.stderr}`);
-    assert.match(schema.stdout, /^Valid cloud-config: \/tmp\/xplane-user-data$/m);
-    assert.equal(schema.stderr.trim(), '', 'no schema warnings or deprecations');
-  });
+      // The node's own cloud-init (22.4 on bookworm) judges it: the one that will run it.
+      writeFileSync(join(root, 'tmp/xplane-user-data'), userData);
+      const schema = await run('chroot', [root, 'cloud-init', 'schema', '--config-file', '/tmp/xplane-user-data'], { timeoutMs: 60_000 });
+      rmSync(join(root, 'tmp/xplane-user-data'));
+      assert.equal(schema.code, 0, `cloud-init schema:\n${schema.stdout}${schema.stderr}`);
+      assert.match(schema.stdout, /^Valid cloud-config: \/tmp\/xplane-user-data$/m);
+      assert.equal(schema.stderr.trim(), '', 'no schema warnings or deprecations');
+    },
+  );
 
   it('boots the root under systemd, whose cloud-init units run the user data to `done` without errors', { timeout: 6 * 60_000 }, async (t) => {
     assert.ok(userData !== '', 'needs the rendered user data');
@@ -403,7 +468,8 @@ describe(`a Debian 12 node booted from the aws user data (${RELEASE})`, { skip: 
     for (const [stage, value] of Object.entries(ci.stages?.v1 ?? {})) {
       if (typeof value === 'object' && value !== null) assert.deepEqual(value.errors, [], `cloud-init stage ${stage} has errors`);
     }
-    if (ci.warnings.length > 0) t.diagnostic(`cloud-init warnings (${ci.warnings.length}): ${ci.warnings.map((w) => w.replace(/^.*?\[WARNING\]: /, '')).join(' | ')}`);
+    if (ci.warnings.length > 0)
+      t.diagnostic(`cloud-init warnings (${ci.warnings.length}): ${ci.warnings.map((w) => w.replace(/^.*?\[WARNING\]: /, '')).join(' | ')}`);
     assert.equal(f.poweroff, 'clean', 'the container powers off cleanly on SIGTERM');
   });
 
@@ -416,13 +482,24 @@ describe(`a Debian 12 node booted from the aws user data (${RELEASE})`, { skip: 
     );
     assert.equal(f.healthz, 200, 'the agent answers /healthz on its public address');
     assert.match(f.loAddresses ?? '', new RegExp(`inet ${PUBLIC_IP.replaceAll('.', '\\.')}/32 `), 'the public IP is on lo');
-    assert.match(f.nft ?? '', new RegExp(`ip daddr ${PRIVATE_IP} tcp dport ${HEALTH_PORT} dnat to ${PUBLIC_IP}`), 'the health port is DNATed from the private IP');
+    assert.match(
+      f.nft ?? '',
+      new RegExp(`ip daddr ${PRIVATE_IP} tcp dport ${HEALTH_PORT} dnat to ${PUBLIC_IP}`),
+      'the health port is DNATed from the private IP',
+    );
     // IMDSv2: a token first, then both addresses with it; nothing read without one.
     assert.deepEqual(
-      f.imds.filter((r) => r.status === 200).map((r) => `${r.method} ${r.path}`).slice(0, 3),
+      f.imds
+        .filter((r) => r.status === 200)
+        .map((r) => `${r.method} ${r.path}`)
+        .slice(0, 3),
       ['PUT /latest/api/token', 'GET /latest/meta-data/public-ipv4', 'GET /latest/meta-data/local-ipv4'],
     );
-    assert.deepEqual(f.imds.filter((r) => r.status !== 200), [], 'no request the metadata service refused');
+    assert.deepEqual(
+      f.imds.filter((r) => r.status !== 200),
+      [],
+      'no request the metadata service refused',
+    );
 
     const stages = f.cloudInit?.stages?.v1 ?? {};
     const stageStart = (name: string): number => {
@@ -430,8 +507,12 @@ describe(`a Debian 12 node booted from the aws user data (${RELEASE})`, { skip: 
       return typeof stage === 'object' && stage !== null && stage.start !== null ? stage.start * 1000 : NaN;
     };
     const activeAt = at(f.active.stateSince);
-    t.diagnostic(`boot start → registered: ${seconds(at(f.active.registeredAt) - (f.bootStartedAt ?? NaN))}, → active: ${seconds(activeAt - (f.bootStartedAt ?? NaN))}`);
-    t.diagnostic(`cloud-init start (init-local) → active: ${seconds(activeAt - stageStart('init-local'))}; user data's runcmd (modules-final) → active: ${seconds(activeAt - stageStart('modules-final'))}`);
+    t.diagnostic(
+      `boot start → registered: ${seconds(at(f.active.registeredAt) - (f.bootStartedAt ?? NaN))}, → active: ${seconds(activeAt - (f.bootStartedAt ?? NaN))}`,
+    );
+    t.diagnostic(
+      `cloud-init start (init-local) → active: ${seconds(activeAt - stageStart('init-local'))}; user data's runcmd (modules-final) → active: ${seconds(activeAt - stageStart('modules-final'))}`,
+    );
   });
 
   it('runs the agent it fetched from serve at the user data’s SHA-256, under systemd as a dynamic user', () => {
@@ -440,11 +521,20 @@ describe(`a Debian 12 node booted from the aws user data (${RELEASE})`, { skip: 
     assert.equal(createHash('sha256').update(agentFile).digest('hex'), agentSha256);
     assert.ok(f.agent, `an agent process runs: ${context()}`);
     assert.deepEqual(f.agent.argv.slice(0, 2), [AGENT_PATHS.node, AGENT_PATHS.agent]);
-    assert.ok(f.agent.argv.join(' ').includes(`--server ${SERVE_URL} --service svc-plus --region jp --name ${NODE} --address ${PUBLIC_IP}:${HEALTH_PORT}`), f.agent.argv.join(' '));
+    assert.ok(
+      f.agent.argv.join(' ').includes(`--server ${SERVE_URL} --service svc-plus --region jp --name ${NODE} --address ${PUBLIC_IP}:${HEALTH_PORT}`),
+      f.agent.argv.join(' '),
+    );
     assert.notEqual(f.agent.uid, 0, 'the agent does not run as root');
     assert.ok(!f.agent.argv.includes(bootstrapToken), 'the token is not on the command line');
     assert.deepEqual(
-      { DynamicUser: f.unit?.DynamicUser, Restart: f.unit?.Restart, RestartUSec: f.unit?.RestartUSec, ActiveState: f.unit?.ActiveState, SubState: f.unit?.SubState },
+      {
+        DynamicUser: f.unit?.DynamicUser,
+        Restart: f.unit?.Restart,
+        RestartUSec: f.unit?.RestartUSec,
+        ActiveState: f.unit?.ActiveState,
+        SubState: f.unit?.SubState,
+      },
       { DynamicUser: 'yes', Restart: 'always', RestartUSec: '2s', ActiveState: 'active', SubState: 'running' },
     );
   });
@@ -458,14 +548,19 @@ describe(`a Debian 12 node booted from the aws user data (${RELEASE})`, { skip: 
     assert.ok(at(r.registered.registeredAt) > at(f.active?.registeredAt ?? ''), 'registeredAt moved on');
     assert.equal(r.active.address, `${PUBLIC_IP}:${HEALTH_PORT}`);
     assert.ok(Number(r.nRestarts) >= 1, `NRestarts=${r.nRestarts}`);
-    t.diagnostic(`restart: SIGKILL → registered again ${seconds(at(r.registered.registeredAt) - r.killedAt)}, → active again ${seconds(at(r.active.stateSince) - r.killedAt)}`);
+    t.diagnostic(
+      `restart: SIGKILL → registered again ${seconds(at(r.registered.registeredAt) - r.killedAt)}, → active again ${seconds(at(r.active.stateSince) - r.killedAt)}`,
+    );
   });
 
   it('leaves nothing running in its namespaces and the host network as it was', async (t) => {
     assert.ok(job, 'the boot job ran');
     assert.ok(job.netns !== undefined && job.netns !== netnsOf('self'), `the job ran in a network namespace of its own (${job.netns})`);
     const left = processes().filter((p) => p.netns === job?.netns);
-    assert.deepEqual(left.map((p) => `${p.pid} ${p.argv.join(' ')}`), []);
+    assert.deepEqual(
+      left.map((p) => `${p.pid} ${p.argv.join(' ')}`),
+      [],
+    );
     assert.equal(await hostNetwork(), hostBefore);
     t.diagnostic(`node-boot total: ${seconds(performance.now() - started)} (${rootBuilt === true ? 'cold: root built' : 'warm: root cached'})`);
   });

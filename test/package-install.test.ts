@@ -12,7 +12,13 @@ import { makeGitFixture, REPO_ROOT, type GitFixture } from '../src/testing/index
 import { freePort } from './helpers/serve.js';
 
 // npm is a node script: run it with this node, so the install uses the same Node 22.
-const npmEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+const npmEnv = {
+  ...process.env,
+  PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
 
 function npm(args: string[], cwd: string): string {
   const run = spawnSync('npm', args, { cwd, encoding: 'utf8', env: npmEnv, timeout: 600_000 });
@@ -31,7 +37,13 @@ describe('the npm package, installed with production dependencies only', () => {
     const tarball = join(dir, packed[0]?.filename ?? '');
     const files = packed[0]?.files.map((f) => f.path) ?? [];
     assert.ok(files.includes('dist/src/cli/main.js'), 'the compiled CLI is in the tarball');
-    assert.ok(!files.some((f) => f.endsWith('.test.ts') || f.startsWith('test/') || f.startsWith('src/')), `no tests or TypeScript sources: ${files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).slice(0, 5).join(', ')}`);
+    assert.ok(
+      !files.some((f) => f.endsWith('.test.ts') || f.startsWith('test/') || f.startsWith('src/')),
+      `no tests or TypeScript sources: ${files
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+        .slice(0, 5)
+        .join(', ')}`,
+    );
     // --prefer-offline: CI's `npm ci` has just filled the cache with these very packages.
     npm(['install', '--prefix', prefix, '--omit=dev', '--prefer-offline', '--no-save', tarball], dir);
     xplane = join(prefix, 'node_modules', '.bin', 'xplane');
@@ -66,11 +78,28 @@ describe('the npm package, installed with production dependencies only', () => {
   it('serves a bare repo until /readyz answers, and stops on SIGTERM', async () => {
     const port = await freePort();
     const state = join(dir, 'serve');
-    const child = spawn(process.execPath, [xplane, 'serve', '--repo', fixture.bare, '--db', join(state, 'x.db'), '--workdir', join(state, 'work'), '--listen', `127.0.0.1:${port}`, '--dns-listen', '127.0.0.1:0'], {
-      cwd: dir,
-      env: { ...process.env, XPLANE_BOOTSTRAP_TOKEN: 'b', XPLANE_ADMIN_TOKEN: 'a', XPLANE_LOG_FORMAT: 'json' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        xplane,
+        'serve',
+        '--repo',
+        fixture.bare,
+        '--db',
+        join(state, 'x.db'),
+        '--workdir',
+        join(state, 'work'),
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--dns-listen',
+        '127.0.0.1:0',
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, XPLANE_BOOTSTRAP_TOKEN: 'b', XPLANE_ADMIN_TOKEN: 'a', XPLANE_LOG_FORMAT: 'json' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8_000)));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

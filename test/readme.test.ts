@@ -41,7 +41,9 @@ describe('the README walk-through', { skip: why ?? false }, () => {
     const blocks = markedBlocks(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'), 'walkthrough');
     assert.ok(blocks.length >= 2, 'the README marks its walk-through blocks');
     // Inside the namespaces: a fresh /tmp, loopback up, a HOME with no git config; then the blocks.
-    const prelude = ['mount -t tmpfs tmpfs /tmp', 'ip link set lo up', 'export HOME=/tmp/home', 'mkdir -p "$HOME"', `cd ${JSON.stringify(REPO_ROOT)}`].join('\n');
+    const prelude = ['mount -t tmpfs tmpfs /tmp', 'ip link set lo up', 'export HOME=/tmp/home', 'mkdir -p "$HOME"', `cd ${JSON.stringify(REPO_ROOT)}`].join(
+      '\n',
+    );
     const run = spawnSync('unshare', ['--mount', '--net', '--pid', '--fork', '--mount-proc', 'bash', '-e', '-s'], {
       input: `${prelude}\n${blocks.join('\n')}`,
       encoding: 'utf8',

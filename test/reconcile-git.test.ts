@@ -49,7 +49,10 @@ async function rig(mirrorOf: (m: GitMirror) => GitMirror = (m) => m): Promise<Ri
   const writer = new GitWriter({ mirror, author: BOT, push: true, log, backoffMs: 1 });
   const reconciler = new Reconciler({ store, registry, inForce, mirror, writer, metrics, log, botEmail: BOT.email, dryRun: false, now: () => clock.t });
   const tokens = new Map<string, string>();
-  for (const [region, names] of [['jp', JP], ['sg', SG]] as const) {
+  for (const [region, names] of [
+    ['jp', JP],
+    ['sg', SG],
+  ] as const) {
     for (const [i, name] of names.entries()) {
       tokens.set(name, registry.register({ service: 'svc-plus', region, address: `127.0.${region === 'jp' ? 2 : 3}.${i + 1}:8080`, name }).token);
       registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });

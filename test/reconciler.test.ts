@@ -137,14 +137,19 @@ describe('xplane plan', () => {
       r.registry.applyProbe('sg-svc-plus-1', { ok: false, hard: true, detail: 'connection refused', ms: 1 });
       await r.registry.stop();
       const before = head(r);
-      const res = await runCli(['plan', '--repo', r.fixture.bare, '--db', join(r.fixture.root, 'x.db'), '--workdir', join(r.fixture.root, 'plan-mirror')], { cwd: r.fixture.root });
+      const res = await runCli(['plan', '--repo', r.fixture.bare, '--db', join(r.fixture.root, 'x.db'), '--workdir', join(r.fixture.root, 'plan-mirror')], {
+        cwd: r.fixture.root,
+      });
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stdout, /the loop would commit:/);
       assert.match(res.stdout, /gtm: svc-plus sg weight 10→0 \(ready 0 < min 1\)/);
       assert.match(res.stdout, /^-\s+weight: 10 /m);
       assert.match(res.stdout, /^\+\s+weight: 0 /m);
       assert.equal(head(r), before, 'nothing was pushed');
-      const json = await runCli(['plan', '--json', '--repo', r.fixture.bare, '--db', join(r.fixture.root, 'x.db'), '--workdir', join(r.fixture.root, 'plan-mirror')], { cwd: r.fixture.root });
+      const json = await runCli(
+        ['plan', '--json', '--repo', r.fixture.bare, '--db', join(r.fixture.root, 'x.db'), '--workdir', join(r.fixture.root, 'plan-mirror')],
+        { cwd: r.fixture.root },
+      );
       const parsed = JSON.parse(json.stdout) as { head: string; decisions: { summary: string }[] };
       assert.equal(parsed.head, before);
       assert.equal(parsed.decisions.length, 2);

@@ -79,7 +79,13 @@ export class AwsNodePool extends pulumi.ComponentResource {
         region: args.location,
         description: `xplane ${args.service} nodes in ${args.region}: health and service ports`,
         // The health port is open to the world: Route 53's checkers and the control plane both probe it.
-        ingress: ports.map((port) => ({ protocol: 'tcp', fromPort: port, toPort: port, cidrBlocks: ['0.0.0.0/0'], description: port === args.healthPort ? 'xplane health' : 'service' })),
+        ingress: ports.map((port) => ({
+          protocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrBlocks: ['0.0.0.0/0'],
+          description: port === args.healthPort ? 'xplane health' : 'service',
+        })),
         // An explicit rule is needed: Pulumi/Terraform removes AWS's default allow-all egress. Nodes need it for packages and the control plane.
         egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'all' }],
         tags: { ...baseTags, Name: `xplane-${args.service}-${args.region}` },

@@ -47,13 +47,19 @@ const file = join(stateDir, 'dns', 'api.svc.plus', 'jp.json');
 describe('the LocalDnsRecords provider', () => {
   let state: DnsState & { path: string };
 
-  it('writes <stateDir>/dns/<domain>/<region>.json in the DNS server\'s format', async () => {
+  it("writes <stateDir>/dns/<domain>/<region>.json in the DNS server's format", async () => {
     const created = await provider.create(inputs);
     state = created.outs;
     assert.equal(created.id, 'api.svc.plus/jp');
     assert.equal(state.path, file);
     const content: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    assert.deepEqual(content, { domain: 'api.svc.plus', region: 'jp', ttl: 30, zone: 'svc.plus', records: [{ node: 'jp-svc-plus-1', ip: '127.1.1.1', weight: 50 }] });
+    assert.deepEqual(content, {
+      domain: 'api.svc.plus',
+      region: 'jp',
+      ttl: 30,
+      zone: 'svc.plus',
+      records: [{ node: 'jp-svc-plus-1', ip: '127.1.1.1', weight: 50 }],
+    });
     assert.equal(parseRecordFile(content).ok, true);
   });
 
@@ -86,6 +92,9 @@ describe('the LocalDnsRecords provider', () => {
   });
 
   it('refuses a record the DNS server would not load', async () => {
-    await assert.rejects(provider.create({ ...inputs, records: [{ node: 'jp-svc-plus-1', ip: 'not-an-ip', weight: 1 }] }), /records\.0\.ip: expected an IPv4 address/);
+    await assert.rejects(
+      provider.create({ ...inputs, records: [{ node: 'jp-svc-plus-1', ip: 'not-an-ip', weight: 1 }] }),
+      /records\.0\.ip: expected an IPv4 address/,
+    );
   });
 });

@@ -161,7 +161,20 @@ async function create(inputs) {
     child = spawn(
       process.execPath,
       // The one-file agent real nodes fetch and run (dist/agent/xplane-agent.mjs): the path users get is the path tested.
-      [path.join(xplaneRoot, 'dist', 'agent', 'xplane-agent.mjs'), '--simulate-load', '--name', name, '--service', service, '--region', region, '--address', address, '--server', server],
+      [
+        path.join(xplaneRoot, 'dist', 'agent', 'xplane-agent.mjs'),
+        '--simulate-load',
+        '--name',
+        name,
+        '--service',
+        service,
+        '--region',
+        region,
+        '--address',
+        address,
+        '--server',
+        server,
+      ],
       // Detached: its own session, so it outlives this plugin process, which Pulumi stops after every operation.
       { detached: true, stdio: ['ignore', logFd, logFd], env: agentEnv(token), cwd: stateDir },
     );
@@ -195,7 +208,8 @@ async function create(inputs) {
   for (;;) {
     if (exited !== undefined) await fail(`LocalNode ${name}: the agent exited (${exited}) before listening on ${address}; ${logPath}:\n${logTail(logPath)}`);
     if (await canConnect(host, port)) break;
-    if (Date.now() > deadline) await fail(`LocalNode ${name}: the agent did not listen on ${address} within ${START_TIMEOUT_MS / 1000} s; ${logPath}:\n${logTail(logPath)}`);
+    if (Date.now() > deadline)
+      await fail(`LocalNode ${name}: the agent did not listen on ${address} within ${START_TIMEOUT_MS / 1000} s; ${logPath}:\n${logTail(logPath)}`);
     await sleep(POLL_MS);
   }
   return { id: name, outs: outputsOf(inputs, pid) };

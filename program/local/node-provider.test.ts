@@ -91,7 +91,7 @@ describe('the LocalNode provider', () => {
     assert.deepEqual(await provider.read(state.name, state), { id: state.name, props: state });
   });
 
-  it('reads a pid that is alive but not this node\'s agent as gone (a recycled pid)', async () => {
+  it("reads a pid that is alive but not this node's agent as gone (a recycled pid)", async () => {
     assert.ok(state);
     assert.deepEqual(await provider.read(state.name, { ...state, pid: process.pid }), {});
     assert.deepEqual(await provider.read(state.name, { ...state, name: 'lab-svc-2' }), {});
@@ -129,15 +129,21 @@ describe('the LocalNode provider', () => {
     const port = await freePort();
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     try {
-      await assert.rejects(provider.create({ ...inputs, name: 'lab-svc-2', address: `127.0.0.1:${port}` }), /LocalNode lab-svc-2: 127\.0\.0\.1:[0-9]+ is already in use by another process/);
+      await assert.rejects(
+        provider.create({ ...inputs, name: 'lab-svc-2', address: `127.0.0.1:${port}` }),
+        /LocalNode lab-svc-2: 127\.0\.0\.1:[0-9]+ is already in use by another process/,
+      );
     } finally {
       blocker.close();
     }
   });
 
-  it('fails create with the end of the agent\'s log when the agent exits at start', async () => {
+  it("fails create with the end of the agent's log when the agent exits at start", async () => {
     // No dist/agent/xplane-agent.mjs there: node exits 1 and says why in the log (its last lines name the error code).
-    await assert.rejects(provider.create({ ...inputs, name: 'lab-svc-3', xplaneRoot: stateDir }), /LocalNode lab-svc-3: the agent exited \(code 1\) before listening on .*\n(.|\n)*MODULE_NOT_FOUND/);
+    await assert.rejects(
+      provider.create({ ...inputs, name: 'lab-svc-3', xplaneRoot: stateDir }),
+      /LocalNode lab-svc-3: the agent exited \(code 1\) before listening on .*\n(.|\n)*MODULE_NOT_FOUND/,
+    );
     assert.ok(!existsSync(join(stateDir, 'nodes', 'lab-svc-3.pid')), 'no pid file names a dead agent');
   });
 

@@ -33,7 +33,11 @@ const SDK_VERSION = sdkRequire('./package.json').version;
 /** The exit code of cmd/run after it has shown the user an actionable message: the engine should just stop. */
 const BAIL_EXIT_CODE = 32;
 
-let engineAddress = process.argv.slice(2).filter((arg) => !arg.startsWith('-')).at(-1) ?? '';
+let engineAddress =
+  process.argv
+    .slice(2)
+    .filter((arg) => !arg.startsWith('-'))
+    .at(-1) ?? '';
 const running = new Set();
 
 /** The runtime options of Pulumi.yaml, checked the way the official host checks them. */
@@ -148,11 +152,13 @@ function requiredPackages(dir, inNodeModules = false, seen = new Set()) {
       }
       const version = pkg.pulumi?.version ?? pkg.version;
       if (!pkg.pulumi?.resource || typeof version !== 'string') continue;
-      found.push(new PackageDependency()
-        .setKind('resource')
-        .setName(pkg.pulumi.name ?? pkg.name.replace(/^@pulumi\//, ''))
-        .setVersion(version.startsWith('v') ? version : `v${version}`)
-        .setServer(pkg.pulumi.server ?? ''));
+      found.push(
+        new PackageDependency()
+          .setKind('resource')
+          .setName(pkg.pulumi.name ?? pkg.name.replace(/^@pulumi\//, ''))
+          .setVersion(version.startsWith('v') ? version : `v${version}`)
+          .setServer(pkg.pulumi.server ?? ''),
+      );
     }
   }
   return found;
@@ -202,7 +208,10 @@ for (const [name, handler] of Object.entries(unary)) {
   impl[name] = (call, callback) => {
     Promise.resolve()
       .then(() => handler(call.request))
-      .then((res) => callback(null, res), (err) => callback({ code: grpc.status.UNKNOWN, details: err.message }));
+      .then(
+        (res) => callback(null, res),
+        (err) => callback({ code: grpc.status.UNKNOWN, details: err.message }),
+      );
   };
 }
 // `pulumi install`: the project's package manager, its output streamed back.

@@ -26,7 +26,14 @@ describe('resolveAgentConfig', () => {
   });
 
   it('falls back to the environment, with flags winning', () => {
-    const env = { XPLANE_SERVER: 'http://10.0.0.1:7070', XPLANE_BOOTSTRAP_TOKEN: 'env-t', XPLANE_SERVICE: 'svc-env', XPLANE_REGION: 'us', XPLANE_NODE_NAME: 'us-1', XPLANE_ADDRESS: '10.0.0.9:9000' };
+    const env = {
+      XPLANE_SERVER: 'http://10.0.0.1:7070',
+      XPLANE_BOOTSTRAP_TOKEN: 'env-t',
+      XPLANE_SERVICE: 'svc-env',
+      XPLANE_REGION: 'us',
+      XPLANE_NODE_NAME: 'us-1',
+      XPLANE_ADDRESS: '10.0.0.9:9000',
+    };
     const fromEnv = resolveAgentConfig({}, env, noFile);
     assert.deepEqual(
       { server: fromEnv.server, token: fromEnv.token, service: fromEnv.service, region: fromEnv.region, name: fromEnv.name, address: fromEnv.address },
@@ -36,7 +43,9 @@ describe('resolveAgentConfig', () => {
   });
 
   it('reads the token from XPLANE_BOOTSTRAP_TOKEN_FILE, trimmed', () => {
-    const config = resolveAgentConfig({ service: 's', region: 'r' }, { XPLANE_BOOTSTRAP_TOKEN_FILE: '/run/secrets/boot' }, (p) => (p === '/run/secrets/boot' ? 'file-token\n' : ''));
+    const config = resolveAgentConfig({ service: 's', region: 'r' }, { XPLANE_BOOTSTRAP_TOKEN_FILE: '/run/secrets/boot' }, (p) =>
+      p === '/run/secrets/boot' ? 'file-token\n' : '',
+    );
     assert.equal(config.token, 'file-token');
   });
 
@@ -55,11 +64,17 @@ describe('resolveAgentConfig', () => {
   }
 
   it('reports an unreadable token file as a usage error naming it', () => {
-    assert.throws(() => resolveAgentConfig({ service: 's', region: 'r' }, { XPLANE_BOOTSTRAP_TOKEN_FILE: '/nope' }, noFile), /XPLANE_BOOTSTRAP_TOKEN_FILE \/nope/);
+    assert.throws(
+      () => resolveAgentConfig({ service: 's', region: 'r' }, { XPLANE_BOOTSTRAP_TOKEN_FILE: '/nope' }, noFile),
+      /XPLANE_BOOTSTRAP_TOKEN_FILE \/nope/,
+    );
   });
 
   it('collects repeated --label flags', () => {
-    assert.deepEqual(resolveAgentConfig({ ...BASE, label: ['zone=a', 'tier=gold=1'] } as unknown as Record<string, string>, {}, noFile).labels, { zone: 'a', tier: 'gold=1' });
+    assert.deepEqual(resolveAgentConfig({ ...BASE, label: ['zone=a', 'tier=gold=1'] } as unknown as Record<string, string>, {}, noFile).labels, {
+      zone: 'a',
+      tier: 'gold=1',
+    });
   });
 
   // parseArgs hands `multiple` options over as arrays, which ParsedArgs' type does not show.
@@ -92,7 +107,19 @@ describe('agentCommand', { timeout: 30_000 }, () => {
   });
   after(() => fake.close());
 
-  const argv = (...extra: string[]): string[] => ['--server', url, '--token', 'boot', '--service', 'svc-plus', '--region', 'jp', '--address', '127.0.0.1:0', ...extra];
+  const argv = (...extra: string[]): string[] => [
+    '--server',
+    url,
+    '--token',
+    'boot',
+    '--service',
+    'svc-plus',
+    '--region',
+    'jp',
+    '--address',
+    '127.0.0.1:0',
+    ...extra,
+  ];
 
   it('has help starting with its usage line', () => assert.match(agentHelp, /^Usage: xplane agent/));
 
@@ -144,6 +171,9 @@ describe('agentCommand', { timeout: 30_000 }, () => {
   });
 
   it('throws a UsageError naming the flag and the variable when --service is missing', async () => {
-    await assert.rejects(agentCommand(['--region', 'jp', '--token', 't'], { env: {} }), (e: unknown) => e instanceof UsageError && /--service.*XPLANE_SERVICE/.test(e.message));
+    await assert.rejects(
+      agentCommand(['--region', 'jp', '--token', 't'], { env: {} }),
+      (e: unknown) => e instanceof UsageError && /--service.*XPLANE_SERVICE/.test(e.message),
+    );
   });
 });

@@ -84,7 +84,10 @@ describe('Agent', { timeout: 30_000 }, () => {
         assert.equal(beat.body.qps, undefined);
       }
       const gaps = beats.slice(1).map((b, i) => b.at - (beats[i]?.at ?? 0));
-      assert.ok(gaps.every((g) => g >= 30), `gaps ${gaps.join(',')}`);
+      assert.ok(
+        gaps.every((g) => g >= 30),
+        `gaps ${gaps.join(',')}`,
+      );
       await waitFor('active', () => agent.state === 'active');
       assert.deepEqual(
         events.map((e) => (e.type === 'registered' ? `registered ${e.name}` : `state ${e.state}`)),
@@ -107,7 +110,12 @@ describe('Agent', { timeout: 30_000 }, () => {
       assert.equal(regs.length, 1, 'the second registration asks for the same name');
       assert.equal(agent.name, name);
       const before = fake.received('/v1/nodes/heartbeat').length;
-      await waitFor('heartbeats after re-registering', () => fake.received('/v1/nodes/heartbeat').slice(before).some((r) => r.body.name === name && r.token !== undefined));
+      await waitFor('heartbeats after re-registering', () =>
+        fake
+          .received('/v1/nodes/heartbeat')
+          .slice(before)
+          .some((r) => r.body.name === name && r.token !== undefined),
+      );
     } finally {
       await agent.stop();
     }
@@ -168,7 +176,10 @@ describe('Agent', { timeout: 30_000 }, () => {
 
   it('gives up with the server message on 409 and closes its listener', async () => {
     const { log, lines } = capturingLogger();
-    fake.script('/v1/nodes/register', { status: 409, body: { error: { code: 'XP_ERR_CONFLICT', message: 'name jp-gone-1 belongs to a deleted node', field: 'name' } } });
+    fake.script('/v1/nodes/register', {
+      status: 409,
+      body: { error: { code: 'XP_ERR_CONFLICT', message: 'name jp-gone-1 belongs to a deleted node', field: 'name' } },
+    });
     const { agent } = await startAgent(url, { name: 'jp-gone-1', log });
     const result = await agent.wait();
     assert.equal(result.ok, false);
@@ -254,7 +265,12 @@ describe('Agent', { timeout: 30_000 }, () => {
     const { agent } = await startAgent(url, { name: 'jp-stats-1', stats });
     try {
       await waitFor('three heartbeats', () => fake.received('/v1/nodes/heartbeat').filter((r) => r.body.name === 'jp-stats-1').length >= 3);
-      assert.ok(fake.received('/v1/nodes/heartbeat').filter((r) => r.body.name === 'jp-stats-1').every((r) => r.body.cpu === 0.4));
+      assert.ok(
+        fake
+          .received('/v1/nodes/heartbeat')
+          .filter((r) => r.body.name === 'jp-stats-1')
+          .every((r) => r.body.cpu === 0.4),
+      );
     } finally {
       await agent.stop();
     }
@@ -263,7 +279,15 @@ describe('Agent', { timeout: 30_000 }, () => {
   it('rejects start when the address is taken', async () => {
     const { agent } = await startAgent(url, { name: 'jp-first-1' });
     try {
-      const second = new Agent({ server: url, bootstrapToken: TOKEN, service: 's', region: 'r', address: agent.address ?? '', log: silentLogger(), stats: { sample: () => ({ cpu: 0 }) } });
+      const second = new Agent({
+        server: url,
+        bootstrapToken: TOKEN,
+        service: 's',
+        region: 'r',
+        address: agent.address ?? '',
+        log: silentLogger(),
+        stats: { sample: () => ({ cpu: 0 }) },
+      });
       await assert.rejects(second.start(), /EADDRINUSE/);
     } finally {
       await agent.stop();

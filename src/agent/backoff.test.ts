@@ -13,7 +13,10 @@ describe('backoffDelay', () => {
   ];
   for (const c of cases) {
     it(`waits ${c.want} ms before retry ${c.attempt} with random ${c.random}`, () => {
-      assert.equal(backoffDelay(c.attempt, DEFAULT_BACKOFF, () => c.random), c.want);
+      assert.equal(
+        backoffDelay(c.attempt, DEFAULT_BACKOFF, () => c.random),
+        c.want,
+      );
     });
   }
 

@@ -59,7 +59,11 @@ export interface AgentCommandConfig {
 }
 
 /** Resolves `xplane agent` settings from parsed flags and the environment; throws UsageError on a mistake. */
-export function resolveAgentConfig(values: ParsedArgs['values'], env: NodeJS.ProcessEnv, readText: (path: string) => string = (p) => readFileSync(p, 'utf8')): AgentCommandConfig {
+export function resolveAgentConfig(
+  values: ParsedArgs['values'],
+  env: NodeJS.ProcessEnv,
+  readText: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): AgentCommandConfig {
   const pick = (flag: string, envName: string): string | undefined => {
     const v = values[flag];
     if (typeof v === 'string') return v;
@@ -196,7 +200,9 @@ function eventText(event: AgentEvent): string {
 }
 
 function eventJson(event: AgentEvent): Record<string, string> {
-  return event.type === 'registered' ? { event: 'registered', name: event.name, address: event.address } : { event: 'state', name: event.name, state: event.state };
+  return event.type === 'registered'
+    ? { event: 'registered', name: event.name, address: event.address }
+    : { event: 'state', name: event.name, state: event.state };
 }
 
 // Handlers stay installed only while the agent runs, so a second command in

@@ -2,6 +2,7 @@
 // `node xplane-agent.mjs --server … --service … --region …` takes the same flags and
 // environment variables as `xplane agent`, on any Node >= 18, with no npm package
 // installed beside it. The control plane serves this file at GET /v1/agent/xplane-agent.mjs.
+import { errorText } from '../errors.js';
 import { agentCommand, agentHelp } from './command.js';
 
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
@@ -20,7 +21,7 @@ if (argv.includes('--help') || argv.includes('-h')) {
     process.exitCode = await agentCommand(argv);
   } catch (e) {
     // Usage and settings mistakes: say what is wrong, exit 2 like `xplane agent`.
-    err(`xplane-agent: ${e instanceof Error ? e.message : String(e)}`);
+    err(`xplane-agent: ${errorText(e)}`);
     process.exitCode = (e as { code?: unknown }).code === 'XP_ERR_USAGE' ? 2 : 1;
   }
 }

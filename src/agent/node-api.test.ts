@@ -16,11 +16,20 @@ describe('classifyRegister', () => {
   });
   for (const status of [400, 409]) {
     it(`gives up on ${status} with the server's message`, () => {
-      assert.deepEqual(classifyRegister({ status, body: err('XP_ERR_X', 'name is taken', 'name') }), { kind: 'fatal', status, message: `${status} XP_ERR_X: name is taken (field name)` });
+      assert.deepEqual(classifyRegister({ status, body: err('XP_ERR_X', 'name is taken', 'name') }), {
+        kind: 'fatal',
+        status,
+        message: `${status} XP_ERR_X: name is taken (field name)`,
+      });
     });
   }
   it('retries a 429 after the server’s Retry-After', () => {
-    assert.deepEqual(classifyRegister({ status: 429, body: undefined, retryAfterMs: 2000 }), { kind: 'retry', status: 429, message: 'HTTP 429', retryAfterMs: 2000 });
+    assert.deepEqual(classifyRegister({ status: 429, body: undefined, retryAfterMs: 2000 }), {
+      kind: 'retry',
+      status: 429,
+      message: 'HTTP 429',
+      retryAfterMs: 2000,
+    });
   });
   for (const status of [401, 500, 502, 503]) it(`retries ${status}`, () => assert.equal(classifyRegister({ status, body: undefined }).kind, 'retry'));
 });

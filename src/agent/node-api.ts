@@ -4,7 +4,7 @@
 // The answers are checked by hand, not with zod: the agent ships as one small
 // file for Node 18 (dist/agent/xplane-agent.mjs), and three shapes do not
 // justify a 450 KB library in it.
-import { errorText } from '../loop/index.js';
+import { errorText } from '../errors.js';
 import { parseRetryAfter } from './backoff.js';
 import type { NodeStats } from './stats.js';
 

@@ -14,7 +14,11 @@ ctxt 99
 describe('parseProcStat', () => {
   const cases: { name: string; text: string; want: ReturnType<typeof parseProcStat> }[] = [
     // busy = user+nice+system+irq+softirq+steal; guest is already inside user.
-    { name: 'reads the aggregate line, counting iowait as idle and skipping guest', text: STAT, want: { busy: 45123 + 1445 + 3531 + 0 + 344 + 1334, total: 45123 + 1445 + 3531 + 116204 + 1235 + 0 + 344 + 1334 } },
+    {
+      name: 'reads the aggregate line, counting iowait as idle and skipping guest',
+      text: STAT,
+      want: { busy: 45123 + 1445 + 3531 + 0 + 344 + 1334, total: 45123 + 1445 + 3531 + 116204 + 1235 + 0 + 344 + 1334 },
+    },
     { name: 'accepts the four-field line of old kernels', text: 'cpu 10 0 5 85\n', want: { busy: 15, total: 100 } },
     { name: 'ignores per-cpu lines when the aggregate is missing', text: 'cpu0 1 2 3 4\n', want: undefined },
     { name: 'rejects garbage numbers', text: 'cpu a b c d\n', want: undefined },
@@ -37,7 +41,11 @@ describe('cpuBusyFraction', () => {
 describe('parseMeminfo', () => {
   const cases: { name: string; text: string; want: number | undefined }[] = [
     { name: 'is 1 − MemAvailable/MemTotal', text: 'MemTotal:  1000 kB\nMemFree:  100 kB\nMemAvailable:  250 kB\n', want: 0.75 },
-    { name: 'falls back to MemFree+Buffers+Cached without MemAvailable', text: 'MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 100 kB\nCached: 300 kB\n', want: 0.5 },
+    {
+      name: 'falls back to MemFree+Buffers+Cached without MemAvailable',
+      text: 'MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 100 kB\nCached: 300 kB\n',
+      want: 0.5,
+    },
     { name: 'is undefined without MemTotal', text: 'MemFree: 100 kB\nMemAvailable: 250 kB\n', want: undefined },
     { name: 'is undefined when nothing says what is available', text: 'MemTotal: 1000 kB\nMemFree: 100 kB\n', want: undefined },
     { name: 'clamps to 0 when more is available than exists', text: 'MemTotal: 1000 kB\nMemAvailable: 2000 kB\n', want: 0 },

@@ -7,11 +7,36 @@ import { loadStats, LoadSimulator, type LoadWindow } from './simulate-load.js';
 
 describe('loadStats', () => {
   const cases: { name: string; window: LoadWindow; capacity: number; want: ReturnType<typeof loadStats> }[] = [
-    { name: 'reports nothing served as idle', window: { requests: 0, errors: 0, serveMsTotal: 0, elapsedMs: 1000 }, capacity: 100, want: { cpu: 0, qps: 0, errorRate: 0, rttMs: 0 } },
-    { name: 'derives cpu from qps over capacity', window: { requests: 100, errors: 0, serveMsTotal: 50, elapsedMs: 2000 }, capacity: 100, want: { cpu: 0.5, qps: 50, errorRate: 0, rttMs: 0.5 } },
-    { name: 'caps cpu at 1 above capacity', window: { requests: 300, errors: 0, serveMsTotal: 0, elapsedMs: 1000 }, capacity: 100, want: { cpu: 1, qps: 300, errorRate: 0, rttMs: 0 } },
-    { name: 'reports the share of 5xx as the error rate', window: { requests: 10, errors: 3, serveMsTotal: 20, elapsedMs: 1000 }, capacity: 20, want: { cpu: 0.5, qps: 10, errorRate: 0.3, rttMs: 2 } },
-    { name: 'reports zero qps for an empty window', window: { requests: 5, errors: 0, serveMsTotal: 5, elapsedMs: 0 }, capacity: 100, want: { cpu: 0, qps: 0, errorRate: 0, rttMs: 1 } },
+    {
+      name: 'reports nothing served as idle',
+      window: { requests: 0, errors: 0, serveMsTotal: 0, elapsedMs: 1000 },
+      capacity: 100,
+      want: { cpu: 0, qps: 0, errorRate: 0, rttMs: 0 },
+    },
+    {
+      name: 'derives cpu from qps over capacity',
+      window: { requests: 100, errors: 0, serveMsTotal: 50, elapsedMs: 2000 },
+      capacity: 100,
+      want: { cpu: 0.5, qps: 50, errorRate: 0, rttMs: 0.5 },
+    },
+    {
+      name: 'caps cpu at 1 above capacity',
+      window: { requests: 300, errors: 0, serveMsTotal: 0, elapsedMs: 1000 },
+      capacity: 100,
+      want: { cpu: 1, qps: 300, errorRate: 0, rttMs: 0 },
+    },
+    {
+      name: 'reports the share of 5xx as the error rate',
+      window: { requests: 10, errors: 3, serveMsTotal: 20, elapsedMs: 1000 },
+      capacity: 20,
+      want: { cpu: 0.5, qps: 10, errorRate: 0.3, rttMs: 2 },
+    },
+    {
+      name: 'reports zero qps for an empty window',
+      window: { requests: 5, errors: 0, serveMsTotal: 5, elapsedMs: 0 },
+      capacity: 100,
+      want: { cpu: 0, qps: 0, errorRate: 0, rttMs: 1 },
+    },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(loadStats(c.window, c.capacity), c.want));
 });
@@ -53,7 +78,16 @@ describe('LoadSimulator behind the agent', { timeout: 30_000 }, () => {
 
   it('answers every path but /healthz with the node name', async () => {
     const sim = new LoadSimulator();
-    const agent = new Agent({ server: url, bootstrapToken: 'boot-secret', service: 'svc-plus', region: 'jp', address: '127.0.0.1:0', log: silentLogger(), stats: sim, handler: sim.handle });
+    const agent = new Agent({
+      server: url,
+      bootstrapToken: 'boot-secret',
+      service: 'svc-plus',
+      region: 'jp',
+      address: '127.0.0.1:0',
+      log: silentLogger(),
+      stats: sim,
+      handler: sim.handle,
+    });
     await agent.start();
     try {
       await waitFor('registration', () => agent.state !== undefined);
@@ -73,8 +107,23 @@ describe('LoadSimulator behind the agent', { timeout: 30_000 }, () => {
     let clock = 0;
     const sim = new LoadSimulator({ capacity: 50, now: () => clock });
     const gate = gatedSleep();
-    const agent = new Agent({ server: url, bootstrapToken: 'boot-secret', service: 'svc-plus', region: 'jp', name: 'jp-sim-1', address: '127.0.0.1:0', log: silentLogger(), stats: sim, handler: sim.handle, sleep: gate.sleep });
-    const beats = (): Record<string, unknown>[] => fake.received('/v1/nodes/heartbeat').filter((r) => r.body.name === 'jp-sim-1').map((r) => r.body);
+    const agent = new Agent({
+      server: url,
+      bootstrapToken: 'boot-secret',
+      service: 'svc-plus',
+      region: 'jp',
+      name: 'jp-sim-1',
+      address: '127.0.0.1:0',
+      log: silentLogger(),
+      stats: sim,
+      handler: sim.handle,
+      sleep: gate.sleep,
+    });
+    const beats = (): Record<string, unknown>[] =>
+      fake
+        .received('/v1/nodes/heartbeat')
+        .filter((r) => r.body.name === 'jp-sim-1')
+        .map((r) => r.body);
     await agent.start();
     try {
       await waitFor('first heartbeat', () => beats().length === 1 && gate.waiting() === 1);

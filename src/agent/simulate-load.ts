@@ -76,7 +76,10 @@ export class LoadSimulator implements StatsSource {
   /** Stats for the requests served since the previous sample; starts a new window. */
   sample(): NodeStats {
     const now = this.now();
-    const stats = loadStats({ requests: this.requests, errors: this.errors, serveMsTotal: this.serveMsTotal, elapsedMs: now - this.windowStart }, this.capacity);
+    const stats = loadStats(
+      { requests: this.requests, errors: this.errors, serveMsTotal: this.serveMsTotal, elapsedMs: now - this.windowStart },
+      this.capacity,
+    );
     this.windowStart = now;
     this.requests = 0;
     this.errors = 0;

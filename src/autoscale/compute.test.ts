@@ -29,7 +29,14 @@ const SG: AutoscaleRegion = { min_nodes: 0, max_nodes: 5, scale_up_cpu: 0.6, sca
 const US: AutoscaleRegion = { ...SG };
 
 function regionDef(name: string, cost: number | undefined, maxNodes: number | undefined = 20): RegionDef {
-  const def: RegionDef = { name, provider: 'aws', location: `${name}-1`, instance_type: 't3.small', node_template: 'containerd-only', labels: { tier: 'general' } };
+  const def: RegionDef = {
+    name,
+    provider: 'aws',
+    location: `${name}-1`,
+    instance_type: 't3.small',
+    node_template: 'containerd-only',
+    labels: { tier: 'general' },
+  };
   if (cost !== undefined) def.cost_per_node_hour = cost;
   if (maxNodes !== undefined) def.max_nodes = maxNodes;
   return def;
@@ -156,7 +163,15 @@ const rows: Row[] = [
       assert.deepEqual(r.decisions[0]?.patch, { nodes: [n('jp', 1), n('jp', 2), n('jp', 3)], excluded: [n('jp', 3)] });
       assert.equal(r.decisions[0]?.kind, 'scale_up');
       assert.equal(r.decisions[0]?.why.cpu, 0.9);
-      assert.deepEqual(r.regions.jp, { current: 2, desired: 3, cpu: 0.9, wanted: 'up', reason: `cpu=0.90: 2→3, adding ${n('jp', 3)}`, coming: 0, draining: [] });
+      assert.deepEqual(r.regions.jp, {
+        current: 2,
+        desired: 3,
+        cpu: 0.9,
+        wanted: 'up',
+        reason: `cpu=0.90: 2→3, adding ${n('jp', 3)}`,
+        coming: 0,
+        draining: [],
+      });
     },
   },
   {
@@ -276,7 +291,12 @@ const rows: Row[] = [
   },
   {
     name: 'cooldown blocks a scale down, and the stabilization window keeps running',
-    input: input({ pools: { jp: pool(actives('jp', 1, 2, 3)) }, metrics: { jp: cpu(0.1) }, lastChange: { jp: NOW - 119 * S }, scaleDownSince: { jp: NOW - 10 * M } }),
+    input: input({
+      pools: { jp: pool(actives('jp', 1, 2, 3)) },
+      metrics: { jp: cpu(0.1) },
+      lastChange: { jp: NOW - 119 * S },
+      scaleDownSince: { jp: NOW - 10 * M },
+    }),
     summaries: [],
     check: (r) => {
       assert.equal(r.regions.jp?.reason, 'cpu=0.10 < 0.30, cooldown 1s left');
@@ -332,7 +352,12 @@ const rows: Row[] = [
   {
     name: 'a warm node is coming capacity too',
     input: input({
-      pools: { jp: pool([...actives('jp', 1, 2), node(n('jp', 3), 'warm', { added: NOW - 2 * M }), node(n('jp', 4), 'unknown', { added: NOW })], [n('jp', 3), n('jp', 4)]) },
+      pools: {
+        jp: pool(
+          [...actives('jp', 1, 2), node(n('jp', 3), 'warm', { added: NOW - 2 * M }), node(n('jp', 4), 'unknown', { added: NOW })],
+          [n('jp', 3), n('jp', 4)],
+        ),
+      },
       metrics: { jp: cpu(0.9) },
     }),
     summaries: [],
@@ -483,7 +508,14 @@ const rows: Row[] = [
     name: 'brings a region down to max_nodes at once, ignoring cooldown and stabilization',
     input: input({
       policy: policy({}, { jp: { max_nodes: 2 } }),
-      pools: { jp: pool([node(n('jp', 1), 'active', { cpu: 0.5 }), node(n('jp', 2), 'active', { cpu: 0.4 }), node(n('jp', 3), 'active', { cpu: 0.6 }), node(n('jp', 4), 'active', { cpu: 0.3 })]) },
+      pools: {
+        jp: pool([
+          node(n('jp', 1), 'active', { cpu: 0.5 }),
+          node(n('jp', 2), 'active', { cpu: 0.4 }),
+          node(n('jp', 3), 'active', { cpu: 0.6 }),
+          node(n('jp', 4), 'active', { cpu: 0.3 }),
+        ]),
+      },
       metrics: { jp: cpu(0.9) },
       lastChange: { jp: NOW },
     }),
@@ -605,7 +637,12 @@ const rows: Row[] = [
   },
   {
     name: 'keeps the last node of the only region for min_regions',
-    input: input({ policy: policy({}, { jp: { min_nodes: 0 } }), pools: { jp: pool(actives('jp', 1)) }, metrics: { jp: cpu(0.05) }, scaleDownSince: { jp: NOW - 10 * M } }),
+    input: input({
+      policy: policy({}, { jp: { min_nodes: 0 } }),
+      pools: { jp: pool(actives('jp', 1)) },
+      metrics: { jp: cpu(0.05) },
+      scaleDownSince: { jp: NOW - 10 * M },
+    }),
     summaries: [],
     check: (r) => assert.equal(r.regions.jp?.reason, 'cpu=0.05: last node kept for min_regions 1'),
   },
@@ -623,7 +660,11 @@ const rows: Row[] = [
   // Holds.
   {
     name: 'a hold on nodes stops scale up in that region only',
-    input: input({ pools: { jp: pool(actives('jp', 1, 2)), sg: pool(actives('sg', 1)) }, metrics: { jp: cpu(0.9), sg: cpu(0.9) }, holds: new Set(['jp:nodes']) }),
+    input: input({
+      pools: { jp: pool(actives('jp', 1, 2)), sg: pool(actives('sg', 1)) },
+      metrics: { jp: cpu(0.9), sg: cpu(0.9) },
+      holds: new Set(['jp:nodes']),
+    }),
     summaries: ['autoscale: svc-plus sg 1→2 (cpu=0.90)'],
     check: (r) => {
       assert.equal(r.regions.jp?.reason, 'held by a human change');
@@ -638,7 +679,12 @@ const rows: Row[] = [
   {
     name: 'a hold stops replacement and removal of drained nodes',
     input: input({
-      pools: { jp: pool([node(n('jp', 1), 'active'), node(n('jp', 2), 'down', { since: NOW - 30 * M }), node(n('jp', 3), 'drain', { since: NOW - 30 * M })], [n('jp', 2), n('jp', 3)]) },
+      pools: {
+        jp: pool(
+          [node(n('jp', 1), 'active'), node(n('jp', 2), 'down', { since: NOW - 30 * M }), node(n('jp', 3), 'drain', { since: NOW - 30 * M })],
+          [n('jp', 2), n('jp', 3)],
+        ),
+      },
       holds: new Set(['jp:nodes']),
     }),
     summaries: [],
@@ -663,7 +709,12 @@ const rows: Row[] = [
       policy: policy({ max_regions: 1 }),
       pools: {
         jp: pool(
-          [node(n('jp', 1), 'active'), node(n('jp', 2), 'drain', { since: NOW - 2 * M }), node(n('jp', 3), 'down', { since: NOW - 6 * M }), node(n('jp', 4), 'active')],
+          [
+            node(n('jp', 1), 'active'),
+            node(n('jp', 2), 'drain', { since: NOW - 2 * M }),
+            node(n('jp', 3), 'down', { since: NOW - 6 * M }),
+            node(n('jp', 4), 'active'),
+          ],
           [n('jp', 2), n('jp', 3)],
         ),
       },
@@ -713,7 +764,10 @@ for (const row of rows) {
 }
 
 test('does not change its input', () => {
-  const inp = input({ pools: { jp: pool([...actives('jp', 1, 2), node(n('jp', 3), 'drain', { since: NOW - 2 * M })], [n('jp', 3)]) }, metrics: { jp: cpu(0.9) } });
+  const inp = input({
+    pools: { jp: pool([...actives('jp', 1, 2), node(n('jp', 3), 'drain', { since: NOW - 2 * M })], [n('jp', 3)]) },
+    metrics: { jp: cpu(0.9) },
+  });
   const before = JSON.stringify(inp);
   computeAutoscale(inp);
   assert.equal(JSON.stringify(inp), before);

@@ -23,7 +23,6 @@ export function settingsOptions(): Options {
   return options;
 }
 
-
 /** Resolves settings from parsed flags, the environment and xplane.yaml. */
 export function settingsFrom(values: ParsedArgs['values'], env: NodeJS.ProcessEnv = process.env): Promise<ResolvedSettings> {
   const flags: Partial<Record<SettingKey, string | boolean>> = {};

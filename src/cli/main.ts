@@ -2,6 +2,7 @@
 // errors to exit codes — 0 success, 1 the command's own failure, 2 usage.
 // It imports almost nothing itself: `--version` and `--help` must start fast, and each
 // command loads its own module (and that module's dependencies) only when it runs.
+import { errorText } from '../errors.js';
 import { packageVersion } from '../package/index.js';
 import { err, out } from './output.js';
 
@@ -97,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       err(`xplane ${name}: bad settings:\n${problems.map((p) => `  ${p}`).join('\n')}`);
       return 2;
     }
-    err(`xplane ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    err(`xplane ${name}: ${errorText(e)}`);
     return 1;
   }
 }

@@ -3,8 +3,7 @@
 // text; this adds what was found, read from the raw YAML value.
 import type { z } from 'zod';
 import { describeValue } from './describe-value.js';
-import { valueAt } from './key-path.js';
-import type { KeyPath } from './key-path.js';
+import { valueAt, type KeyPath } from './key-path.js';
 import { KEY_ISSUE } from './schemas.js';
 import type { ConfigIssue } from './types.js';
 import type { YamlSource } from './yaml-source.js';

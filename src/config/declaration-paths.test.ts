@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isDeclarationPath, pathRole } from './declaration-paths.js';
-import type { PathRole } from './declaration-paths.js';
+import { isDeclarationPath, pathRole, type PathRole } from './declaration-paths.js';
 
 const MISPLACED = 'expected platform-config/<kind>/<name>.yaml with <kind> one of: gtm, autoscale, regions';
 

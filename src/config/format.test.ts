@@ -11,10 +11,7 @@ describe('formatIssue', () => {
       path: 'regions.jp.scale_up_cpu',
       message: 'expected a number between 0 and 1, got "high"',
     };
-    assert.equal(
-      formatIssue(issue),
-      'platform-config/autoscale/svc-plus.yaml:9:21 regions.jp.scale_up_cpu: expected a number between 0 and 1, got "high"',
-    );
+    assert.equal(formatIssue(issue), 'platform-config/autoscale/svc-plus.yaml:9:21 regions.jp.scale_up_cpu: expected a number between 0 and 1, got "high"');
   });
 
   it('leaves out the path when the issue is about the whole file', () => {

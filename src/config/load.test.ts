@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { formatIssue, loadDeclarations, parseDeclarations, readDeclarationFiles } from './index.js';
-import type { LoadResult, SourceFile } from './index.js';
+import { formatIssue, loadDeclarations, parseDeclarations, readDeclarationFiles, type LoadResult, type SourceFile } from './index.js';
 
 const GTM = 'platform-config/gtm/svc-plus.yaml';
 const AUTOSCALE = 'platform-config/autoscale/svc-plus.yaml';
@@ -184,17 +183,12 @@ describe('parseDeclarations', () => {
     {
       name: 'reports an autoscaled service without a gtm policy',
       changes: { 'platform-config/autoscale/other.yaml': (BASE[AUTOSCALE] ?? '').replace('svc-plus', 'other') },
-      expected: [
-        'platform-config/autoscale/other.yaml:1:10 service: expected a service with a gtm policy in platform-config/gtm/, got "other"',
-      ],
+      expected: ['platform-config/autoscale/other.yaml:1:10 service: expected a service with a gtm policy in platform-config/gtm/, got "other"'],
     },
     {
       name: 'reports an aws region without location or instance_type at the region map',
       changes: { [SG]: lines('name: sg', 'provider: aws') },
-      expected: [
-        `${SG}:1:1 instance_type: required key is missing when provider is aws`,
-        `${SG}:1:1 location: required key is missing when provider is aws`,
-      ],
+      expected: [`${SG}:1:1 instance_type: required key is missing when provider is aws`, `${SG}:1:1 location: required key is missing when provider is aws`],
     },
     {
       name: 'reports a stack whose region differs from its file name',
@@ -204,9 +198,7 @@ describe('parseDeclarations', () => {
     {
       name: 'reports a stack region without a regions/ file',
       changes: { 'stacks/Pulumi.kr.yaml': lines('config:', '  xplane:region: kr') },
-      expected: [
-        'stacks/Pulumi.kr.yaml:2:18 config.xplane:region: expected a region with a file in platform-config/regions/ (jp, sg), got "kr"',
-      ],
+      expected: ['stacks/Pulumi.kr.yaml:2:18 config.xplane:region: expected a region with a file in platform-config/regions/ (jp, sg), got "kr"'],
     },
     {
       name: 'reports a node name that does not follow <region>-<service>-<n>',
@@ -226,14 +218,14 @@ describe('parseDeclarations', () => {
     {
       name: 'reports a misspelt xplane key in a stack but keeps keys of other namespaces',
       changes: edit(STACK_JP, 3, '  xplane:pool: {}\n  aws:secret: { secure: v1:abc }'),
-      expected: [`${STACK_JP}:3:3 config.xplane:pool: unknown key (expected one of: xplane:region, xplane:pools, xplane:role, xplane:controlPlaneUrl, xplane:ami, xplane:bootstrapToken, xplane:servicePorts, xplane:cloudflareAccountId, xplane:cloudflareZoneId, xplane:stackOrganization, xplane:localStateDir)`],
+      expected: [
+        `${STACK_JP}:3:3 config.xplane:pool: unknown key (expected one of: xplane:region, xplane:pools, xplane:role, xplane:controlPlaneUrl, xplane:ami, xplane:bootstrapToken, xplane:servicePorts, xplane:cloudflareAccountId, xplane:cloudflareZoneId, xplane:stackOrganization, xplane:localStateDir)`,
+      ],
     },
     {
       name: 'reports a misspelt top-level key in a stack and accepts the ones Pulumi writes',
       changes: { [STACK_JP]: `secretsprovider: passphrase\nencryptionsalt: v1:abc\nconfg: {}\n${BASE[STACK_JP] ?? ''}` },
-      expected: [
-        `${STACK_JP}:3:1 confg: unknown key (expected one of: config, secretsprovider, encryptedkey, encryptionsalt, environment)`,
-      ],
+      expected: [`${STACK_JP}:3:1 confg: unknown key (expected one of: config, secretsprovider, encryptedkey, encryptionsalt, environment)`],
     },
     {
       name: 'reports a health timeout longer than the interval, naming the default it exceeds',
@@ -248,16 +240,12 @@ describe('parseDeclarations', () => {
     {
       name: 'reports a .yml file where a .yaml file is expected',
       changes: { 'platform-config/gtm/extra.yml': BASE[GTM] ?? '' },
-      expected: [
-        'platform-config/gtm/extra.yml:1:1 expected platform-config/<kind>/<name>.yaml with <kind> one of: gtm, autoscale, regions',
-      ],
+      expected: ['platform-config/gtm/extra.yml:1:1 expected platform-config/<kind>/<name>.yaml with <kind> one of: gtm, autoscale, regions'],
     },
     {
       name: 'reports a file in an unexpected folder under platform-config/',
       changes: { 'platform-config/services/svc-plus.yaml': 'service: svc-plus\n' },
-      expected: [
-        'platform-config/services/svc-plus.yaml:1:1 expected platform-config/<kind>/<name>.yaml with <kind> one of: gtm, autoscale, regions',
-      ],
+      expected: ['platform-config/services/svc-plus.yaml:1:1 expected platform-config/<kind>/<name>.yaml with <kind> one of: gtm, autoscale, regions'],
     },
     {
       name: 'reports each required key of an empty file at 1:1',
@@ -313,7 +301,12 @@ describe('parseDeclarations', () => {
   });
 
   it('warns, without rejecting, when a fallback region may scale to no nodes', () => {
-    const result = parseDeclarations(repo({ [GTM]: (BASE[GTM] ?? '').replace('  - name: sg\n', '  - name: sg\n    fallback: true\n'), [AUTOSCALE]: `${BASE[AUTOSCALE] ?? ''}  sg:\n    min_nodes: 0\n    max_nodes: 2\n    scale_up_cpu: 0.7\n    scale_down_cpu: 0.3\n` }));
+    const result = parseDeclarations(
+      repo({
+        [GTM]: (BASE[GTM] ?? '').replace('  - name: sg\n', '  - name: sg\n    fallback: true\n'),
+        [AUTOSCALE]: `${BASE[AUTOSCALE] ?? ''}  sg:\n    min_nodes: 0\n    max_nodes: 2\n    scale_up_cpu: 0.7\n    scale_down_cpu: 0.3\n`,
+      }),
+    );
     assert.deepEqual(messages(result), []);
     assert.ok(result.ok, 'a warning is not an error');
     assert.deepEqual(result.warnings.map(formatIssue), [
@@ -326,7 +319,12 @@ describe('parseDeclarations', () => {
     const notFallback = parseDeclarations(repo({ [AUTOSCALE]: sg }));
     assert.ok(notFallback.ok);
     assert.deepEqual(notFallback.warnings, []);
-    const keeps = parseDeclarations(repo({ [GTM]: (BASE[GTM] ?? '').replace('  - name: sg\n', '  - name: sg\n    fallback: true\n'), [AUTOSCALE]: sg.replace('min_nodes: 0', 'min_nodes: 1') }));
+    const keeps = parseDeclarations(
+      repo({
+        [GTM]: (BASE[GTM] ?? '').replace('  - name: sg\n', '  - name: sg\n    fallback: true\n'),
+        [AUTOSCALE]: sg.replace('min_nodes: 0', 'min_nodes: 1'),
+      }),
+    );
     assert.ok(keeps.ok);
     assert.deepEqual(keeps.warnings, []);
   });

@@ -7,8 +7,7 @@ import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { applySchema } from './apply-schema.js';
 import { isDeclarationPath, pathRole } from './declaration-paths.js';
-import { ruleIssues, ruleWarnings } from './rules.js';
-import type { ParsedFile, ParsedRepo } from './rules.js';
+import { ruleIssues, ruleWarnings, type ParsedFile, type ParsedRepo } from './rules.js';
 import { autoscalePolicySchema, gtmPolicySchema, regionDefSchema, stackConfigSchema } from './schemas.js';
 import type { ConfigIssue, Declarations, LoadResult, SourceFile } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
@@ -41,9 +40,7 @@ export function parseDeclarations(files: SourceFile[]): LoadResult {
 
 /** Reads every file `parseDeclarations` looks at from a repo checkout, with `/`-separated relative paths. */
 export async function readDeclarationFiles(dir: string): Promise<SourceFile[]> {
-  const paths = [...(await listFiles(dir, 'platform-config')), ...(await listFiles(dir, 'stacks'))]
-    .filter(isDeclarationPath)
-    .sort();
+  const paths = [...(await listFiles(dir, 'platform-config')), ...(await listFiles(dir, 'stacks'))].filter(isDeclarationPath).sort();
   return Promise.all(paths.map(async (path) => ({ path, text: await readFile(join(dir, ...path.split('/')), 'utf8') })));
 }
 
@@ -101,9 +98,15 @@ async function listFiles(dir: string, sub: string): Promise<string[]> {
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }

@@ -5,8 +5,7 @@
 // names jp.
 import { describeValue } from './describe-value.js';
 import { formatDuration } from './duration.js';
-import { valueAt } from './key-path.js';
-import type { KeyPath } from './key-path.js';
+import { valueAt, type KeyPath } from './key-path.js';
 import type { AutoscalePolicy, ConfigIssue, GtmPolicy, Pool, RegionDef, StackConfig } from './types.js';
 import type { YamlSource } from './yaml-source.js';
 import { GLOBAL_STACK } from './schemas.js';
@@ -73,13 +72,7 @@ export function ruleWarnings(repo: ParsedRepo): ConfigIssue[] {
   return warnings;
 }
 
-function gtmIssues(
-  source: YamlSource,
-  fileName: string,
-  policy: GtmPolicy,
-  regionNames: Set<string>,
-  undeclared: (name: string) => string,
-): ConfigIssue[] {
+function gtmIssues(source: YamlSource, fileName: string, policy: GtmPolicy, regionNames: Set<string>, undeclared: (name: string) => string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (policy.service !== fileName) issues.push(source.issue(['service'], 'value', fileNameMessage(fileName, policy.service)));
   const seen = new Set<string>();
@@ -92,7 +85,11 @@ function gtmIssues(
   if (policy.health.timeout > policy.health.interval) {
     const limit = formatDuration(policy.health.interval);
     issues.push(
-      source.issue(['health', 'timeout'], 'value', `expected a duration <= health.interval (${limit}), got ${found(source, ['health', 'timeout'], formatDuration(policy.health.timeout))}`),
+      source.issue(
+        ['health', 'timeout'],
+        'value',
+        `expected a duration <= health.interval (${limit}), got ${found(source, ['health', 'timeout'], formatDuration(policy.health.timeout))}`,
+      ),
     );
   }
   const zone = policy.dns.zone;
@@ -122,9 +119,7 @@ function autoscaleIssues(
   for (const [name, region] of Object.entries(policy.regions)) {
     if (!regionNames.has(name)) issues.push(source.issue(['regions', name], 'key', undeclared(name)));
     if (region.min_nodes > region.max_nodes) {
-      issues.push(
-        source.issue(['regions', name, 'min_nodes'], 'value', `expected an integer <= max_nodes (${region.max_nodes}), got ${region.min_nodes}`),
-      );
+      issues.push(source.issue(['regions', name, 'min_nodes'], 'value', `expected an integer <= max_nodes (${region.max_nodes}), got ${region.min_nodes}`));
     }
     if (region.scale_down_cpu >= region.scale_up_cpu) {
       issues.push(
@@ -161,9 +156,11 @@ function stackIssues(
   const issues: ConfigIssue[] = [];
   const regionPath = ['config', 'xplane:region'];
   if (fileRegion === GLOBAL_STACK || stack.region === GLOBAL_STACK) {
-    if (fileRegion !== GLOBAL_STACK) issues.push(source.issue(['config', 'xplane:role'], 'value', `expected role global only in stacks/Pulumi.${GLOBAL_STACK}.yaml`));
+    if (fileRegion !== GLOBAL_STACK)
+      issues.push(source.issue(['config', 'xplane:role'], 'value', `expected role global only in stacks/Pulumi.${GLOBAL_STACK}.yaml`));
     else if (stack.region !== GLOBAL_STACK) issues.push(source.issue(['config'], 'value', 'expected xplane:role: global in the global stack'));
-    else if (Object.keys(stack.pools).length > 0) issues.push(source.issue(['config', 'xplane:pools'], 'value', 'expected no pools in the global stack: pools live in region stacks'));
+    else if (Object.keys(stack.pools).length > 0)
+      issues.push(source.issue(['config', 'xplane:pools'], 'value', 'expected no pools in the global stack: pools live in region stacks'));
     return issues;
   }
   if (stack.region === '') {

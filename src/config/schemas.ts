@@ -92,10 +92,7 @@ const gtmRegion = strict({
 
 const healthCheck = strict({
   type: oneOf(['http', 'tcp']).default('http'),
-  path: z
-    .string({ error: 'expected a URL path starting with /' })
-    .startsWith('/', { error: 'expected a URL path starting with /' })
-    .default('/healthz'),
+  path: z.string({ error: 'expected a URL path starting with /' }).startsWith('/', { error: 'expected a URL path starting with /' }).default('/healthz'),
   port: int(1, 65535),
   interval: duration(100).default(5_000),
   timeout: duration(10).default(2_000),
@@ -125,9 +122,7 @@ const gtmGlobal = strict({
 export const gtmPolicySchema: z.ZodType<GtmPolicy> = strict({
   service: name(),
   domain: dnsName(),
-  regions: z
-    .array(gtmRegion, { error: 'expected a list of regions' })
-    .min(1, { error: 'expected a list of at least one region' }),
+  regions: z.array(gtmRegion, { error: 'expected a list of regions' }).min(1, { error: 'expected a list of at least one region' }),
   health: healthCheck,
   // prefault: a missing block is parsed as {} so its fields get their defaults.
   latency: latencyPolicy.prefault({}),
@@ -172,10 +167,7 @@ export const regionDefSchema: z.ZodType<RegionDef> = strict({
   instance_type: text().optional(),
   node_template: oneOf(['containerd-only', 'k3s-worker', 'k3s-master']).default('containerd-only'),
   labels: mapOf(z.string({ error: 'expected a string' }), 'expected a map of strings').default({}),
-  cost_per_node_hour: z
-    .number({ error: 'expected a number >= 0' })
-    .min(0, { error: 'expected a number >= 0' })
-    .optional(),
+  cost_per_node_hour: z.number({ error: 'expected a number >= 0' }).min(0, { error: 'expected a number >= 0' }).optional(),
   max_nodes: int(0).optional(),
 });
 

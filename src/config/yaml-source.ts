@@ -1,10 +1,9 @@
 // A YAML file kept together with its syntax tree, so a problem found later in
 // the plain JS value (by a schema or a cross-file rule) can still be pointed
 // at the line and column a human has to edit.
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode, Pair, YAMLMap } from 'yaml';
-import { keyPathText } from './key-path.js';
-import type { KeyPath } from './key-path.js';
+import { errorText } from '../errors.js';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
+import { keyPathText, type KeyPath } from './key-path.js';
 import type { ConfigIssue, SourceFile } from './types.js';
 
 /**
@@ -64,7 +63,7 @@ export function parseYamlSource(source: SourceFile): YamlSource {
       value = doc.toJS();
     } catch (e) {
       // Unresolved aliases and alias bombs are only found while building the value.
-      issues.push(fileIssue(FILE_START, e instanceof Error ? e.message : String(e)));
+      issues.push(fileIssue(FILE_START, errorText(e)));
     }
   }
   const located: YamlSource = {

@@ -3,8 +3,7 @@
 // CLI reads Pulumi.yaml and stacks/Pulumi.<stack>.yaml (stackConfigDir).
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type PulumiFn } from '@pulumi/pulumi/automation/index.js';
 import { classifyError } from './errors.js';
-import { ConvergeError } from './types.js';
-import type { RunOptions, StackAction, StackEvent, StackRunOutput, StackRunner } from './types.js';
+import { ConvergeError, type RunOptions, type StackAction, type StackEvent, type StackRunOutput, type StackRunner } from './types.js';
 
 /** Settings of the Automation API runner. */
 export interface AutomationRunnerOptions {
@@ -55,7 +54,10 @@ export class AutomationRunner implements StackRunner {
         }
         case 'up': {
           const r = await stack.up({ onEvent, refresh: options.refresh, color: 'never' });
-          return { changes: { ...(r.summary.resourceChanges ?? {}) }, outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value])) };
+          return {
+            changes: { ...(r.summary.resourceChanges ?? {}) },
+            outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value])),
+          };
         }
         case 'refresh': {
           const r = await stack.refresh({ onEvent, color: 'never' });

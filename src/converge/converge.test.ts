@@ -42,7 +42,15 @@ describe('converge', () => {
     const runner = new FakeRunner({ jp: [{ fail: 'locked', message: 'locked' }, { fail: 'locked', message: 'locked' }, ok] });
     const waits: number[] = [];
     const reporter = recorder();
-    const [result] = await converge({ stacks: ['jp'], action: 'up', refresh: false, runner, reporter, lockBackoffMs: 100, sleep: async (ms) => void waits.push(ms) });
+    const [result] = await converge({
+      stacks: ['jp'],
+      action: 'up',
+      refresh: false,
+      runner,
+      reporter,
+      lockBackoffMs: 100,
+      sleep: async (ms) => void waits.push(ms),
+    });
     assert.equal(result?.status, 'succeeded');
     assert.equal(result?.attempts, 3);
     assert.deepEqual(waits, [100, 200]);
@@ -50,7 +58,15 @@ describe('converge', () => {
 
   it('fails clearly when a stack stays locked past the limit', async () => {
     const runner = new FakeRunner({ jp: [{ fail: 'locked', message: 'the stack is currently locked by 1 lock(s)' }] });
-    const [result] = await converge({ stacks: ['jp'], action: 'up', refresh: false, runner, reporter: recorder(), lockAttempts: 3, sleep: async () => undefined });
+    const [result] = await converge({
+      stacks: ['jp'],
+      action: 'up',
+      refresh: false,
+      runner,
+      reporter: recorder(),
+      lockAttempts: 3,
+      sleep: async () => undefined,
+    });
     assert.equal(result?.status, 'failed');
     assert.equal(result?.attempts, 3);
     assert.match(result?.error ?? '', /stayed locked after 3 tries/);

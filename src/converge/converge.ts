@@ -56,7 +56,16 @@ async function convergeOne(stack: string, opts: ConvergeOptions, sleep: (ms: num
     opts.reporter.started(stack, opts.action, attempt);
     try {
       const out = await opts.runner.run(stack, opts.action, { refresh: opts.refresh, onEvent: (e) => opts.reporter.event(stack, e) });
-      return { stack, action: opts.action, status: 'succeeded', changes: out.changes, outputs: out.outputs, attempts: attempt, durationMs: now() - started, error: null };
+      return {
+        stack,
+        action: opts.action,
+        status: 'succeeded',
+        changes: out.changes,
+        outputs: out.outputs,
+        attempts: attempt,
+        durationMs: now() - started,
+        error: null,
+      };
     } catch (err) {
       const failure = classifyError(err);
       if (failure.kind === 'locked' && attempt < attempts) {

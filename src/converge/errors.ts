@@ -1,6 +1,7 @@
 // One place that classifies what the Pulumi CLI reported, as Pulumi's own
 // createCommandError does: a locked stack is worth retrying, anything else
 // is a failure to report.
+import { errorText } from '../errors.js';
 import { ConcurrentUpdateError } from '@pulumi/pulumi/automation/index.js';
 import { ConvergeError } from './types.js';
 
@@ -9,7 +10,7 @@ const LOCKED = /stack is currently locked|conflict: Another update is currently 
 /** Turns any error from the Automation API into a ConvergeError. */
 export function classifyError(error: unknown): ConvergeError {
   if (error instanceof ConvergeError) return error;
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorText(error);
   if (error instanceof ConcurrentUpdateError || LOCKED.test(text)) return new ConvergeError('locked', firstUsefulLines(text));
   return new ConvergeError('failed', firstUsefulLines(text));
 }

@@ -98,7 +98,9 @@ export class InlineConverger {
     const results = stacks.length > 0 ? await this.run(stacks) : [];
     // A failed stack is retried on the next commit or pass: stay on the old base for it.
     if (results.every((r) => r.status === 'succeeded')) this.converged = head;
-    return results.every((r) => r.status === 'succeeded') ? done : { kind: 'error', error: new Error(results.find((r) => r.error)?.error ?? 'converge failed') };
+    return results.every((r) => r.status === 'succeeded')
+      ? done
+      : { kind: 'error', error: new Error(results.find((r) => r.error)?.error ?? 'converge failed') };
   }
 
   /** Destroys every stack of the checkout (the playground's nodes stop with it). */

@@ -71,7 +71,7 @@ export class TtyReporter implements ConvergeReporter {
     this.update(stack, { state: `locked, retry in ${seconds(waitMs)}` });
   }
   finished(r: StackResult): void {
-    this.update(r.stack, { state: r.status, last: r.status === 'succeeded' ? describeChanges(r.changes) : (r.error ?? '').split('\n')[0] ?? '' });
+    this.update(r.stack, { state: r.status, last: r.status === 'succeeded' ? describeChanges(r.changes) : ((r.error ?? '').split('\n')[0] ?? '') });
     if ([...this.rows.values()].every((row) => row.state === 'succeeded' || row.state === 'failed')) this.close();
   }
   /** Draws the final state and stops redrawing. */
@@ -90,7 +90,10 @@ export class TtyReporter implements ConvergeReporter {
     const lines = this.stacks.map((s) => {
       const r = this.rows.get(s) as Row;
       const elapsed = r.started ? seconds(Date.now() - r.started) : '';
-      return `${s.padEnd(width)}  ${r.action.padEnd(8)} ${r.state.padEnd(22)} ${String(r.steps).padStart(3)} steps ${elapsed.padStart(7)}  ${r.last}`.slice(0, (this.out.columns ?? 120) - 1);
+      return `${s.padEnd(width)}  ${r.action.padEnd(8)} ${r.state.padEnd(22)} ${String(r.steps).padStart(3)} steps ${elapsed.padStart(7)}  ${r.last}`.slice(
+        0,
+        (this.out.columns ?? 120) - 1,
+      );
     });
     let text = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
     for (const line of lines) text += `\x1b[2K${line}\n`;

@@ -59,7 +59,11 @@ export async function findPulumiCli(root: string, env: Record<string, string | u
 
 /** Orders `v3.259.0`-style names by number. */
 export function compareVersions(a: string, b: string): number {
-  const parts = (v: string): number[] => v.replace(/^v/, '').split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const parts = (v: string): number[] =>
+    v
+      .replace(/^v/, '')
+      .split('.')
+      .map((x) => Number.parseInt(x, 10) || 0);
   const [x, y] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(x.length, y.length); i += 1) {
     const d = (x[i] ?? 0) - (y[i] ?? 0);

@@ -2,15 +2,16 @@
 // seeded with this repo's example on the `local` target, the reconciler with
 // inline converge, the embedded DNS server, node processes on loopback — all
 // on one machine.
+import { errorText } from '../errors.js';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findPulumiCli, PulumiCliMissing } from '../converge/pulumi-cli.js';
+import { findPulumiCli, PulumiCliMissing } from '../converge/index.js';
 import { git } from '../gitops/index.js';
 import type { Logger } from '../log/index.js';
 import { packageRoot } from '../package/index.js';
-import { startControlPlane, type ControlPlane } from '../runtime/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../runtime/index.js';
 import { resolveSettings } from '../settings/index.js';
 import { canSeeProcesses, clearLeftovers, leftoverFacts, livePlayground, localStateDir, planLeftovers, wantedNodeAddresses } from './leftovers.js';
 import { allProcesses, commandLine, descendantsOf, runs } from './proc.js';
@@ -79,7 +80,12 @@ export async function ensurePlaygroundRepo(dir: string): Promise<string> {
     await writePlaygroundRepo(XPLANE_ROOT, work);
     await git(work, ['init', '--quiet', '--initial-branch=main']);
     await git(work, ['add', '-A']);
-    const who = { GIT_AUTHOR_NAME: 'xplane demo', GIT_AUTHOR_EMAIL: 'demo@xplane.invalid', GIT_COMMITTER_NAME: 'xplane demo', GIT_COMMITTER_EMAIL: 'demo@xplane.invalid' };
+    const who = {
+      GIT_AUTHOR_NAME: 'xplane demo',
+      GIT_AUTHOR_EMAIL: 'demo@xplane.invalid',
+      GIT_COMMITTER_NAME: 'xplane demo',
+      GIT_COMMITTER_EMAIL: 'demo@xplane.invalid',
+    };
     await git(work, ['commit', '--quiet', '-m', 'playground: the example on the local target'], { env: who });
     await git(dir, ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
     await git(work, ['push', '--quiet', bare, 'HEAD:refs/heads/main']);
@@ -102,7 +108,13 @@ function backendDir(dir: string, env: Record<string, string | undefined>): strin
  * a node needs. Runs before the control plane, so the first converge sees the
  * nodes gone and starts them afresh.
  */
-async function clearEarlierPlayground(dir: string, bare: string, branch: string, env: Record<string, string | undefined>, say: (line: string) => void): Promise<boolean> {
+async function clearEarlierPlayground(
+  dir: string,
+  bare: string,
+  branch: string,
+  env: Record<string, string | undefined>,
+  say: (line: string) => void,
+): Promise<boolean> {
   if (!canSeeProcesses()) return true;
   // A playground still running here owns those nodes and locks: they are not leftovers.
   const live = livePlayground(dir, allProcesses());
@@ -191,7 +203,7 @@ export async function stopDemo(plane: ControlPlane, dir: string, say: (line: str
   try {
     for (const r of (await plane.inline?.destroyAll()) ?? []) if (r.status === 'failed') say(`could not destroy stack ${r.stack}: ${r.error ?? 'failed'}`);
   } catch (err) {
-    say(`could not remove every node: ${err instanceof Error ? err.message : String(err)}`);
+    say(`could not remove every node: ${errorText(err)}`);
   }
   await plane.stop();
   // A stop at start-up can come before the first converge has started its

@@ -66,7 +66,9 @@ describe('planLeftovers', () => {
     const plan = planLeftovers(facts({ pidFiles: [{ node: 'jp-svc-plus-1', pid: 30 }], processes: [editor] }));
     assert.deepEqual(plan.stop, []);
     assert.deepEqual(plan.forget, [{ node: 'jp-svc-plus-1', pid: 30, other: editor }]);
-    assert.deepEqual(describeLeftovers(plan, 'start'), ['jp-svc-plus-1.pid names pid 30, which now runs something else (vim notes.txt): leaving that process alone']);
+    assert.deepEqual(describeLeftovers(plan, 'start'), [
+      'jp-svc-plus-1.pid names pid 30, which now runs something else (vim notes.txt): leaving that process alone',
+    ]);
   });
 
   it('forgets a pid file whose pid is another node’s agent, without stopping it twice', () => {
@@ -79,7 +81,14 @@ describe('planLeftovers', () => {
   });
 
   it('forgets a stale pid file (its process is gone) quietly', () => {
-    const plan = planLeftovers(facts({ pidFiles: [{ node: 'jp-svc-plus-1', pid: 40 }, { node: 'sg-svc-plus-1', pid: NaN }] }));
+    const plan = planLeftovers(
+      facts({
+        pidFiles: [
+          { node: 'jp-svc-plus-1', pid: 40 },
+          { node: 'sg-svc-plus-1', pid: NaN },
+        ],
+      }),
+    );
     assert.deepEqual(plan.forget, [
       { node: 'jp-svc-plus-1', pid: 40, other: null },
       { node: 'sg-svc-plus-1', pid: NaN, other: null },
@@ -107,7 +116,9 @@ describe('planLeftovers', () => {
     const plan = planLeftovers(facts({ processes: [own], blockers: [{ node: 'jp-svc-plus-1', address: '127.1.1.1:8080', inode: 9, holder: own }] }));
     assert.deepEqual(plan.stop, [{ node: 'jp-svc-plus-1', pid: 60 }]);
     assert.deepEqual(plan.blocked, []);
-    assert.deepEqual(describeLeftovers(plan, 'start'), ['found node jp-svc-plus-1 (pid 60) left running by an earlier playground in this directory: stopping it']);
+    assert.deepEqual(describeLeftovers(plan, 'start'), [
+      'found node jp-svc-plus-1 (pid 60) left running by an earlier playground in this directory: stopping it',
+    ]);
   });
 
   it('plans nothing for a clean directory', () => {
@@ -116,7 +127,12 @@ describe('planLeftovers', () => {
 });
 
 describe('demoDir and livePlayground', () => {
-  const demo = (pid: number, ppid: number, cwd: string, ...rest: string[]): ProcessInfo => ({ pid, ppid, args: ['node', 'bin/xplane.js', 'demo', ...rest], cwd });
+  const demo = (pid: number, ppid: number, cwd: string, ...rest: string[]): ProcessInfo => ({
+    pid,
+    ppid,
+    args: ['node', 'bin/xplane.js', 'demo', ...rest],
+    cwd,
+  });
 
   it('resolves --dir, --dir= and the default against the process’s working directory', () => {
     assert.equal(demoDir(demo(1, 0, '/work', '--dir', 'pg')), '/work/pg');
@@ -161,10 +177,7 @@ describe('wantedNodeAddresses', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xplane-wanted-'));
     try {
       const bare = await ensurePlaygroundRepo(dir);
-      assert.deepEqual(
-        (await wantedNodeAddresses(bare, 'main')).map((a) => a.address).sort(),
-        ['127.1.1.1:8080', '127.2.1.1:8080'],
-      );
+      assert.deepEqual((await wantedNodeAddresses(bare, 'main')).map((a) => a.address).sort(), ['127.1.1.1:8080', '127.2.1.1:8080']);
       assert.deepEqual(await wantedNodeAddresses(bare, 'no-such-branch'), []);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -100,11 +100,14 @@ export function describeLeftovers(plan: LeftoverPlan, when: 'start' | 'stop'): s
     );
   }
   for (const f of plan.forget) {
-    if (f.other !== null && when === 'start') lines.push(`${f.node}.pid names pid ${f.pid}, which now runs something else (${commandLine(f.other)}): leaving that process alone`);
+    if (f.other !== null && when === 'start')
+      lines.push(`${f.node}.pid names pid ${f.pid}, which now runs something else (${commandLine(f.other)}): leaving that process alone`);
   }
   for (const b of plan.blocked) {
     const who = b.holder === null ? `a process this user cannot look into (socket inode ${b.inode})` : `pid ${b.holder.pid}: ${commandLine(b.holder)}`;
-    lines.push(`${b.address}, the address of node ${b.node}, is held by ${who} — not this playground’s, so it is left alone and ${b.node} cannot start until it is stopped`);
+    lines.push(
+      `${b.address}, the address of node ${b.node}, is held by ${who} — not this playground’s, so it is left alone and ${b.node} cannot start until it is stopped`,
+    );
   }
   return lines;
 }
@@ -198,7 +201,10 @@ export async function clearLeftovers(dir: string, addresses: NodeAddress[], when
   if (!canSeeProcesses()) return empty;
   const plan = planLeftovers(leftoverFacts(dir, addresses));
   for (const line of describeLeftovers(plan, when)) say(line);
-  await stopProcesses(plan.stop.map((s) => s.pid), LEFTOVER_GRACE_MS);
+  await stopProcesses(
+    plan.stop.map((s) => s.pid),
+    LEFTOVER_GRACE_MS,
+  );
   for (const f of plan.forget) rmSync(join(nodesDir(dir), `${f.node}.pid`), { force: true });
   return plan;
 }

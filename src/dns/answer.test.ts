@@ -71,7 +71,16 @@ function draws(records: Array<{ node: string; weight: number }>, down: string[],
 
 describe('chooseRecord', () => {
   it('draws in proportion to weight over 10,000 seeded draws', () => {
-    const counts = draws([{ node: 'a', weight: 10 }, { node: 'b', weight: 30 }, { node: 'c', weight: 60 }, { node: 'z', weight: 0 }], [], 10_000);
+    const counts = draws(
+      [
+        { node: 'a', weight: 10 },
+        { node: 'b', weight: 30 },
+        { node: 'c', weight: 60 },
+        { node: 'z', weight: 0 },
+      ],
+      [],
+      10_000,
+    );
     assert.ok(Math.abs((counts.get('a') ?? 0) - 1000) < 150, `a: ${counts.get('a')}`);
     assert.ok(Math.abs((counts.get('b') ?? 0) - 3000) < 250, `b: ${counts.get('b')}`);
     assert.ok(Math.abs((counts.get('c') ?? 0) - 6000) < 250, `c: ${counts.get('c')}`);
@@ -79,43 +88,98 @@ describe('chooseRecord', () => {
   });
 
   it('never chooses a down node while another is up', () => {
-    const counts = draws([{ node: 'a', weight: 90 }, { node: 'b', weight: 10 }], ['a'], 1000);
+    const counts = draws(
+      [
+        { node: 'a', weight: 90 },
+        { node: 'b', weight: 10 },
+      ],
+      ['a'],
+      1000,
+    );
     assert.deepEqual([...counts.keys()], ['b']);
   });
 
   it('falls back to a weight-0 node when every weighted node is down', () => {
-    const counts = draws([{ node: 'a', weight: 90 }, { node: 'z', weight: 0 }], ['a'], 100);
+    const counts = draws(
+      [
+        { node: 'a', weight: 90 },
+        { node: 'z', weight: 0 },
+      ],
+      ['a'],
+      100,
+    );
     assert.deepEqual([...counts.keys()], ['z']);
   });
 
   it('fails open by weight when every node is down', () => {
-    const counts = draws([{ node: 'a', weight: 75 }, { node: 'b', weight: 25 }], ['a', 'b'], 10_000);
+    const counts = draws(
+      [
+        { node: 'a', weight: 75 },
+        { node: 'b', weight: 25 },
+      ],
+      ['a', 'b'],
+      10_000,
+    );
     assert.ok(Math.abs((counts.get('a') ?? 0) - 7500) < 250, `a: ${counts.get('a')}`);
   });
 
   it('chooses uniformly when every weight is 0', () => {
-    const counts = draws([{ node: 'a', weight: 0 }, { node: 'b', weight: 0 }], [], 10_000);
+    const counts = draws(
+      [
+        { node: 'a', weight: 0 },
+        { node: 'b', weight: 0 },
+      ],
+      [],
+      10_000,
+    );
     assert.ok(Math.abs((counts.get('a') ?? 0) - 5000) < 250, `a: ${counts.get('a')}`);
   });
 
   it('returns nothing for no records and survives a random source out of range', () => {
-    assert.equal(chooseRecord([], () => false, Math.random), undefined);
-    const records = [{ node: 'a', weight: 1 }, { node: 'b', weight: 0 }];
-    for (const u of [1, 2, -1, Number.NaN]) assert.ok(chooseRecord(records, () => false, () => u));
-    assert.ok(chooseRecord([{ node: 'b', weight: 0 }], () => false, () => 1));
+    assert.equal(
+      chooseRecord([], () => false, Math.random),
+      undefined,
+    );
+    const records = [
+      { node: 'a', weight: 1 },
+      { node: 'b', weight: 0 },
+    ];
+    for (const u of [1, 2, -1, Number.NaN])
+      assert.ok(
+        chooseRecord(
+          records,
+          () => false,
+          () => u,
+        ),
+      );
+    assert.ok(
+      chooseRecord(
+        [{ node: 'b', weight: 0 }],
+        () => false,
+        () => 1,
+      ),
+    );
   });
 });
 
 describe('answering a query', () => {
   it('answers one A record with its file TTL, authoritatively', () => {
-    const msg = ask('api.svc.plus', RRType.A, ctx([], () => 0));
+    const msg = ask(
+      'api.svc.plus',
+      RRType.A,
+      ctx([], () => 0),
+    );
     assert.equal(msg.header.rcode, Rcode.NOERROR);
     assert.equal(msg.header.aa, true);
     assert.equal(msg.answers.length, 1);
     assert.equal(answerIp(msg), '127.1.1.1');
     assert.equal(msg.answers[0]?.ttl, 30);
     // sg holds half the total weight and its file says ttl 60.
-    const late = ask('api.svc.plus', RRType.A, ctx([], () => 0.99));
+    const late = ask(
+      'api.svc.plus',
+      RRType.A,
+      ctx([], () => 0.99),
+    );
     assert.equal(answerIp(late), '127.2.1.1');
     assert.equal(late.answers[0]?.ttl, 60);
   });

@@ -4,7 +4,19 @@
 // them are candidates again (fail open), because a name that answers nothing
 // is an outage for certain, while a node marked down may only be unreachable
 // from the control plane.
-import { CLASS_ANY, CLASS_IN, Rcode, RRType, decodeMessage, encodeMessage, joinLabels, type DnsHeader, type DnsMessage, type DnsQuestion, type ResourceRecord } from './wire.js';
+import {
+  CLASS_ANY,
+  CLASS_IN,
+  Rcode,
+  RRType,
+  decodeMessage,
+  encodeMessage,
+  joinLabels,
+  type DnsHeader,
+  type DnsMessage,
+  type DnsQuestion,
+  type ResourceRecord,
+} from './wire.js';
 import { findZone, type DnsTable, type NameRecord } from './table.js';
 
 /** What answering needs besides the query. */
@@ -24,7 +36,11 @@ export const UDP_MAX_SIZE = 512;
  * then draws by weight among those with weight > 0, or uniformly when every
  * weight is 0 — Route 53 serves weight-0 records only when nothing else can be.
  */
-export function chooseRecord<T extends { node: string; weight: number }>(records: readonly T[], isDown: (node: string) => boolean, random: () => number): T | undefined {
+export function chooseRecord<T extends { node: string; weight: number }>(
+  records: readonly T[],
+  isDown: (node: string) => boolean,
+  random: () => number,
+): T | undefined {
   if (records.length === 0) return undefined;
   const up = records.filter((r) => !isDown(r.node));
   const candidates = up.length > 0 ? up : records;

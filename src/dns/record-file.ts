@@ -41,20 +41,25 @@ const dnsName = z.string().regex(DNS_NAME, 'expected a lowercase DNS name like a
 
 // z.object (not strict) so a newer writer can add fields without an older
 // server dropping the whole file, which would take the name out of DNS.
-const recordFileSchema = z.object({
-  domain: dnsName,
-  region: z.string().regex(REGION, 'expected a region name like jp'),
-  ttl: z.number().int().min(0).max(2_147_483_647),
-  zone: dnsName.optional(),
-  records: z.array(
-    z.object({
-      node: z.string().min(1),
-      ip: z.string().refine((ip) => isIPv4(ip), 'expected an IPv4 address'),
-      // Route 53 uses integers 0..255; fractions are accepted rather than refusing a whole region over rounding.
-      weight: z.number().min(0),
-    }),
-  ),
-}).refine((f) => f.zone === undefined || f.domain === f.zone || f.domain.endsWith(`.${f.zone}`), { path: ['zone'], message: 'expected a zone that contains the domain' });
+const recordFileSchema = z
+  .object({
+    domain: dnsName,
+    region: z.string().regex(REGION, 'expected a region name like jp'),
+    ttl: z.number().int().min(0).max(2_147_483_647),
+    zone: dnsName.optional(),
+    records: z.array(
+      z.object({
+        node: z.string().min(1),
+        ip: z.string().refine((ip) => isIPv4(ip), 'expected an IPv4 address'),
+        // Route 53 uses integers 0..255; fractions are accepted rather than refusing a whole region over rounding.
+        weight: z.number().min(0),
+      }),
+    ),
+  })
+  .refine((f) => f.zone === undefined || f.domain === f.zone || f.domain.endsWith(`.${f.zone}`), {
+    path: ['zone'],
+    message: 'expected a zone that contains the domain',
+  });
 
 /** Lowercases a name and drops a trailing dot, the form files and lookups use. */
 export function normalizeName(name: string): string {

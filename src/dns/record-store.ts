@@ -4,6 +4,7 @@
 // every filesystem (fs.watch misses events on network and overlay mounts),
 // and needs no timer to start or stop. Files are re-read only when their
 // mtime, size or inode changes; an atomic rename always brings a new inode.
+import { errorText } from '../errors.js';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from '../log/index.js';
@@ -153,7 +154,7 @@ export class RecordStore implements RecordSource {
     try {
       value = JSON.parse(readFileSync(path, 'utf8'));
     } catch (err) {
-      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      return { ok: false, error: errorText(err) };
     }
     const parsed = parseRecordFile(value);
     if (!parsed.ok) return parsed;

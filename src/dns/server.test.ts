@@ -64,13 +64,23 @@ describe('DnsServer', () => {
   });
 
   it('answers several queries on one TCP connection, in order', async () => {
-    const replies = await exchangeTcp([encodeQuery('api.svc.plus', RRType.A, 1), encodeQuery('nope.svc.plus', RRType.A, 2), encodeQuery('example.com', RRType.A, 3)], { port });
+    const replies = await exchangeTcp(
+      [encodeQuery('api.svc.plus', RRType.A, 1), encodeQuery('nope.svc.plus', RRType.A, 2), encodeQuery('example.com', RRType.A, 3)],
+      { port },
+    );
     const decoded = replies.map((r) => {
       const d = decodeMessage(r);
       assert.ok(d.ok);
       return d.message;
     });
-    assert.deepEqual(decoded.map((m) => [m.header.id, m.header.rcode]), [[1, Rcode.NOERROR], [2, Rcode.NXDOMAIN], [3, Rcode.REFUSED]]);
+    assert.deepEqual(
+      decoded.map((m) => [m.header.id, m.header.rcode]),
+      [
+        [1, Rcode.NOERROR],
+        [2, Rcode.NXDOMAIN],
+        [3, Rcode.REFUSED],
+      ],
+    );
     assert.equal(decoded[0]?.answers[0]?.ttl, 30);
   });
 

@@ -33,12 +33,29 @@ const record: fc.Arbitrary<ResourceRecord> = fc.oneof(
     type: fc.constant(6),
     class: u16,
     ttl: u32,
-    data: fc.record({ mname: name, rname: name, serial: u32, refresh: u32, retry: u32, expire: u32, minimum: u32 }).map((soa) => ({ kind: 'soa' as const, soa })),
+    data: fc
+      .record({ mname: name, rname: name, serial: u32, refresh: u32, retry: u32, expire: u32, minimum: u32 })
+      .map((soa) => ({ kind: 'soa' as const, soa })),
   }),
-  fc.record({ labels: name, type: fc.constantFrom(16, 28, 41, 99), class: u16, ttl: u32, data: fc.uint8Array({ maxLength: 40 }).map((bytes) => ({ kind: 'raw' as const, bytes })) }),
+  fc.record({
+    labels: name,
+    type: fc.constantFrom(16, 28, 41, 99),
+    class: u16,
+    ttl: u32,
+    data: fc.uint8Array({ maxLength: 40 }).map((bytes) => ({ kind: 'raw' as const, bytes })),
+  }),
 );
 const message: fc.Arbitrary<DnsMessage> = fc.record({
-  header: fc.record({ id: u16, qr: fc.boolean(), opcode: fc.integer({ min: 0, max: 15 }), aa: fc.boolean(), tc: fc.boolean(), rd: fc.boolean(), ra: fc.boolean(), rcode: fc.integer({ min: 0, max: 15 }) }),
+  header: fc.record({
+    id: u16,
+    qr: fc.boolean(),
+    opcode: fc.integer({ min: 0, max: 15 }),
+    aa: fc.boolean(),
+    tc: fc.boolean(),
+    rd: fc.boolean(),
+    ra: fc.boolean(),
+    rcode: fc.integer({ min: 0, max: 15 }),
+  }),
   questions: fc.array(fc.record({ labels: name, type: u16, class: u16 }), { maxLength: 3 }),
   answers: fc.array(record, { maxLength: 3 }),
   authority: fc.array(record, { maxLength: 2 }),
@@ -58,7 +75,9 @@ describe('DNS wire format, property-based', () => {
   });
 
   it('never throws on random bytes after a valid header, where names and pointers get parsed', () => {
-    const headered = fc.tuple(u16, fc.uint8Array({ maxLength: 300 })).map(([id, rest]) => Uint8Array.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, ...rest]));
+    const headered = fc
+      .tuple(u16, fc.uint8Array({ maxLength: 300 }))
+      .map(([id, rest]) => Uint8Array.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, ...rest]));
     fc.assert(
       fc.property(headered, (bytes) => {
         decodeMessage(bytes, 'all');
@@ -75,11 +94,17 @@ describe('DNS wire format, property-based', () => {
       for (const [at, value] of edits) copy[at] = value;
       return copy;
     });
-    fc.assert(fc.property(mutated, (bytes) => checkReply(bytes, respond(bytes, context))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(mutated, (bytes) => checkReply(bytes, respond(bytes, context))),
+      { numRuns: 2000 },
+    );
   });
 
   // structuredClone: fast-check builds records without a prototype, decoding builds plain objects.
   it('decodes whatever it encodes', () => {
-    fc.assert(fc.property(message, (msg) => assert.deepEqual(decodeMessage(encodeMessage(msg)), { ok: true, message: structuredClone(msg) })), { numRuns: 500 });
+    fc.assert(
+      fc.property(message, (msg) => assert.deepEqual(decodeMessage(encodeMessage(msg)), { ok: true, message: structuredClone(msg) })),
+      { numRuns: 500 },
+    );
   });
 });

@@ -34,7 +34,10 @@ describe('DNS wire format', () => {
           type: RRType.SOA,
           class: CLASS_IN,
           ttl: 30,
-          data: { kind: 'soa', soa: { mname: ['ns', 'svc', 'plus'], rname: ['hostmaster', 'svc', 'plus'], serial: 4, refresh: 3600, retry: 600, expire: 86400, minimum: 30 } },
+          data: {
+            kind: 'soa',
+            soa: { mname: ['ns', 'svc', 'plus'], rname: ['hostmaster', 'svc', 'plus'], serial: 4, refresh: 3600, retry: 600, expire: 86400, minimum: 30 },
+          },
         },
       ],
       additional: [{ labels: [], type: RRType.OPT, class: 1232, ttl: 0, data: { kind: 'raw', bytes: Uint8Array.from([0, 10, 0, 0]) } }],
@@ -48,7 +51,13 @@ describe('DNS wire format', () => {
 
   it('keeps label octets that are not ASCII and labels holding a dot', () => {
     const labels = ['\u00ff\u0000x', 'a.b', 'plus'];
-    const bytes = encodeMessage({ header: decoded(encodeQuery('x')).header, questions: [{ labels, type: 1, class: 1 }], answers: [], authority: [], additional: [] });
+    const bytes = encodeMessage({
+      header: decoded(encodeQuery('x')).header,
+      questions: [{ labels, type: 1, class: 1 }],
+      answers: [],
+      authority: [],
+      additional: [],
+    });
     assert.deepEqual(decoded(bytes).questions[0]?.labels, labels);
     assert.equal(joinLabels(labels), '\u00ff\u0000x.a\\.b.plus');
   });
@@ -56,12 +65,14 @@ describe('DNS wire format', () => {
   it('follows a compression pointer in a question', () => {
     // Two questions; the second is "www" + pointer to "svc.plus" inside the first.
     const bytes = Uint8Array.from([
-      0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0,
-      3, 0x61, 0x70, 0x69, 3, 0x73, 0x76, 0x63, 4, 0x70, 0x6c, 0x75, 0x73, 0, 0, 1, 0, 1,
-      3, 0x77, 0x77, 0x77, 0xc0, 16, 0, 1, 0, 1,
+      0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 3, 0x61, 0x70, 0x69, 3, 0x73, 0x76, 0x63, 4, 0x70, 0x6c, 0x75, 0x73, 0, 0, 1, 0, 1, 3, 0x77, 0x77, 0x77, 0xc0, 16, 0,
+      1, 0, 1,
     ]);
     const msg = decoded(bytes);
-    assert.deepEqual(msg.questions.map((q) => q.labels.join('.')), ['api.svc.plus', 'www.svc.plus']);
+    assert.deepEqual(
+      msg.questions.map((q) => q.labels.join('.')),
+      ['api.svc.plus', 'www.svc.plus'],
+    );
   });
 
   it('decodes the questions of a query carrying an EDNS OPT record', () => {

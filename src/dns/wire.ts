@@ -123,9 +123,7 @@ export function encodeMessage(message: DnsMessage): Uint8Array {
   const w = new Writer();
   const h = message.header;
   w.u16(h.id & 0xffff);
-  w.u16(
-    (h.qr ? 0x8000 : 0) | ((h.opcode & 0xf) << 11) | (h.aa ? 0x400 : 0) | (h.tc ? 0x200 : 0) | (h.rd ? 0x100 : 0) | (h.ra ? 0x80 : 0) | (h.rcode & 0xf),
-  );
+  w.u16((h.qr ? 0x8000 : 0) | ((h.opcode & 0xf) << 11) | (h.aa ? 0x400 : 0) | (h.tc ? 0x200 : 0) | (h.rd ? 0x100 : 0) | (h.ra ? 0x80 : 0) | (h.rcode & 0xf));
   w.u16(message.questions.length);
   w.u16(message.answers.length);
   w.u16(message.authority.length);

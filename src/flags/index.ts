@@ -31,4 +31,3 @@ export function parse(argv: string[], options: Options, allowPositionals: boolea
     throw new UsageError((err as Error).message);
   }
 }
-

@@ -102,7 +102,10 @@ export async function readBlobs(cwd: string, commit: string, prefixes: string[])
     })
     .filter((e) => e.type === 'blob');
   if (entries.length === 0) return [];
-  const out = await catFileBatch(cwd, entries.map((e) => e.oid));
+  const out = await catFileBatch(
+    cwd,
+    entries.map((e) => e.oid),
+  );
   return entries.map((e, i) => ({ path: e.path, text: out[i] ?? '', oid: e.oid }));
 }
 

@@ -140,7 +140,8 @@ export class MemoryRemote implements GitRemote {
   readFiles(commit: string, prefixes: string[]): Promise<Blob[]> {
     this.calls.push({ method: 'readFiles', args: [commit, [...prefixes]] });
     const found = this.commits.get(commit);
-    if (!found) return Promise.reject(new GitError(['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...prefixes], 128, `fatal: not a tree object: ${commit}`));
+    if (!found)
+      return Promise.reject(new GitError(['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...prefixes], 128, `fatal: not a tree object: ${commit}`));
     const blobs: Blob[] = [];
     for (const path of [...found.files.keys()].sort()) {
       if (!under(path, prefixes)) continue;

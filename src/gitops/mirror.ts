@@ -60,7 +60,10 @@ export class GitMirror implements GitRemote {
     }
     // Every fetch passes here: .git/config is rewritten only when the URL changed, so a poll
     // writes nothing but what it fetched (and a full disk shows up as the fetch's own error).
-    const url = await git(this.dir, ['config', '--get', 'remote.origin.url']).then((out) => out.trim(), () => undefined);
+    const url = await git(this.dir, ['config', '--get', 'remote.origin.url']).then(
+      (out) => out.trim(),
+      () => undefined,
+    );
     if (url === undefined) await git(this.dir, ['remote', 'add', 'origin', this.remote]);
     else if (url !== this.remote) await git(this.dir, ['remote', 'set-url', 'origin', this.remote]);
   }
@@ -181,7 +184,18 @@ export class GitMirror implements GitRemote {
    */
   async history(range: HistoryRange): Promise<HistoryCommit[]> {
     const span = range.from ? [`${range.from}..${range.to}`] : [range.to, `--since=@${Math.floor(range.since / 1000)}`];
-    const log = await git(this.dir, ['log', '--no-merges', '--reverse', '--root', '--no-renames', '--name-only', '--format=%x01%H%x00%P%x00%ae%x00%an%x00%ct', ...span, '--', ...range.paths]);
+    const log = await git(this.dir, [
+      'log',
+      '--no-merges',
+      '--reverse',
+      '--root',
+      '--no-renames',
+      '--name-only',
+      '--format=%x01%H%x00%P%x00%ae%x00%an%x00%ct',
+      ...span,
+      '--',
+      ...range.paths,
+    ]);
     const out: HistoryCommit[] = [];
     for (const entry of log.split('\x01')) {
       if (entry === '') continue;

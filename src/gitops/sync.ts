@@ -3,9 +3,10 @@
 // effect: the last good snapshot stays in force and the problem is recorded
 // where a user sees it (command output, logs, the store that feeds the API
 // and metrics).
+import { errorText } from '../errors.js';
 import { formatIssue, parseDeclarations, type ConfigIssue } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { LoopSlot, done, errorText, type PassResult } from '../loop/index.js';
+import { LoopSlot, done, type PassResult } from '../loop/index.js';
 import type { Store, SyncRecord } from '../store/index.js';
 import { describeChange, diffDeclarations, eventsFor, type ConfigChange, type ConfigEvent } from './diff.js';
 import type { GitRemote } from './remote.js';

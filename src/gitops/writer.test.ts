@@ -88,7 +88,10 @@ describe('GitWriter on the in-memory remote', () => {
       fence: () => Promise.reject(new Error('not the leader: the lease lapsed; leaving the write to the new leader')),
     });
     const seed = remote.head;
-    await assert.rejects(writer.write(() => Promise.resolve({ files: { [STACK]: 'x: 1\n' }, message: 'gtm: x\n' })), /not the leader/);
+    await assert.rejects(
+      writer.write(() => Promise.resolve({ files: { [STACK]: 'x: 1\n' }, message: 'gtm: x\n' })),
+      /not the leader/,
+    );
     assert.equal(remote.head, seed);
     assert.ok(!methods(remote).includes('push'));
   });

@@ -4,7 +4,15 @@ import type { Pool } from '../config/index.js';
 import type { Decision, GtmKind, PoolPatch } from '../decision/index.js';
 import { applyDecisions } from './apply.js';
 
-const d = (region: string, kind: GtmKind, patch: PoolPatch): Decision => ({ controller: 'gtm', service: 'svc-plus', region, kind, summary: `gtm: svc-plus ${region} ${kind} (test)`, why: {}, patch });
+const d = (region: string, kind: GtmKind, patch: PoolPatch): Decision => ({
+  controller: 'gtm',
+  service: 'svc-plus',
+  region,
+  kind,
+  summary: `gtm: svc-plus ${region} ${kind} (test)`,
+  why: {},
+  patch,
+});
 const jp = (): Pool => ({ weight: 100, nodes: ['jp-svc-plus-1', 'jp-svc-plus-2'], excluded: [] });
 
 describe('applyDecisions', () => {
@@ -37,7 +45,10 @@ describe('applyDecisions', () => {
   });
 
   it('applies decisions per region', () => {
-    const out = applyDecisions({ jp: jp(), sg: { weight: 10, nodes: ['sg-svc-plus-1'], excluded: [] } }, [d('sg', 'weight', { weight: 0 }), d('jp', 'weight', { weight: 70 })]);
+    const out = applyDecisions({ jp: jp(), sg: { weight: 10, nodes: ['sg-svc-plus-1'], excluded: [] } }, [
+      d('sg', 'weight', { weight: 0 }),
+      d('jp', 'weight', { weight: 70 }),
+    ]);
     assert.equal(out.jp?.weight, 70);
     assert.equal(out.sg?.weight, 0);
   });

@@ -17,16 +17,22 @@ const regionArb = (name: string): fc.Arbitrary<GtmRegion> =>
   fc.record({ name: fc.constant(name), weight: fc.integer({ min: 0, max: 200 }), min_ready_nodes: fc.integer({ min: 0, max: 3 }), fallback: fc.boolean() });
 
 const viewArb = (region: string): fc.Arbitrary<PoolView> =>
-  fc.option(
-    fc.record({ weight: fc.integer({ min: 0, max: 200 }), states: fc.array(state, { maxLength: 5 }), excludedPick: fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }) }),
-    { nil: undefined },
-  ).map((p): PoolView => {
-    if (!p) return { pool: undefined, nodes: [] };
-    const nodes = p.states.map((_, i) => nodeName(region, i + 1));
-    // Excluded may name nodes in any order and names no longer in nodes (index beyond the list).
-    const excluded = [...new Set(p.excludedPick.map((i) => nodeName(region, i + 1)))];
-    return { pool: { weight: p.weight, nodes, excluded }, nodes: nodes.map((n, i) => obs(n, p.states[i] ?? 'unknown')) };
-  });
+  fc
+    .option(
+      fc.record({
+        weight: fc.integer({ min: 0, max: 200 }),
+        states: fc.array(state, { maxLength: 5 }),
+        excludedPick: fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }),
+      }),
+      { nil: undefined },
+    )
+    .map((p): PoolView => {
+      if (!p) return { pool: undefined, nodes: [] };
+      const nodes = p.states.map((_, i) => nodeName(region, i + 1));
+      // Excluded may name nodes in any order and names no longer in nodes (index beyond the list).
+      const excluded = [...new Set(p.excludedPick.map((i) => nodeName(region, i + 1)))];
+      return { pool: { weight: p.weight, nodes, excluded }, nodes: nodes.map((n, i) => obs(n, p.states[i] ?? 'unknown')) };
+    });
 
 const metricsArb: fc.Arbitrary<RegionMetrics | 'stale'> = fc.oneof(
   fc.constant<'stale'>('stale'),

@@ -42,7 +42,12 @@ interface Expected {
   patch: PoolPatch;
 }
 const shape = (ds: Decision[]): Expected[] => ds.map((d) => ({ kind: d.kind, region: d.region, summary: d.summary, patch: d.patch }));
-const w = (region: string, summary: string, weight: number, extra: PoolPatch = {}): Expected => ({ kind: 'weight', region, summary, patch: { weight, ...extra } });
+const w = (region: string, summary: string, weight: number, extra: PoolPatch = {}): Expected => ({
+  kind: 'weight',
+  region,
+  summary,
+  patch: { weight, ...extra },
+});
 const ex = (kind: 'exclude' | 'include' | 'forget', region: string, summary: string, patch: PoolPatch): Expected => ({ kind, region, summary, patch });
 
 // Every input of every table below, for the "apply, recompute → nothing to do" property.
@@ -55,7 +60,15 @@ function row<T extends { name: string; in: GtmInput }>(r: T): T {
 describe('computeGtm: weight factors', () => {
   // [name, region, states, metrics, policy, [health_ratio, ready_nodes_factor, latency_factor], computed]
   type FactorRow = { name: string; region: 'jp' | 'sg'; in: GtmInput; factors: [number, number, number]; computed: number };
-  const f = (name: string, region: 'jp' | 'sg', states: State[], factors: [number, number, number], computed: number, metrics?: RegionMetrics | 'stale', policy?: GtmPolicy): FactorRow =>
+  const f = (
+    name: string,
+    region: 'jp' | 'sg',
+    states: State[],
+    factors: [number, number, number],
+    computed: number,
+    metrics?: RegionMetrics | 'stale',
+    policy?: GtmPolicy,
+  ): FactorRow =>
     row({
       name,
       region,
@@ -75,7 +88,15 @@ describe('computeGtm: weight factors', () => {
     f('no ready node cuts the weight to 0 by min_ready_nodes', 'jp', ['down', 'down'], [0, 0, 1], 0),
     f('a pool with no nodes has health 0 and is cut', 'jp', [], [0, 0, 1], 0),
     f('ready below min_ready_nodes 2 is cut to 0', 'jp', ['active', 'down'], [0.5, 0, 1], 0, undefined, seedPolicy({ jp: { min_ready_nodes: 2 } })),
-    f('ready equal to min_ready_nodes 2 is not cut', 'jp', ['active', 'active', 'down'], [2 / 3, 1, 1], 65, undefined, seedPolicy({ jp: { min_ready_nodes: 2 } })),
+    f(
+      'ready equal to min_ready_nodes 2 is not cut',
+      'jp',
+      ['active', 'active', 'down'],
+      [2 / 3, 1, 1],
+      65,
+      undefined,
+      seedPolicy({ jp: { min_ready_nodes: 2 } }),
+    ),
     f('min_ready_nodes 0 with no nodes still has health 0', 'jp', [], [0, 1, 1], 0, undefined, seedPolicy({ jp: { min_ready_nodes: 0 } })),
     f('rtt above the threshold applies rtt_factor', 'jp', ['active', 'active'], [1, 1, 0.7], 70, m(412)),
     f('rtt exactly at the threshold is not above it', 'jp', ['active', 'active'], [1, 1, 1], 100, m(300)),
@@ -123,11 +144,31 @@ describe('computeGtm: weight factors', () => {
 describe('computeGtm: decisions and their commit lines', () => {
   type DecisionRow = { name: string; in: GtmInput; want: Expected[] };
   const rows: DecisionRow[] = [
-    row({ name: 'a region with no ready node leaves rotation', in: input({ sg: pv('sg', 10, ['down']) }), want: [w('sg', 'gtm: svc-plus sg weight 10→0 (ready 0 < min 1)', 0)] }),
-    row({ name: 'half the nodes ready halves the weight', in: input({ jp: pv('jp', 100, ['active', 'down']) }), want: [w('jp', 'gtm: svc-plus jp weight 100→50 (ready 1/2)', 50)] }),
-    row({ name: 'high rtt lowers the weight', in: input({}, { metrics: { jp: m(412) } }), want: [w('jp', 'gtm: svc-plus jp weight 100→70 (rtt=412ms > 300ms)', 70)] }),
-    row({ name: 'a fractional rtt prints with one decimal', in: input({}, { metrics: { jp: m(300.44) } }), want: [w('jp', 'gtm: svc-plus jp weight 100→70 (rtt=300.4ms > 300ms)', 70)] }),
-    row({ name: 'a high error rate lowers the weight', in: input({}, { metrics: { jp: m(120, 0.08) } }), want: [w('jp', 'gtm: svc-plus jp weight 100→50 (errors=0.08 > 0.05)', 50)] }),
+    row({
+      name: 'a region with no ready node leaves rotation',
+      in: input({ sg: pv('sg', 10, ['down']) }),
+      want: [w('sg', 'gtm: svc-plus sg weight 10→0 (ready 0 < min 1)', 0)],
+    }),
+    row({
+      name: 'half the nodes ready halves the weight',
+      in: input({ jp: pv('jp', 100, ['active', 'down']) }),
+      want: [w('jp', 'gtm: svc-plus jp weight 100→50 (ready 1/2)', 50)],
+    }),
+    row({
+      name: 'high rtt lowers the weight',
+      in: input({}, { metrics: { jp: m(412) } }),
+      want: [w('jp', 'gtm: svc-plus jp weight 100→70 (rtt=412ms > 300ms)', 70)],
+    }),
+    row({
+      name: 'a fractional rtt prints with one decimal',
+      in: input({}, { metrics: { jp: m(300.44) } }),
+      want: [w('jp', 'gtm: svc-plus jp weight 100→70 (rtt=300.4ms > 300ms)', 70)],
+    }),
+    row({
+      name: 'a high error rate lowers the weight',
+      in: input({}, { metrics: { jp: m(120, 0.08) } }),
+      want: [w('jp', 'gtm: svc-plus jp weight 100→50 (errors=0.08 > 0.05)', 50)],
+    }),
     row({
       name: 'several causes are all named',
       in: input({ jp: pv('jp', 100, ['active', 'down']) }, { metrics: { jp: m(412, 0.1) } }),
@@ -138,8 +179,16 @@ describe('computeGtm: decisions and their commit lines', () => {
       in: input({ jp: pv('jp', 100, ['active', 'down']) }, { metrics: { jp: m(412) }, policy: seedPolicy({ jp: { min_ready_nodes: 2 } }) }),
       want: [w('jp', 'gtm: svc-plus jp weight 100→0 (ready 1 < min 2)', 0)],
     }),
-    row({ name: 'a recovered region comes back at its base weight', in: input({ jp: pv('jp', 0, ['active', 'active']) }), want: [w('jp', 'gtm: svc-plus jp weight 0→100 (ready 2/2)', 100)] }),
-    row({ name: 'a changed base weight is followed', in: input({}, { policy: seedPolicy({ jp: { weight: 120 } }) }), want: [w('jp', 'gtm: svc-plus jp weight 100→120 (ready 2/2)', 120)] }),
+    row({
+      name: 'a recovered region comes back at its base weight',
+      in: input({ jp: pv('jp', 0, ['active', 'active']) }),
+      want: [w('jp', 'gtm: svc-plus jp weight 0→100 (ready 2/2)', 100)],
+    }),
+    row({
+      name: 'a changed base weight is followed',
+      in: input({}, { policy: seedPolicy({ jp: { weight: 120 } }) }),
+      want: [w('jp', 'gtm: svc-plus jp weight 100→120 (ready 2/2)', 120)],
+    }),
     row({
       name: 'a base weight of 0 takes the region out and says so',
       in: input({}, { policy: seedPolicy({ sg: { weight: 0 } }) }),
@@ -150,19 +199,31 @@ describe('computeGtm: decisions and their commit lines', () => {
       in: input({ jp: pv('jp', 0, ['down']), sg: pv('sg', 0, ['active']) }, { policy: seedPolicy({ sg: { min_ready_nodes: 2 } }) }),
       want: [w('sg', 'gtm: svc-plus sg weight 0→10 (fallback: every region would be 0)', 10)],
     }),
-    row({ name: 'a down node is excluded', in: input({ jp: pv('jp', 50, ['active', 'down'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)', { excluded: ['jp-svc-plus-2'] })] }),
+    row({
+      name: 'a down node is excluded',
+      in: input({ jp: pv('jp', 50, ['active', 'down'], []) }),
+      want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)', { excluded: ['jp-svc-plus-2'] })],
+    }),
     row({
       name: 'a serving node warm for provision_timeout is excluded',
       in: input({ jp: pv('jp', 100, ['active', 'warm'], []) }),
       want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (warm for 10m)', { excluded: ['jp-svc-plus-2'] })],
     }),
-    row({ name: 'a draining node is excluded', in: input({ jp: pv('jp', 100, ['active', 'drain'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (drain)', { excluded: ['jp-svc-plus-2'] })] }),
+    row({
+      name: 'a draining node is excluded',
+      in: input({ jp: pv('jp', 100, ['active', 'drain'], []) }),
+      want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (drain)', { excluded: ['jp-svc-plus-2'] })],
+    }),
     row({
       name: 'a serving node no agent registered under for provision_timeout is excluded',
       in: input({ jp: pv('jp', 100, ['active', 'unknown'], []) }),
       want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (not registered for 10m)', { excluded: ['jp-svc-plus-2'] })],
     }),
-    row({ name: 'a deleted node is excluded', in: input({ jp: pv('jp', 100, ['active', 'deleted'], []) }), want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (deleted)', { excluded: ['jp-svc-plus-2'] })] }),
+    row({
+      name: 'a deleted node is excluded',
+      in: input({ jp: pv('jp', 100, ['active', 'deleted'], []) }),
+      want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (deleted)', { excluded: ['jp-svc-plus-2'] })],
+    }),
     row({
       name: 'a node that became active is included',
       in: input({ jp: pv('jp', 100, ['active', 'active', 'active'], [3]) }),
@@ -195,7 +256,11 @@ describe('computeGtm: decisions and their commit lines', () => {
       in: input({ jp: pv('jp', 35, ['active', 'down', 'down'], [3]) }),
       want: [ex('exclude', 'jp', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)', { excluded: ['jp-svc-plus-2', 'jp-svc-plus-3'] })],
     }),
-    row({ name: 'an excluded list with the right names in another order is left alone', in: input({ jp: pv('jp', 35, ['active', 'down', 'down'], [3, 2]) }), want: [] }),
+    row({
+      name: 'an excluded list with the right names in another order is left alone',
+      in: input({ jp: pv('jp', 35, ['active', 'down', 'down'], [3, 2]) }),
+      want: [],
+    }),
     row({ name: 'a healthy steady state decides nothing', in: input(), want: [] }),
     row({ name: 'a degraded steady state decides nothing', in: input({ jp: pv('jp', 35, ['active', 'down']) }, { metrics: { jp: m(412) } }), want: [] }),
     row({
@@ -251,8 +316,14 @@ describe('computeGtm: never all-zero', () => {
   const rows: FallbackRow[] = [
     row({
       name: 'every fallback region with a ready node gets its base weight',
-      in: input({ jp: pv('jp', 0, ['active', 'down']), sg: pv('sg', 0, ['active']) }, { policy: seedPolicy({ jp: { min_ready_nodes: 2 }, sg: { min_ready_nodes: 2 } }) }),
-      want: [w('jp', 'gtm: svc-plus jp weight 0→100 (fallback: every region would be 0)', 100), w('sg', 'gtm: svc-plus sg weight 0→10 (fallback: every region would be 0)', 10)],
+      in: input(
+        { jp: pv('jp', 0, ['active', 'down']), sg: pv('sg', 0, ['active']) },
+        { policy: seedPolicy({ jp: { min_ready_nodes: 2 }, sg: { min_ready_nodes: 2 } }) },
+      ),
+      want: [
+        w('jp', 'gtm: svc-plus jp weight 0→100 (fallback: every region would be 0)', 100),
+        w('sg', 'gtm: svc-plus sg weight 0→10 (fallback: every region would be 0)', 10),
+      ],
       weights: { jp: 100, sg: 10 },
     }),
     row({
@@ -281,7 +352,10 @@ describe('computeGtm: never all-zero', () => {
     }),
     row({
       name: 'fallback replaces a degraded weight with the base weight',
-      in: input({ jp: pv('jp', 0, ['down']), sg: pv('sg', 5, ['active', 'down']) }, { policy: seedPolicy({ sg: { min_ready_nodes: 2 } }), last: { sg: NOW - 120_000 } }),
+      in: input(
+        { jp: pv('jp', 0, ['down']), sg: pv('sg', 5, ['active', 'down']) },
+        { policy: seedPolicy({ sg: { min_ready_nodes: 2 } }), last: { sg: NOW - 120_000 } },
+      ),
       want: [w('sg', 'gtm: svc-plus sg weight 5→10 (fallback: every region would be 0)', 10)],
       weights: { jp: 0, sg: 10 },
     }),
@@ -296,7 +370,8 @@ describe('computeGtm: never all-zero', () => {
   }
 
   it('says fallback in the status reason, and keeps the factor result as computed', () => {
-    const status = computeGtm(input({ jp: pv('jp', 0, ['down']), sg: pv('sg', 10, ['active']) }, { policy: seedPolicy({ sg: { min_ready_nodes: 2 } }) })).regions.sg;
+    const status = computeGtm(input({ jp: pv('jp', 0, ['down']), sg: pv('sg', 10, ['active']) }, { policy: seedPolicy({ sg: { min_ready_nodes: 2 } }) }))
+      .regions.sg;
     assert.equal(status?.reason, 'fallback: every region would be 0');
     assert.equal(status?.computed, 0);
     assert.equal(status?.weight, 10);
@@ -341,11 +416,7 @@ describe('computeGtm: fail static when no region has a ready node', () => {
     assert.equal(result.alert, null);
     assert.deepEqual(
       result.decisions.map((d) => d.summary),
-      [
-        'gtm: svc-plus jp weight 100→0 (ready 0 < min 1)',
-        'gtm: svc-plus jp exclude jp-svc-plus-1 (down)',
-        'gtm: svc-plus jp exclude jp-svc-plus-2 (down)',
-      ],
+      ['gtm: svc-plus jp weight 100→0 (ready 0 < min 1)', 'gtm: svc-plus jp exclude jp-svc-plus-1 (down)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)'],
     );
   });
 });
@@ -360,18 +431,43 @@ describe('computeGtm: no flapping', () => {
       want: ['gtm: svc-plus jp weight 100→70 (rtt=412ms > 300ms)'],
       weight: 70,
     }),
-    row({ name: 'a change applies when the last change is not known', in: input({}, { metrics: { jp: m(412) } }), want: ['gtm: svc-plus jp weight 100→70 (rtt=412ms > 300ms)'], weight: 70 }),
+    row({
+      name: 'a change applies when the last change is not known',
+      in: input({}, { metrics: { jp: m(412) } }),
+      want: ['gtm: svc-plus jp weight 100→70 (rtt=412ms > 300ms)'],
+      weight: 70,
+    }),
     row({ name: 'an upward change waits too', in: input({ jp: pv('jp', 50, ['active', 'active']) }, { last: { jp: NOW - 30_000 } }), want: [], weight: 50 }),
-    row({ name: 'another region’s last change does not hold this one back', in: input({}, { metrics: { jp: m(412) }, last: { sg: NOW - 1_000 } }), want: ['gtm: svc-plus jp weight 100→70 (rtt=412ms > 300ms)'], weight: 70 }),
-    row({ name: 'leaving rotation is urgent', in: input({ sg: pv('sg', 10, ['down']) }, { last: { sg: NOW - 1_000 } }), want: ['gtm: svc-plus sg weight 10→0 (ready 0 < min 1)'], weight: 100 }),
-    row({ name: 'coming back into rotation is urgent', in: input({ jp: pv('jp', 0, ['active', 'active']) }, { last: { jp: NOW - 1_000 } }), want: ['gtm: svc-plus jp weight 0→100 (ready 2/2)'], weight: 100 }),
+    row({
+      name: 'another region’s last change does not hold this one back',
+      in: input({}, { metrics: { jp: m(412) }, last: { sg: NOW - 1_000 } }),
+      want: ['gtm: svc-plus jp weight 100→70 (rtt=412ms > 300ms)'],
+      weight: 70,
+    }),
+    row({
+      name: 'leaving rotation is urgent',
+      in: input({ sg: pv('sg', 10, ['down']) }, { last: { sg: NOW - 1_000 } }),
+      want: ['gtm: svc-plus sg weight 10→0 (ready 0 < min 1)'],
+      weight: 100,
+    }),
+    row({
+      name: 'coming back into rotation is urgent',
+      in: input({ jp: pv('jp', 0, ['active', 'active']) }, { last: { jp: NOW - 1_000 } }),
+      want: ['gtm: svc-plus jp weight 0→100 (ready 2/2)'],
+      weight: 100,
+    }),
     row({
       name: 'exclusions do not wait for the weight',
       in: input({ jp: pv('jp', 100, ['active', 'down'], []) }, { last: { jp: NOW - 1_000 } }),
       want: ['gtm: svc-plus jp exclude jp-svc-plus-2 (down)'],
       weight: 100,
     }),
-    row({ name: 'a last change in the future (clock skew) waits', in: input({}, { metrics: { jp: m(412) }, last: { jp: NOW + 5_000 } }), want: [], weight: 100 }),
+    row({
+      name: 'a last change in the future (clock skew) waits',
+      in: input({}, { metrics: { jp: m(412) }, last: { jp: NOW + 5_000 } }),
+      want: [],
+      weight: 100,
+    }),
   ];
   for (const r of rows) {
     it(r.name, () => {
@@ -438,7 +534,12 @@ describe('computeGtm: no flapping', () => {
 describe('computeGtm: human-override holds', () => {
   type HoldRow = { name: string; in: GtmInput; want: string[]; held: Record<string, boolean> };
   const rows: HoldRow[] = [
-    row({ name: 'a held weight gets no decision', in: input({ jp: pv('jp', 100, ['active', 'down']) }, { holds: ['jp:weight'] }), want: [], held: { jp: true, sg: false } }),
+    row({
+      name: 'a held weight gets no decision',
+      in: input({ jp: pv('jp', 100, ['active', 'down']) }, { holds: ['jp:weight'] }),
+      want: [],
+      held: { jp: true, sg: false },
+    }),
     row({
       name: 'a held excluded list gets no decision but the weight still moves',
       in: input({ jp: pv('jp', 100, ['active', 'down'], []) }, { holds: ['jp:excluded'] }),
@@ -451,14 +552,24 @@ describe('computeGtm: human-override holds', () => {
       want: ['gtm: svc-plus jp exclude jp-svc-plus-2 (down)'],
       held: { jp: true, sg: false },
     }),
-    row({ name: 'both keys held means nothing for that region', in: input({ jp: pv('jp', 100, ['active', 'down'], []) }, { holds: ['jp:weight', 'jp:excluded'] }), want: [], held: { jp: true, sg: false } }),
+    row({
+      name: 'both keys held means nothing for that region',
+      in: input({ jp: pv('jp', 100, ['active', 'down'], []) }, { holds: ['jp:weight', 'jp:excluded'] }),
+      want: [],
+      held: { jp: true, sg: false },
+    }),
     row({
       name: 'a hold on one region leaves the others alone',
       in: input({ jp: pv('jp', 100, ['active', 'down']) }, { holds: ['sg:weight'] }),
       want: ['gtm: svc-plus jp weight 100→50 (ready 1/2)'],
       held: { jp: false, sg: true },
     }),
-    row({ name: 'a hold on a key gtm does not own changes nothing', in: input({ jp: pv('jp', 100, ['active', 'down']) }, { holds: ['jp:nodes'] }), want: ['gtm: svc-plus jp weight 100→50 (ready 1/2)'], held: { jp: false, sg: false } }),
+    row({
+      name: 'a hold on a key gtm does not own changes nothing',
+      in: input({ jp: pv('jp', 100, ['active', 'down']) }, { holds: ['jp:nodes'] }),
+      want: ['gtm: svc-plus jp weight 100→50 (ready 1/2)'],
+      held: { jp: false, sg: false },
+    }),
     row({
       name: 'a region held in rotation means no fallback is needed',
       in: input({ jp: pv('jp', 100, ['down']), sg: pv('sg', 0, ['active']) }, { holds: ['jp:weight'], policy: seedPolicy({ sg: { min_ready_nodes: 2 } }) }),
@@ -508,7 +619,11 @@ describe('computeGtm: pool creation', () => {
   const rows: CreateRow[] = [
     row({ name: 'a stack without a pool for the service gets one', in: input({ sg: noPool }), want: [created] }),
     row({ name: 'a region missing from the pools input gets a pool', in: input({ sg: undefined }), want: [created] }),
-    row({ name: 'a pool is created next to other regions’ changes', in: input({ jp: pv('jp', 100, ['active', 'down']), sg: noPool }), want: [w('jp', 'gtm: svc-plus jp weight 100→50 (ready 1/2)', 50), created] }),
+    row({
+      name: 'a pool is created next to other regions’ changes',
+      in: input({ jp: pv('jp', 100, ['active', 'down']), sg: noPool }),
+      want: [w('jp', 'gtm: svc-plus jp weight 100→50 (ready 1/2)', 50), created],
+    }),
     row({ name: 'a pool a human removed (its keys held) is not recreated', in: input({ sg: noPool }, { holds: ['sg:weight', 'sg:excluded'] }), want: [] }),
   ];
   for (const r of rows) it(r.name, () => assert.deepEqual(shape(computeGtm(r.in).decisions), r.want));
@@ -548,7 +663,11 @@ describe('computeGtm: exclusion needs evidence (contract §3)', () => {
   });
   type EvidenceRow = { name: string; in: GtmInput; want: string[] };
   const rows: EvidenceRow[] = [
-    row({ name: 'a serving node not registered yet keeps serving', in: input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'unknown', 9 * MIN)]) }), want: [] }),
+    row({
+      name: 'a serving node not registered yet keeps serving',
+      in: input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'unknown', 9 * MIN)]) }),
+      want: [],
+    }),
     row({
       name: 'a serving node warm (an agent that restarted) keeps serving while it proves itself',
       in: input({ jp: view(100, [node('jp-svc-plus-1', 'active', 0), node('jp-svc-plus-2', 'warm', 30 * MIN, 5_000)]) }),
@@ -606,7 +725,10 @@ describe('computeGtm: exclusion needs evidence (contract §3)', () => {
     row({
       name: 'a weight falls for a down node only as far as it would with the unverified ones ready',
       in: input({ jp: view(100, [node('jp-svc-plus-1', 'unknown', 0), node('jp-svc-plus-2', 'down', 0, 1_000)]) }),
-      want: ['gtm: svc-plus jp weight 100→50 (ready 1/2, counting 1 serving on trust (jp-svc-plus-1) as ready)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)'],
+      want: [
+        'gtm: svc-plus jp weight 100→50 (ready 1/2, counting 1 serving on trust (jp-svc-plus-1) as ready)',
+        'gtm: svc-plus jp exclude jp-svc-plus-2 (down)',
+      ],
     }),
   ];
   for (const r of rows) {

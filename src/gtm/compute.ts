@@ -178,7 +178,12 @@ function trustedTarget(input: GtmInput, p: RegionPlan, want: Target): Target {
   const current = p.pool?.weight;
   const trusted = p.unverified.length;
   if (trusted === 0 || current === undefined || want.weight >= current) return want;
-  const asIfReady = assessWeight(p.region, input.policy.latency, { ready: p.ready + trusted, desired: p.desired + trusted }, input.metrics[p.region.name] ?? 'stale');
+  const asIfReady = assessWeight(
+    p.region,
+    input.policy.latency,
+    { ready: p.ready + trusted, desired: p.desired + trusted },
+    input.metrics[p.region.name] ?? 'stale',
+  );
   const floor = Math.min(current, asIfReady.computed);
   if (floor <= want.weight) return want;
   const onTrust = p.unverified.map((u) => u.node);
@@ -279,7 +284,9 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: Wei
     }
     const patch: PoolPatch = { weight: target, nodes: [], excluded: [] };
     return {
-      decisions: [gtmDecision(service, region, 'create_pool', `create pool weight ${target}`, 'not in the stack yet', { ...regionWhy(p, fallback), to: target }, patch)],
+      decisions: [
+        gtmDecision(service, region, 'create_pool', `create pool weight ${target}`, 'not in the stack yet', { ...regionWhy(p, fallback), to: target }, patch),
+      ],
       status: regionStatus(p, target, [], { kind: 'pool_created', cause }),
     };
   }
@@ -300,7 +307,17 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: Wei
     if (urgent || last === undefined || input.now - last >= interval) {
       weight = target;
       patch.weight = target;
-      decisions.push(gtmDecision(service, region, 'weight', `weight ${current}→${target}`, causeText(cause), { ...regionWhy(p, fallback), from: current, to: target, urgent }, { ...patch }));
+      decisions.push(
+        gtmDecision(
+          service,
+          region,
+          'weight',
+          `weight ${current}→${target}`,
+          causeText(cause),
+          { ...regionWhy(p, fallback), from: current, to: target, urgent },
+          { ...patch },
+        ),
+      );
       outcome = { kind: 'wanted', cause };
     } else {
       outcome = { kind: 'waiting', agoMs: input.now - last, intervalMs: interval, keeps: current, wants: target, cause };
@@ -326,7 +343,17 @@ function decideRegion(input: GtmInput, p: RegionPlan, target: number, cause: Wei
         else set.delete(step.node);
         excluded = orderExcluded(set, p.nodes, p.pool.excluded);
         patch.excluded = excluded;
-        decisions.push(gtmDecision(service, region, step.kind, `${step.kind} ${step.node}`, step.because, { node: step.node, state: step.state }, { ...patch, excluded: [...excluded] }));
+        decisions.push(
+          gtmDecision(
+            service,
+            region,
+            step.kind,
+            `${step.kind} ${step.node}`,
+            step.because,
+            { node: step.node, state: step.state },
+            { ...patch, excluded: [...excluded] },
+          ),
+        );
       }
     }
   }

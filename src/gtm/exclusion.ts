@@ -74,7 +74,11 @@ function unverifiedSince(o: NodeObservation | undefined, now: number): number {
 }
 
 /** The steps from `current` excluded to the target set: every name in `nodes` whose verdict is `out`. */
-export function exclusionSteps(nodes: readonly string[], current: readonly string[], verdictOf: (name: string, serving: boolean) => NodeVerdict): ExclusionStep[] {
+export function exclusionSteps(
+  nodes: readonly string[],
+  current: readonly string[],
+  verdictOf: (name: string, serving: boolean) => NodeVerdict,
+): ExclusionStep[] {
   const steps: ExclusionStep[] = [];
   if (current.length > 0) {
     const inNodes = membership(nodes);

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { silentLogger } from '../log/index.js';
-import { MemoryStore } from '../store/index.js';
-import type { Store } from '../store/index.js';
+import { MemoryStore, type Store } from '../store/index.js';
 import { CONTROLLER_LEASE, Leadership } from './leadership.js';
 
 const log = silentLogger();
@@ -155,7 +154,15 @@ describe('Leadership', () => {
   it('a poke makes a follower ask again at once: it sees the new leader without waiting for its next tick', async () => {
     const store = new MemoryStore();
     const a = replica(store, 'a');
-    const slow = new Leadership({ store, log, id: 'b', address: 'http://b.invalid:7070', ttlMs: 60_000, onElected: () => undefined, onDeposed: () => undefined });
+    const slow = new Leadership({
+      store,
+      log,
+      id: 'b',
+      address: 'http://b.invalid:7070',
+      ttlMs: 60_000,
+      onElected: () => undefined,
+      onDeposed: () => undefined,
+    });
     running.push(a.election, slow);
     await a.election.start();
     await slow.start();
@@ -165,9 +172,13 @@ describe('Leadership', () => {
     assert.equal(before.role === 'follower' ? before.leader.holder : '', 'a', 'still the old view before the poke');
     await new Promise((r) => setTimeout(r, 150)); // pokes right after a tick are folded into it
     slow.poke();
-    await until('b to see c', () => {
-      const view = slow.view();
-      return view.role === 'follower' && view.leader.holder === 'c';
-    }, 1_000);
+    await until(
+      'b to see c',
+      () => {
+        const view = slow.view();
+        return view.role === 'follower' && view.leader.holder === 'c';
+      },
+      1_000,
+    );
   });
 });

@@ -12,9 +12,9 @@
 // wall-clock jump moves neither.
 // Renewals run every ttl/3, and followers try to take the lease as often:
 // after a leader dies another takes over within ttl + ttl/3 (< 2 × ttl).
+import { errorText } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log/index.js';
-import { errorText } from '../loop/index.js';
 import type { Lease, Store } from '../store/index.js';
 
 /** Pokes closer together than this are one: a burst of failed forwards makes one store query. */
@@ -32,10 +32,7 @@ export function newReplicaId(): string {
 }
 
 /** Who leads, as this replica sees it. */
-export type LeaderView =
-  | { role: 'leader'; token: number }
-  | { role: 'follower'; leader: Lease }
-  | { role: 'none'; reason: string };
+export type LeaderView = { role: 'leader'; token: number } | { role: 'follower'; leader: Lease } | { role: 'none'; reason: string };
 
 /** Dependencies and tuning of a replica's leadership loop. */
 export interface LeadershipOptions {

@@ -20,7 +20,11 @@ describe('backoffDelay', () => {
     { name: 'a random value outside 0..1 is clamped', policy: equal, attempt: 0, random: 7, want: 1_000 },
   ];
   for (const c of cases) {
-    it(`waits ${c.want} ms: ${c.name}`, () => assert.equal(backoffDelay(c.attempt, c.policy, () => c.random), c.want));
+    it(`waits ${c.want} ms: ${c.name}`, () =>
+      assert.equal(
+        backoffDelay(c.attempt, c.policy, () => c.random),
+        c.want,
+      ));
   }
 
   it('never exceeds the cap however many attempts failed, jitter included', () => {

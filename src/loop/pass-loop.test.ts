@@ -45,11 +45,7 @@ describe('PassLoop', () => {
   });
 
   it('backs off exponentially after failures and resets after a success', async () => {
-    const results: PassResult[] = [
-      { kind: 'error', error: new Error('a') },
-      { kind: 'error', error: new Error('b') },
-      done,
-    ];
+    const results: PassResult[] = [{ kind: 'error', error: new Error('a') }, { kind: 'error', error: new Error('b') }, done];
     const starts: number[] = [];
     const loop = new PassLoop({
       name: 't',

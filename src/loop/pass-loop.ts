@@ -2,6 +2,7 @@
 // when something triggers it (but never closer than a minimum gap), and
 // exponential backoff with jitter after errors. Sync and both controllers
 // run on it, so they share one set of timing rules.
+import { errorText } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { backoffDelay } from './backoff.js';
 
@@ -125,11 +126,6 @@ export class PassLoop {
       };
     });
   }
-}
-
-/** The message of an error-like value. */
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -34,8 +34,18 @@ export class Metrics {
   constructor(sources: MetricsSources, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    this.regionWeight = new Gauge({ name: 'xplane_region_weight', help: 'Effective DNS weight of a region for a service (0 = out of rotation)', labelNames: ['service', 'region'], registers });
-    this.desiredNodes = new Gauge({ name: 'xplane_desired_nodes', help: 'Nodes the autoscaler wants in a region for a service', labelNames: ['service', 'region'], registers });
+    this.regionWeight = new Gauge({
+      name: 'xplane_region_weight',
+      help: 'Effective DNS weight of a region for a service (0 = out of rotation)',
+      labelNames: ['service', 'region'],
+      registers,
+    });
+    this.desiredNodes = new Gauge({
+      name: 'xplane_desired_nodes',
+      help: 'Nodes the autoscaler wants in a region for a service',
+      labelNames: ['service', 'region'],
+      registers,
+    });
     this.reconcileDuration = new Histogram({
       name: 'xplane_reconcile_duration_seconds',
       help: 'Duration of one controller pass',

@@ -12,12 +12,12 @@ import { NodeTable } from './node-table.js';
 
 function table(records: NodeRecord[]): NodeTable {
   const nodes = new NodeTable();
-  for (const record of records) nodes.set({ record, liveness: initialLiveness(0), window: new MetricsWindow(60_000), lastSeen: 0, lastProbeOk: null, heard: true });
+  for (const record of records)
+    nodes.set({ record, liveness: initialLiveness(0), window: new MetricsWindow(60_000), lastSeen: 0, lastProbeOk: null, heard: true });
   return nodes;
 }
 
-const upserts = (store: MemoryStore): number[] =>
-  store.calls.flatMap((c) => (c.method === 'upsertNodes' ? [c.args[0].length] : []));
+const upserts = (store: MemoryStore): number[] => store.calls.flatMap((c) => (c.method === 'upsertNodes' ? [c.args[0].length] : []));
 
 describe('BatchWriter', () => {
   it('writes at most 250 nodes per store transaction', async () => {
@@ -37,7 +37,10 @@ describe('BatchWriter', () => {
     await writer.flush('state');
     assert.deepEqual(await store.listNodes(), []);
     await writer.flush('all');
-    assert.deepEqual((await store.listNodes()).map((n) => n.name), ['jp-svc-plus-1']);
+    assert.deepEqual(
+      (await store.listNodes()).map((n) => n.name),
+      ['jp-svc-plus-1'],
+    );
   });
 
   it('keeps a refused write’s nodes and events, ahead of newer events, and rejects persistState with the store’s error', async () => {

@@ -2,8 +2,8 @@
 // because heartbeats arrive by the thousand per second: state changes and
 // node events are written within a second, heartbeat-only updates in larger
 // batches. A write the store refuses is kept and retried on the next flush.
+import { errorText } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import { errorText } from '../loop/index.js';
 import type { NodeEvent, Store, WriteFence } from '../store/index.js';
 import type { NodeTable } from './node-table.js';
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../log/index.js';
-import { MemoryStore } from '../store/index.js';
-import type { Store } from '../store/index.js';
+import { MemoryStore, type Store } from '../store/index.js';
 import { StoreDownView } from './down-view.js';
 import { node } from '../testing/index.js';
 

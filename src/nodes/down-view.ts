@@ -4,8 +4,8 @@
 // its embedded DNS leaves them out too (contract §8) instead of failing open.
 // A poll the store does not answer keeps the last set it gave: the view goes
 // stale rather than empty, and says so once in the log.
+import { errorText } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import { errorText } from '../loop/index.js';
 import type { Store } from '../store/index.js';
 
 /** How often a follower asks the store by default (ms): the leader writes state changes within a second. */

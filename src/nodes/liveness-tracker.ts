@@ -3,8 +3,8 @@
 // heartbeat-timeout sweep, and whether this term has heard of a node at all
 // (a node loaded from the store is the last term's word until then). Every
 // state change is logged, queued as a node event and published.
+import { errorText } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import { errorText } from '../loop/index.js';
 import type { BatchWriter } from './batch-writer.js';
 import { step, type LivenessEvent, type Transition } from './liveness.js';
 import type { LiveNode, NodeTable } from './node-table.js';
@@ -116,7 +116,12 @@ export class LivenessTracker {
       const silent = mono - live.lastSeen;
       if (silent > h.fall * h.interval) {
         live.heard = true;
-        this.apply(live, { kind: 'heartbeat-timeout' }, now, `no heartbeat for ${Math.round(silent / 1000)}s (fall ${h.fall} × interval ${h.interval / 1000}s)`);
+        this.apply(
+          live,
+          { kind: 'heartbeat-timeout' },
+          now,
+          `no heartbeat for ${Math.round(silent / 1000)}s (fall ${h.fall} × interval ${h.interval / 1000}s)`,
+        );
       }
     }
   }
@@ -139,7 +144,10 @@ export class LivenessTracker {
     for (const t of transitions) {
       this.opts.writer.event({ at: now, node: r.name, from: initial ? null : t.from, to: t.to, cause: t.cause });
       const published: NodeTransition = { ...t, node: r.name, service: r.service, region: r.region, at: now };
-      this.opts.log.info({ node: r.name, from: t.from, to: t.to, cause: t.cause }, `registry: ${r.name} ${initial ? 'is' : `${t.from} →`} ${t.to} (${t.cause})`);
+      this.opts.log.info(
+        { node: r.name, from: t.from, to: t.to, cause: t.cause },
+        `registry: ${r.name} ${initial ? 'is' : `${t.from} →`} ${t.to} (${t.cause})`,
+      );
       for (const listener of this.listeners) {
         try {
           listener(published);

@@ -147,10 +147,7 @@ describe('probeOnce over http', () => {
     });
     const before = socketsInUse();
     for (let i = 0; i < 5; i++) assert.equal((await probeOnce('127.0.0.1', http(port))).ok, true);
-    await eventually(
-      () => new Promise<boolean>((r) => server.getConnections((_e, n) => r(n === 0))),
-      'the server has no connection left',
-    );
+    await eventually(() => new Promise<boolean>((r) => server.getConnections((_e, n) => r(n === 0))), 'the server has no connection left');
     await eventually(() => socketsInUse() <= before, 'the client sockets are closed');
   });
 

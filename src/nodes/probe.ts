@@ -1,9 +1,9 @@
 // One active health probe of one node. The result separates hard failures (nothing is
 // listening: mark down at once) from soft ones (slow or unhappy: count towards `fall`).
+import { errorText } from '../errors.js';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthCheck } from '../config/index.js';
-import { errorText } from '../loop/index.js';
 
 /** The result of one probe; `hard` only when ok is false and the node is certainly not serving. */
 export interface ProbeOutcome {
@@ -35,7 +35,10 @@ export function probeOnce(host: string, health: HealthCheck): Promise<ProbeOutco
 
 // Settles once, whichever of the timer, the response or an error comes first, and runs the
 // cleanup so nothing keeps the event loop busy after the outcome is known.
-function settler(timeoutMs: number, cleanup: () => void): {
+function settler(
+  timeoutMs: number,
+  cleanup: () => void,
+): {
   done: Promise<ProbeOutcome>;
   finish: (ok: boolean, hard: boolean, detail: string) => void;
   fail: (err: unknown) => void;

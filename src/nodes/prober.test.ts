@@ -20,7 +20,11 @@ const health = (interval: number, extra: Partial<HealthCheck> = {}): HealthCheck
   ...extra,
 });
 
-const target = (name: string, interval: number, extra: Partial<HealthCheck> = {}): ProbeTarget => ({ name, host: '127.0.0.1', health: health(interval, extra) });
+const target = (name: string, interval: number, extra: Partial<HealthCheck> = {}): ProbeTarget => ({
+  name,
+  host: '127.0.0.1',
+  health: health(interval, extra),
+});
 
 const OK: ProbeOutcome = { ok: true, hard: false, detail: 'status 200', ms: 1 };
 
@@ -136,10 +140,7 @@ describe('Prober scheduling', () => {
     const s = fake.starts.get('/n0') ?? [];
     const gaps = s.slice(1).map((t, k) => t - (s[k] ?? 0));
     assert.ok(gaps.length >= 3, `gaps: ${gaps.join(',')}`);
-    assert.ok(
-      gaps.some((g) => g < 100) && gaps.some((g) => g > 105),
-      `gaps alternate around the interval: ${gaps.join(',')}`,
-    );
+    assert.ok(gaps.some((g) => g < 100) && gaps.some((g) => g > 105), `gaps alternate around the interval: ${gaps.join(',')}`);
     assert.ok(
       gaps.every((g) => g >= 88 && g < 150),
       `gaps stay near the interval: ${gaps.join(',')}`,

@@ -1,8 +1,8 @@
 // The active prober: probes every target at its health interval, with jitter so thousands
 // of nodes are not probed in bursts, and with a cap on probes in flight so a region that
 // hangs (every probe waiting for its timeout) cannot exhaust sockets.
+import { errorText } from '../errors.js';
 import type { HealthCheck } from '../config/index.js';
-import { errorText } from '../loop/index.js';
 import { probeOnce, type ProbeOutcome } from './probe.js';
 
 /** One node to probe, named as in the registry. */

@@ -54,7 +54,10 @@ describe('Registrar', () => {
     const b = registrar.issue('jp-svc-plus-2', undefined);
     const recordA = node('jp-svc-plus-1', { tokenHash: a.tokenHash });
     registrar.authenticate(recordA, a.token);
-    assert.throws(() => registrar.authenticate(recordA, b.token), { code: 'XP_ERR_FORBIDDEN', message: 'this token belongs to node jp-svc-plus-2, not jp-svc-plus-1' });
+    assert.throws(() => registrar.authenticate(recordA, b.token), {
+      code: 'XP_ERR_FORBIDDEN',
+      message: 'this token belongs to node jp-svc-plus-2, not jp-svc-plus-1',
+    });
     assert.throws(() => registrar.authenticate(recordA, 'guess'), { code: 'XP_ERR_UNAUTHORIZED' });
   });
 

@@ -333,7 +333,10 @@ describe('NodeRegistry', () => {
     assert.deepEqual(await store.listNodes(), []);
     leads = true;
     await registry.flush('all');
-    assert.deepEqual((await store.listNodes()).map((n) => n.name), [name]);
+    assert.deepEqual(
+      (await store.listNodes()).map((n) => n.name),
+      [name],
+    );
   });
 
   it('writes under the lease fence: a leader paused past its lease writes nothing over the next leader', async () => {
@@ -347,7 +350,10 @@ describe('NodeRegistry', () => {
     });
     const { name } = registry.register(NODE);
     await registry.persistState();
-    assert.deepEqual((await store.listNodes()).map((n) => n.name), [name]);
+    assert.deepEqual(
+      (await store.listNodes()).map((n) => n.name),
+      [name],
+    );
     // Another replica takes the lease (a released here stands for a lapse) and writes its view.
     await store.releaseLease('controller', 'a', lease.token);
     await store.acquireLease('controller', 'b', 'http://b.invalid', 60_000);
@@ -370,7 +376,11 @@ describe('NodeRegistry', () => {
     await registry.reset();
     assert.equal(registry.get(a.name), undefined);
     assert.equal(registry.isNodeToken(a.token), false);
-    assert.deepEqual((await store.listNodes()).map((n) => n.name), [a.name], 'reset wrote nothing: the store is the next leader’s');
+    assert.deepEqual(
+      (await store.listNodes()).map((n) => n.name),
+      [a.name],
+      'reset wrote nothing: the store is the next leader’s',
+    );
     await registry.load();
     assert.equal(registry.get(a.name)?.state, 'warm');
     assert.equal(registry.isNodeToken(a.token), true);

@@ -91,7 +91,14 @@ export class NodeRegistry {
     this.monotonic = opts.monotonic ?? opts.now ?? (() => performance.now());
     this.policy = new ServicePolicy(opts.config, opts.probing ?? true);
     this.writer = new BatchWriter({ store: opts.store, log: opts.log, nodes: this.nodes, mayPersist: opts.mayPersist, fence: opts.fence });
-    this.liveness = new LivenessTracker({ nodes: this.nodes, policy: this.policy, writer: this.writer, log: opts.log, now: this.now, monotonic: this.monotonic });
+    this.liveness = new LivenessTracker({
+      nodes: this.nodes,
+      policy: this.policy,
+      writer: this.writer,
+      log: opts.log,
+      now: this.now,
+      monotonic: this.monotonic,
+    });
     this.metrics = new FleetMetrics(this.nodes, this.policy);
   }
 

@@ -15,7 +15,9 @@ function source(registered: string[]): FleetSource & { asked: string[] } {
     asked,
     observation: (name, now, addedAt) => {
       asked.push(`observation ${name} ${now} ${addedAt}`);
-      return registered.includes(name) ? ({ name, state: 'active', stateSince: 0, addedAt, loaded: false, cpu: 0.5, rttMs: null, errorRate: null } satisfies NodeObservation) : undefined;
+      return registered.includes(name)
+        ? ({ name, state: 'active', stateSince: 0, addedAt, loaded: false, cpu: 0.5, rttMs: null, errorRate: null } satisfies NodeObservation)
+        : undefined;
     },
     regionMetrics: (service, region, now) => {
       asked.push(`regionMetrics ${service} ${region} ${now}`);

@@ -33,7 +33,10 @@ export interface FleetFacts {
  * `addedAt` from `memory.firstSeen` (now for a name new to it), as planPass will use it, so the
  * pass takes the object as it is: one object per node and pass.
  */
-export function gatherFacts(source: FleetSource, at: { now: number; declarations: Declarations; pools: Record<string, Record<string, Pool>>; memory: LoopMemory }): FleetFacts {
+export function gatherFacts(
+  source: FleetSource,
+  at: { now: number; declarations: Declarations; pools: Record<string, Record<string, Pool>>; memory: LoopMemory },
+): FleetFacts {
   const { now, pools, memory } = at;
   const nodes = new Map<string, NodeObservation>();
   const metrics = new Map<string, RegionMetrics | 'stale'>();

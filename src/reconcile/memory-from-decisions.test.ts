@@ -26,13 +26,25 @@ describe('memoryFromDecisions', () => {
     { name: 'a weight change starts min_change_interval', decisions: [rec(T, 'gtm', 'weight')], lastWeight: { 'svc/jp': T } },
     { name: 'a created pool starts min_change_interval (it sets the weight)', decisions: [rec(T, 'gtm', 'create_pool')], lastWeight: { 'svc/jp': T } },
     { name: 'exclude, include and forget do not', decisions: [rec(T, 'gtm', 'exclude'), rec(T, 'gtm', 'include'), rec(T, 'gtm', 'forget')] },
-    { name: 'a decision that never landed (no commit) does not count', decisions: [rec(T, 'autoscale', 'scale_up', { commit: null }), rec(T, 'gtm', 'weight', { commit: null })] },
+    {
+      name: 'a decision that never landed (no commit) does not count',
+      decisions: [rec(T, 'autoscale', 'scale_up', { commit: null }), rec(T, 'gtm', 'weight', { commit: null })],
+    },
     {
       name: 'the newest committed decision wins, newest first',
-      decisions: [rec(T + 3, 'autoscale', 'scale_up', { commit: null }), rec(T + 2, 'autoscale', 'remove'), rec(T + 1, 'autoscale', 'scale_down'), rec(T, 'autoscale', 'scale_up')],
+      decisions: [
+        rec(T + 3, 'autoscale', 'scale_up', { commit: null }),
+        rec(T + 2, 'autoscale', 'remove'),
+        rec(T + 1, 'autoscale', 'scale_down'),
+        rec(T, 'autoscale', 'scale_up'),
+      ],
       lastScale: { 'svc/jp': T + 1 },
     },
-    { name: 'the newest wins in any order', decisions: [rec(T, 'gtm', 'weight'), rec(T + 5, 'gtm', 'weight'), rec(T + 2, 'gtm', 'weight')], lastWeight: { 'svc/jp': T + 5 } },
+    {
+      name: 'the newest wins in any order',
+      decisions: [rec(T, 'gtm', 'weight'), rec(T + 5, 'gtm', 'weight'), rec(T + 2, 'gtm', 'weight')],
+      lastWeight: { 'svc/jp': T + 5 },
+    },
     {
       name: 'keeps each service and region apart, and the two timers apart',
       decisions: [
@@ -45,7 +57,12 @@ describe('memoryFromDecisions', () => {
       lastScale: { 'svc/jp': T, 'svc/sg': T + 2, 'other/jp': T + 3 },
       lastWeight: { 'svc/jp': T + 1, 'svc/sg': T + 4 },
     },
-    { name: 'a time after now (the old leader’s clock ran ahead) counts as now', decisions: [rec(T + 60_000, 'autoscale', 'scale_up')], now: T, lastScale: { 'svc/jp': T } },
+    {
+      name: 'a time after now (the old leader’s clock ran ahead) counts as now',
+      decisions: [rec(T + 60_000, 'autoscale', 'scale_up')],
+      now: T,
+      lastScale: { 'svc/jp': T },
+    },
     { name: 'a time before now is kept as it is', decisions: [rec(T - 60_000, 'gtm', 'weight')], now: T, lastWeight: { 'svc/jp': T - 60_000 } },
   ];
   for (const c of cases) {
@@ -62,8 +79,24 @@ describe('memoryFromDecisions', () => {
   it('gives the same times as rememberChanges for the records of the same landed pass', () => {
     // One pass of every kind, patches as the controllers build them: a forget or exclude after a
     // weight decision carries the new weight in its cumulative patch.
-    const scale = (region: string, kind: AutoscaleKind, patch: Decision['patch']): Decision => ({ controller: 'autoscale', service: 'svc', region, kind, summary: kind, why: {}, patch });
-    const gtm = (region: string, kind: GtmKind, patch: Decision['patch']): Decision => ({ controller: 'gtm', service: 'svc', region, kind, summary: kind, why: {}, patch });
+    const scale = (region: string, kind: AutoscaleKind, patch: Decision['patch']): Decision => ({
+      controller: 'autoscale',
+      service: 'svc',
+      region,
+      kind,
+      summary: kind,
+      why: {},
+      patch,
+    });
+    const gtm = (region: string, kind: GtmKind, patch: Decision['patch']): Decision => ({
+      controller: 'gtm',
+      service: 'svc',
+      region,
+      kind,
+      summary: kind,
+      why: {},
+      patch,
+    });
     const pass: Decision[] = [
       scale('jp', 'scale_up', { nodes: ['a', 'b'], excluded: ['b'] }),
       scale('sg', 'replace', { nodes: ['c'], excluded: ['c'] }),
@@ -79,7 +112,16 @@ describe('memoryFromDecisions', () => {
     ];
     const remembered = rememberChanges(emptyMemory(), pass, T);
     const restored = memoryFromDecisions(
-      pass.map((x) => ({ at: T, controller: x.controller, service: x.service, region: x.region, kind: x.kind, summary: x.summary, why: x.why, commit: 'c0ffee' })),
+      pass.map((x) => ({
+        at: T,
+        controller: x.controller,
+        service: x.service,
+        region: x.region,
+        kind: x.kind,
+        summary: x.summary,
+        why: x.why,
+        commit: 'c0ffee',
+      })),
       T,
     );
     assert.deepEqual(restored.lastScale, remembered.lastScale);

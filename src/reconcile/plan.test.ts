@@ -35,7 +35,16 @@ function factsOf(fleet: Fleet, memory: LoopMemory, now: number): FleetFacts {
   for (const [name, n] of Object.entries(fleet)) {
     if (n.state === 'unknown') continue;
     const cpu = n.state === 'active' ? (n.cpu ?? 0.5) : null;
-    nodes.set(name, { name, state: n.state, stateSince: n.since ?? now - 60 * M, addedAt: memory.firstSeen.get(name) ?? now, loaded: n.loaded ?? false, cpu, rttMs: null, errorRate: null });
+    nodes.set(name, {
+      name,
+      state: n.state,
+      stateSince: n.since ?? now - 60 * M,
+      addedAt: memory.firstSeen.get(name) ?? now,
+      loaded: n.loaded ?? false,
+      cpu,
+      rttMs: null,
+      errorRate: null,
+    });
     const region = name.slice(0, 2);
     if (cpu !== null) cpus[region]?.push(cpu);
     const key = `${SVC}/${region}`;
@@ -43,7 +52,10 @@ function factsOf(fleet: Fleet, memory: LoopMemory, now: number): FleetFacts {
   }
   const metrics = new Map<string, RegionMetrics | 'stale'>();
   for (const [region, list] of Object.entries(cpus)) {
-    metrics.set(`${SVC}/${region}`, list.length === 0 ? 'stale' : { nodes: list.length, cpu: list.reduce((a, b) => a + b, 0) / list.length, qps: 10, errorRate: null, rttMs: null });
+    metrics.set(
+      `${SVC}/${region}`,
+      list.length === 0 ? 'stale' : { nodes: list.length, cpu: list.reduce((a, b) => a + b, 0) / list.length, qps: 10, errorRate: null, rttMs: null },
+    );
   }
   return { nodes, metrics, highestOrdinal };
 }
@@ -103,7 +115,12 @@ const rows: { name: string; world: () => World; want: string[]; drain?: string[]
   },
   {
     name: 'a node seen down: its region’s weight and its exclusion, in one plan',
-    world: () => ({ now: NOW, fleet: { ...active(0.5, ...JP2, ...SG2), 'sg-svc-plus-2': { state: 'down', since: NOW - M } }, pools: calmPools(), memory: emptyMemory() }),
+    world: () => ({
+      now: NOW,
+      fleet: { ...active(0.5, ...JP2, ...SG2), 'sg-svc-plus-2': { state: 'down', since: NOW - M } },
+      pools: calmPools(),
+      memory: emptyMemory(),
+    }),
     want: ['gtm: svc-plus sg weight 10→5 (ready 1/2)', 'gtm: svc-plus sg exclude sg-svc-plus-2 (down)'],
   },
   {
@@ -113,18 +130,33 @@ const rows: { name: string; world: () => World; want: string[]; drain?: string[]
   },
   {
     name: 'both controllers in one plan, autoscaler first: jp scales up while sg loses a node',
-    world: () => ({ now: NOW, fleet: { ...active(0.9, ...JP2), ...active(0.5, ...SG2), 'sg-svc-plus-1': { state: 'down', since: NOW - M } }, pools: calmPools(), memory: emptyMemory() }),
+    world: () => ({
+      now: NOW,
+      fleet: { ...active(0.9, ...JP2), ...active(0.5, ...SG2), 'sg-svc-plus-1': { state: 'down', since: NOW - M } },
+      pools: calmPools(),
+      memory: emptyMemory(),
+    }),
     want: ['autoscale: svc-plus jp 2→3 (cpu=0.90)', 'gtm: svc-plus sg weight 10→5 (ready 1/2)', 'gtm: svc-plus sg exclude sg-svc-plus-1 (down)'],
   },
   {
     name: 'a cold region past stabilization scales down: the victim is drained (excluded) in the same plan',
-    world: () => ({ now: NOW, fleet: { ...active(0.1, ...JP2, 'jp-svc-plus-3'), ...active(0.5, ...SG2) }, pools: { jp: { [SVC]: pool(100, [...JP2, 'jp-svc-plus-3']) }, sg: { [SVC]: pool(10, SG2) } }, memory: wantsDownSince(NOW - 10 * M) }),
+    world: () => ({
+      now: NOW,
+      fleet: { ...active(0.1, ...JP2, 'jp-svc-plus-3'), ...active(0.5, ...SG2) },
+      pools: { jp: { [SVC]: pool(100, [...JP2, 'jp-svc-plus-3']) }, sg: { [SVC]: pool(10, SG2) } },
+      memory: wantsDownSince(NOW - 10 * M),
+    }),
     want: ['autoscale: svc-plus jp 3→2 (cpu=0.10)'],
     drain: ['jp-svc-plus-3'],
   },
   {
     name: 'a node down past replace_after is replaced by a new name',
-    world: () => ({ now: NOW, fleet: { ...active(0.5, ...JP2, 'sg-svc-plus-1'), 'sg-svc-plus-2': { state: 'down', since: NOW - 6 * M } }, pools: { jp: { [SVC]: pool(100, JP2) }, sg: { [SVC]: pool(5, SG2, ['sg-svc-plus-2']) } }, memory: emptyMemory() }),
+    world: () => ({
+      now: NOW,
+      fleet: { ...active(0.5, ...JP2, 'sg-svc-plus-1'), 'sg-svc-plus-2': { state: 'down', since: NOW - 6 * M } },
+      pools: { jp: { [SVC]: pool(100, JP2) }, sg: { [SVC]: pool(5, SG2, ['sg-svc-plus-2']) } },
+      memory: emptyMemory(),
+    }),
     want: ['autoscale: svc-plus sg replace sg-svc-plus-2 → sg-svc-plus-3 (down 6m)', 'gtm: svc-plus sg weight 5→10 (ready 1/1)'],
     removed: ['sg-svc-plus-2'],
   },
@@ -156,19 +188,35 @@ const rows: { name: string; world: () => World; want: string[]; drain?: string[]
   },
   {
     name: 'a held key is left alone: no weight change for a held weight',
-    world: () => ({ now: NOW, fleet: { ...active(0.5, ...JP2, ...SG2), 'sg-svc-plus-2': { state: 'down', since: NOW - M } }, pools: calmPools(), memory: emptyMemory(), holds: [`${SVC}/sg:weight`] }),
+    world: () => ({
+      now: NOW,
+      fleet: { ...active(0.5, ...JP2, ...SG2), 'sg-svc-plus-2': { state: 'down', since: NOW - M } },
+      pools: calmPools(),
+      memory: emptyMemory(),
+      holds: [`${SVC}/sg:weight`],
+    }),
     want: ['gtm: svc-plus sg exclude sg-svc-plus-2 (down)'],
   },
   {
     name: 'a node down only in the store’s word (loaded) serves on: no exclusion, no replacement',
-    world: () => ({ now: NOW, fleet: { ...active(0.5, ...JP2, 'sg-svc-plus-1'), 'sg-svc-plus-2': { state: 'down', since: NOW - 6 * M, loaded: true } }, pools: calmPools(), memory: emptyMemory() }),
+    world: () => ({
+      now: NOW,
+      fleet: { ...active(0.5, ...JP2, 'sg-svc-plus-1'), 'sg-svc-plus-2': { state: 'down', since: NOW - 6 * M, loaded: true } },
+      pools: calmPools(),
+      memory: emptyMemory(),
+    }),
     want: [],
   },
   {
     name: 'self-protection: 3 of 4 down at once freezes every eviction, and the hot region still scales up',
     world: () => ({
       now: NOW,
-      fleet: { ...active(0.9, 'jp-svc-plus-2'), 'jp-svc-plus-1': { state: 'down', since: NOW }, 'sg-svc-plus-1': { state: 'down', since: NOW }, 'sg-svc-plus-2': { state: 'down', since: NOW } },
+      fleet: {
+        ...active(0.9, 'jp-svc-plus-2'),
+        'jp-svc-plus-1': { state: 'down', since: NOW },
+        'sg-svc-plus-1': { state: 'down', since: NOW },
+        'sg-svc-plus-2': { state: 'down', since: NOW },
+      },
       pools: calmPools(),
       memory: { ...emptyMemory(), down: new Map([[SVC, new Set<string>()]]) },
     }),
@@ -222,7 +270,14 @@ describe('planPass: both controllers, one plan', () => {
   });
 
   it('remembers first-seen times: kept for names it sees, now for new ones, carried for other pools, dropped for names gone', () => {
-    const memory: LoopMemory = { ...emptyMemory(), firstSeen: new Map([['jp-svc-plus-1', NOW - M], ['kr-other-1', NOW - 2 * M], ['jp-svc-plus-9', NOW - 3 * M]]) };
+    const memory: LoopMemory = {
+      ...emptyMemory(),
+      firstSeen: new Map([
+        ['jp-svc-plus-1', NOW - M],
+        ['kr-other-1', NOW - 2 * M],
+        ['jp-svc-plus-9', NOW - 3 * M],
+      ]),
+    };
     const world: World = { now: NOW, fleet: active(0.5, ...JP2, ...SG2), pools: { ...calmPools(), kr: { other: pool(1, ['kr-other-1']) } }, memory };
     const plan = planPass(inputOf(world));
     assert.deepEqual(Object.fromEntries(plan.nextMemory.firstSeen), {
@@ -236,7 +291,12 @@ describe('planPass: both controllers, one plan', () => {
 
   it('dates every node by the memory’s first-seen time, whatever addedAt its fact carries', () => {
     const memory: LoopMemory = { ...emptyMemory(), firstSeen: new Map([['jp-svc-plus-3', NOW - 20 * M]]) };
-    const world: World = { now: NOW, fleet: { ...active(0.9, ...JP2), 'jp-svc-plus-3': { state: 'warm' }, ...active(0.5, ...SG2) }, pools: { jp: { [SVC]: pool(100, [...JP2, 'jp-svc-plus-3'], ['jp-svc-plus-3']) }, sg: { [SVC]: pool(10, SG2) } }, memory };
+    const world: World = {
+      now: NOW,
+      fleet: { ...active(0.9, ...JP2), 'jp-svc-plus-3': { state: 'warm' }, ...active(0.5, ...SG2) },
+      pools: { jp: { [SVC]: pool(100, [...JP2, 'jp-svc-plus-3'], ['jp-svc-plus-3']) }, sg: { [SVC]: pool(10, SG2) } },
+      memory,
+    };
     const input = inputOf(world);
     const stale = new Map(input.nodes);
     const warm = stale.get('jp-svc-plus-3');
@@ -248,7 +308,11 @@ describe('planPass: both controllers, one plan', () => {
   });
 
   it('keeps the panic baseline and freezes of declared services only', () => {
-    const memory: LoopMemory = { ...emptyMemory(), down: new Map([['gone', new Set(['x'])]]), frozen: new Map([['gone', { reason: 'panic', since: NOW, detail: '' }]]) };
+    const memory: LoopMemory = {
+      ...emptyMemory(),
+      down: new Map([['gone', new Set(['x'])]]),
+      frozen: new Map([['gone', { reason: 'panic', since: NOW, detail: '' }]]),
+    };
     const plan = planPass(inputOf({ now: NOW, fleet: active(0.5, ...JP2, ...SG2), pools: calmPools(), memory }));
     assert.deepEqual([...plan.nextMemory.down.keys()], [SVC]);
     assert.deepEqual([...plan.nextMemory.frozen.keys()], []);

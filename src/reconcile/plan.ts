@@ -94,7 +94,12 @@ function observe(nodes: FleetFacts['nodes'], seen: FirstSeen, names: readonly st
     const name = names[i] as string;
     const addedAt = seen.observe(name);
     const o = nodes.get(name);
-    out[i] = o === undefined ? { name, state: 'unknown', stateSince: null, addedAt, cpu: null, rttMs: null, errorRate: null } : o.addedAt === addedAt ? o : { ...o, addedAt };
+    out[i] =
+      o === undefined
+        ? { name, state: 'unknown', stateSince: null, addedAt, cpu: null, rttMs: null, errorRate: null }
+        : o.addedAt === addedAt
+          ? o
+          : { ...o, addedAt };
   }
   return out;
 }
@@ -117,7 +122,13 @@ function nodesPerRegion(pools: PassInput['pools']): Map<string, number> {
 }
 
 /** Applies decision patches in order to a region's pools of one service. */
-function patched(views: Record<string, PoolView>, regions: readonly string[], decisions: Decision[], result: AutoscaleResult | null, now: number): Record<string, PoolView> {
+function patched(
+  views: Record<string, PoolView>,
+  regions: readonly string[],
+  decisions: Decision[],
+  result: AutoscaleResult | null,
+  now: number,
+): Record<string, PoolView> {
   if (decisions.length === 0) return views;
   const out: Record<string, PoolView> = {};
   const drain = new Set(result?.drain ?? []);
@@ -132,21 +143,25 @@ function patched(views: Record<string, PoolView>, regions: readonly string[], de
       continue;
     }
     let pool: Pool | undefined = view.pool;
-    for (const d of decisions) if (d.region === region) pool = { weight: pool?.weight ?? 0, nodes: pool?.nodes ?? [], excluded: pool?.excluded ?? [], ...d.patch };
+    for (const d of decisions)
+      if (d.region === region) pool = { weight: pool?.weight ?? 0, nodes: pool?.nodes ?? [], excluded: pool?.excluded ?? [], ...d.patch };
     const byName = new Map(view.nodes.map((n) => [n.name, n]));
-    const nodes = (pool?.nodes ?? []).map(
-      (name): NodeObservation => {
-        const seen = byName.get(name) ?? { name, state: 'unknown', stateSince: null, addedAt: now, cpu: null, rttMs: null, errorRate: null };
-        return drain.has(name) ? { ...seen, state: 'drain', stateSince: now } : seen;
-      },
-    );
+    const nodes = (pool?.nodes ?? []).map((name): NodeObservation => {
+      const seen = byName.get(name) ?? { name, state: 'unknown', stateSince: null, addedAt: now, cpu: null, rttMs: null, errorRate: null };
+      return drain.has(name) ? { ...seen, state: 'drain', stateSince: now } : seen;
+    });
     out[region] = { pool, nodes };
   }
   return out;
 }
 
 /** The self-protection rule for one service: who is down now (the next baseline), and its freeze. */
-function protect(input: PassInput, service: string, regions: readonly string[], views: Record<string, PoolView>): { down: ReadonlySet<string>; frozen: Freeze | null } {
+function protect(
+  input: PassInput,
+  service: string,
+  regions: readonly string[],
+  views: Record<string, PoolView>,
+): { down: ReadonlySet<string>; frozen: Freeze | null } {
   const previouslyDown = input.memory.down.get(service);
   const { count, down } = countFleet(
     regions.map((r) => views[r]?.nodes ?? []),
@@ -244,7 +259,16 @@ export function planPass(input: PassInput): PassPlan {
         lastWeightChange[r] = memory.lastWeight.get(key);
       }
       const t1 = process.hrtime.bigint();
-      weighted = computeGtm({ now, policy: gtm, pools, metrics, lastWeightChange, holds, frozen: frozen?.reason, trustMs: autoscale?.global.provision_timeout });
+      weighted = computeGtm({
+        now,
+        policy: gtm,
+        pools,
+        metrics,
+        lastWeightChange,
+        holds,
+        frozen: frozen?.reason,
+        trustMs: autoscale?.global.provision_timeout,
+      });
       plan.seconds.gtm += Number(process.hrtime.bigint() - t1) / 1e9;
       decisions.push(...weighted.decisions);
     }

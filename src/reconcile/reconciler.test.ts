@@ -90,7 +90,10 @@ describe('Reconciler on the in-memory remote', () => {
     await outageWithScaleUp(r);
     const before = r.remote.head;
     const preview = await r.loop.preview();
-    assert.deepEqual(preview.decisions.map((d) => d.summary), ['autoscale: svc-plus jp 2→3 (cpu=0.90)']);
+    assert.deepEqual(
+      preview.decisions.map((d) => d.summary),
+      ['autoscale: svc-plus jp 2→3 (cpu=0.90)'],
+    );
     assert.match(preview.diff, /^\+.*nodes: \[jp-svc-plus-1, jp-svc-plus-2, jp-svc-plus-3\]/m);
     assert.equal(r.remote.head, before, 'nothing pushed');
     assert.equal(r.loop.freezeOf('svc-plus'), undefined, 'nothing published');

@@ -8,11 +8,12 @@
 // log lines and the xplane_self_protection gauge. Git is reached only
 // through the GitRemote seam (the writer writes through the same one), and a
 // Git failure is told apart by its class (remoteFailure), not its message.
+import { errorText } from '../errors.js';
 import type { Pool } from '../config/index.js';
 import { commitMessage, type Decision } from '../decision/index.js';
 import { RemoteMovedError, findHumanChanges, remoteFailure, type ConfigInForce, type GitRemote, type GitWriter, type WriteOutcome } from '../gitops/index.js';
 import type { Logger } from '../log/index.js';
-import { LoopSlot, done, errorText, type PassResult } from '../loop/index.js';
+import { LoopSlot, done, type PassResult } from '../loop/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../stacks/index.js';
@@ -344,7 +345,12 @@ export class Reconciler {
     const probe = this.deps.health?.();
     const store = probe?.store !== false && this.failures.store < FAILURES_TO_FREEZE;
     const git = probe?.git !== false && this.failures.git < FAILURES_TO_FREEZE;
-    const own = !store && probe?.store !== false ? `${this.failures.store} passes in a row failed on the store` : !git && probe?.git !== false ? `${this.failures.git} passes in a row failed on git` : undefined;
+    const own =
+      !store && probe?.store !== false
+        ? `${this.failures.store} passes in a row failed on the store`
+        : !git && probe?.git !== false
+          ? `${this.failures.git} passes in a row failed on git`
+          : undefined;
     return { store, git, reason: probe?.reason ?? own };
   }
 

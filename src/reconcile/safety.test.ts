@@ -12,18 +12,52 @@ const M = 60_000;
 describe('evaluateFreeze', () => {
   const panic = (since: number): Freeze => ({ reason: 'panic', since, detail: 'earlier' });
   const count = (nodes: number, down: number, newlyDown: number): FleetCount => ({ nodes, down, newlyDown });
-  const rows: { name: string; previous?: Freeze; count: FleetCount; health?: { store: boolean; git: boolean; reason?: string }; threshold?: number; want: Pick<Freeze, 'reason' | 'since'> | null }[] = [
+  const rows: {
+    name: string;
+    previous?: Freeze;
+    count: FleetCount;
+    health?: { store: boolean; git: boolean; reason?: string };
+    threshold?: number;
+    want: Pick<Freeze, 'reason' | 'since'> | null;
+  }[] = [
     { name: 'enters panic when more than half the nodes went down in one pass', count: count(4, 3, 3), want: { reason: 'panic', since: NOW } },
     { name: 'does not panic at exactly the threshold', count: count(4, 2, 2), want: null },
     { name: 'does not panic when the nodes went down over several passes', count: count(4, 3, 1), want: null },
-    { name: 'stays frozen, since unchanged, while the down share is above the threshold', previous: panic(NOW - M), count: count(4, 3, 0), want: { reason: 'panic', since: NOW - M } },
+    {
+      name: 'stays frozen, since unchanged, while the down share is above the threshold',
+      previous: panic(NOW - M),
+      count: count(4, 3, 0),
+      want: { reason: 'panic', since: NOW - M },
+    },
     { name: 'resumes once the down share is back at the threshold', previous: panic(NOW - M), count: count(4, 2, 0), want: null },
     { name: 'resumes when the down nodes left the pools', previous: panic(NOW - M), count: count(1, 0, 0), want: null },
-    { name: 'freezes for a lost store, whatever the nodes do', count: count(4, 0, 0), health: { store: false, git: true }, want: { reason: 'store', since: NOW } },
-    { name: 'keeps the store freeze’s start while it lasts', previous: { reason: 'store', since: NOW - M, detail: '' }, count: count(4, 0, 0), health: { store: false, git: true }, want: { reason: 'store', since: NOW - M } },
-    { name: 'a lost store wins over a panic', previous: panic(NOW - M), count: count(4, 4, 0), health: { store: false, git: false }, want: { reason: 'store', since: NOW } },
+    {
+      name: 'freezes for a lost store, whatever the nodes do',
+      count: count(4, 0, 0),
+      health: { store: false, git: true },
+      want: { reason: 'store', since: NOW },
+    },
+    {
+      name: 'keeps the store freeze’s start while it lasts',
+      previous: { reason: 'store', since: NOW - M, detail: '' },
+      count: count(4, 0, 0),
+      health: { store: false, git: true },
+      want: { reason: 'store', since: NOW - M },
+    },
+    {
+      name: 'a lost store wins over a panic',
+      previous: panic(NOW - M),
+      count: count(4, 4, 0),
+      health: { store: false, git: false },
+      want: { reason: 'store', since: NOW },
+    },
     { name: 'freezes for a lost Git remote', count: count(4, 0, 0), health: { store: true, git: false }, want: { reason: 'git', since: NOW } },
-    { name: 'resumes when the store is back and few nodes are down', previous: { reason: 'store', since: NOW - M, detail: '' }, count: count(4, 1, 0), want: null },
+    {
+      name: 'resumes when the store is back and few nodes are down',
+      previous: { reason: 'store', since: NOW - M, detail: '' },
+      count: count(4, 1, 0),
+      want: null,
+    },
     { name: 'threshold 0: one node going down freezes', count: count(10, 1, 1), threshold: 0, want: { reason: 'panic', since: NOW } },
     { name: 'threshold 1: nothing panics', count: count(4, 4, 4), threshold: 1, want: null },
     { name: 'a service without nodes never panics', count: count(0, 0, 0), want: null },
@@ -38,7 +72,10 @@ describe('evaluateFreeze', () => {
   it('says why in words', () => {
     assert.equal(evaluateFreeze(undefined, count(4, 3, 3), HEALTHY, 0.5, NOW)?.detail, '3 of 4 nodes went down at once (more than panic_threshold 0.5)');
     assert.equal(evaluateFreeze(panic(NOW), count(4, 3, 0), HEALTHY, 0.5, NOW)?.detail, '3 of 4 nodes down (more than panic_threshold 0.5)');
-    assert.equal(evaluateFreeze(undefined, count(1, 0, 0), { store: true, git: false, reason: 'fetch failed' }, 0.5, NOW)?.detail, 'the Git remote is lost (fetch failed)');
+    assert.equal(
+      evaluateFreeze(undefined, count(1, 0, 0), { store: true, git: false, reason: 'fetch failed' }, 0.5, NOW)?.detail,
+      'the Git remote is lost (fetch failed)',
+    );
   });
 
   it('refuses a threshold outside 0..1', () => {
@@ -49,7 +86,15 @@ describe('evaluateFreeze', () => {
 });
 
 describe('countFleet', () => {
-  const o = (name: string, state: NodeObservation['state']): NodeObservation => ({ name, state, stateSince: 0, addedAt: 0, cpu: null, rttMs: null, errorRate: null });
+  const o = (name: string, state: NodeObservation['state']): NodeObservation => ({
+    name,
+    state,
+    stateSince: 0,
+    addedAt: 0,
+    cpu: null,
+    rttMs: null,
+    errorRate: null,
+  });
 
   it('counts every node that is not deleted, across pools, and who went down since the previous pass', () => {
     const pools = [
@@ -103,7 +148,16 @@ function fleet(cpu: number) {
   /** Plans a pass at `now` on the fleet as it is, and keeps the memory it leaves. */
   const pass = (now: number, extra: Partial<PassInput> = {}): PassPlan => {
     const nodes = new Map<string, NodeObservation>();
-    for (const [name, s] of states) nodes.set(name, { name, state: s.state, stateSince: s.since, addedAt: memory.firstSeen.get(name) ?? now, cpu: s.state === 'active' ? cpu : null, rttMs: null, errorRate: null });
+    for (const [name, s] of states)
+      nodes.set(name, {
+        name,
+        state: s.state,
+        stateSince: s.since,
+        addedAt: memory.firstSeen.get(name) ?? now,
+        cpu: s.state === 'active' ? cpu : null,
+        rttMs: null,
+        errorRate: null,
+      });
     const plan = planPass({
       now,
       declarations,
@@ -136,16 +190,26 @@ describe('planPass: self-protection', () => {
 
     f.set('down', NOW + M, 'jp-svc-1', 'jp-svc-2', 'jp-svc-3');
     const frozen = f.pass(NOW + M);
-    assert.deepEqual(frozen.services.svc?.frozen, { reason: 'panic', since: NOW + M, detail: '3 of 4 nodes went down at once (more than panic_threshold 0.5)' });
+    assert.deepEqual(frozen.services.svc?.frozen, {
+      reason: 'panic',
+      since: NOW + M,
+      detail: '3 of 4 nodes went down at once (more than panic_threshold 0.5)',
+    });
     assert.deepEqual(kinds(frozen), [], 'nothing is taken away');
-    assert.match(frozen.services.svc?.gtm?.regions.jp?.reason ?? '', /frozen \(panic\): keeps 100, wants 25 \(ready 1\/4\); frozen \(panic\): not excluding jp-svc-1 \(down\), jp-svc-2 \(down\), jp-svc-3 \(down\)/);
+    assert.match(
+      frozen.services.svc?.gtm?.regions.jp?.reason ?? '',
+      /frozen \(panic\): keeps 100, wants 25 \(ready 1\/4\); frozen \(panic\): not excluding jp-svc-1 \(down\), jp-svc-2 \(down\), jp-svc-3 \(down\)/,
+    );
     assert.match(frozen.services.svc?.autoscale?.regions.jp?.reason ?? '', /frozen \(panic\): not scaling down 4→3 \(cpu=0\.10\)/);
 
     // Past replace_after the down nodes would be replaced; frozen, they stay.
     const later = f.pass(NOW + 7 * M);
     assert.equal(later.services.svc?.frozen?.since, NOW + M, 'still the same freeze');
     assert.deepEqual(kinds(later), []);
-    assert.match(later.services.svc?.autoscale?.regions.jp?.reason ?? '', /not replacing jp-svc-1 \(down 6m\), not replacing jp-svc-2 \(down 6m\), not replacing jp-svc-3 \(down 6m\)/);
+    assert.match(
+      later.services.svc?.autoscale?.regions.jp?.reason ?? '',
+      /not replacing jp-svc-1 \(down 6m\), not replacing jp-svc-2 \(down 6m\), not replacing jp-svc-3 \(down 6m\)/,
+    );
 
     f.set('active', NOW + 8 * M, 'jp-svc-1', 'jp-svc-2');
     const back = f.pass(NOW + 8 * M);

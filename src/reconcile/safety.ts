@@ -74,7 +74,10 @@ export function checkPanicThreshold(threshold: number): number {
  * down now (the next pass's baseline). `previouslyDown` undefined means the previous pass did not
  * see this service: everyone down counts as newly down.
  */
-export function countFleet(pools: Iterable<readonly NodeObservation[]>, previouslyDown: ReadonlySet<string> | undefined): { count: FleetCount; down: string[] } {
+export function countFleet(
+  pools: Iterable<readonly NodeObservation[]>,
+  previouslyDown: ReadonlySet<string> | undefined,
+): { count: FleetCount; down: string[] } {
   const count: FleetCount = { nodes: 0, down: 0, newlyDown: 0 };
   const down: string[] = [];
   for (const observations of pools) {

@@ -69,7 +69,10 @@ describe('self-protection', () => {
     r.clock.t += 6 * 60_000;
     await r.reconcilerOf.pass();
     assert.equal(head(r), before, 'no replacement while frozen');
-    assert.match((await r.status.get('svc-plus'))?.regions.jp?.autoscale?.reason ?? '', /not replacing jp-svc-plus-1 \(down 6m\), not replacing jp-svc-plus-2 \(down 6m\)/);
+    assert.match(
+      (await r.status.get('svc-plus'))?.regions.jp?.autoscale?.reason ?? '',
+      /not replacing jp-svc-plus-1 \(down 6m\), not replacing jp-svc-plus-2 \(down 6m\)/,
+    );
 
     recover(r, 'jp-svc-plus-1', 'jp-svc-plus-2', 'sg-svc-plus-1');
     await r.reconcilerOf.pass();
@@ -79,14 +82,21 @@ describe('self-protection', () => {
 
     fail(r, 'sg-svc-plus-2');
     await r.reconcilerOf.pass();
-    assert.equal(lastMessage(r), ['xplane: 2 changes (svc-plus)', '', 'gtm: svc-plus sg weight 10→5 (ready 1/2)', 'gtm: svc-plus sg exclude sg-svc-plus-2 (down)'].join('\n'), 'acting again');
+    assert.equal(
+      lastMessage(r),
+      ['xplane: 2 changes (svc-plus)', '', 'gtm: svc-plus sg weight 10→5 (ready 1/2)', 'gtm: svc-plus sg exclude sg-svc-plus-2 (down)'].join('\n'),
+      'acting again',
+    );
   });
 
   it('excludes as usual when only 1 of 4 goes down', async () => {
     await r.reconcilerOf.pass();
     fail(r, 'jp-svc-plus-2');
     await r.reconcilerOf.pass();
-    assert.equal(lastMessage(r), ['xplane: 2 changes (svc-plus)', '', 'gtm: svc-plus jp weight 100→50 (ready 1/2)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)'].join('\n'));
+    assert.equal(
+      lastMessage(r),
+      ['xplane: 2 changes (svc-plus)', '', 'gtm: svc-plus jp weight 100→50 (ready 1/2)', 'gtm: svc-plus jp exclude jp-svc-plus-2 (down)'].join('\n'),
+    );
     assert.equal(await gauge(r, 'panic'), undefined);
     assert.equal((await r.status.get('svc-plus'))?.frozen, null);
   });
@@ -97,7 +107,10 @@ describe('self-protection', () => {
     // No heartbeat reaches the control plane for longer than fall × interval: the sweep marks all four down at once.
     r.clock.t += 20_000;
     r.registry.sweep();
-    assert.deepEqual(r.registry.records({ service: 'svc-plus' }).map((n) => n.state), ['down', 'down', 'down', 'down']);
+    assert.deepEqual(
+      r.registry.records({ service: 'svc-plus' }).map((n) => n.state),
+      ['down', 'down', 'down', 'down'],
+    );
     await r.reconcilerOf.pass();
     r.clock.t += 6 * 60_000;
     await r.reconcilerOf.pass();

@@ -80,7 +80,9 @@ export class ServiceStatus {
         gtmReason: g?.reason ?? null,
         autoscale: a ? { current: a.current, desired: a.desired, cpu: a.cpu, wanted: a.wanted, reason: a.reason, coming: a.coming } : null,
         lastDecision: last ? { at: new Date(last.at).toISOString(), summary: last.summary, why: last.why, commit: last.commit } : null,
-        holds: holds.filter((h) => h.region === region).map((h) => ({ key: h.key, until: new Date(h.until).toISOString(), commit: h.commit, author: h.author })),
+        holds: holds
+          .filter((h) => h.region === region)
+          .map((h) => ({ key: h.key, until: new Date(h.until).toISOString(), commit: h.commit, author: h.author })),
       };
     }
     return {

@@ -24,7 +24,13 @@ interface Rig extends BaseRig {
 async function rig(): Promise<Rig> {
   const dir = tempDir();
   const store = await openStore(join(dir, 'x.db'));
-  const base = await baseRig({ 'stacks/Pulumi.jp.yaml': stack('jp', 100, ['jp-svc-plus-1', 'jp-svc-plus-2']), 'stacks/Pulumi.sg.yaml': stack('sg', 10, ['sg-svc-plus-1', 'sg-svc-plus-2']) }, store);
+  const base = await baseRig(
+    {
+      'stacks/Pulumi.jp.yaml': stack('jp', 100, ['jp-svc-plus-1', 'jp-svc-plus-2']),
+      'stacks/Pulumi.sg.yaml': stack('sg', 10, ['sg-svc-plus-1', 'sg-svc-plus-2']),
+    },
+    store,
+  );
   return { ...base, dir, leader: () => base.reconciler().reconciler };
 }
 
@@ -86,7 +92,10 @@ describe('a new leader’s memory (Reconciler.beginTerm)', () => {
     await first.beginTerm();
     r.registry.applyProbe('sg-svc-plus-2', { ok: false, hard: true, detail: 'connection refused', ms: 1 });
     await first.pass();
-    assert.equal(lastMessage(r), ['xplane: 2 changes (svc-plus)', '', 'gtm: svc-plus sg weight 10→5 (ready 1/2)', 'gtm: svc-plus sg exclude sg-svc-plus-2 (down)'].join('\n'));
+    assert.equal(
+      lastMessage(r),
+      ['xplane: 2 changes (svc-plus)', '', 'gtm: svc-plus sg weight 10→5 (ready 1/2)', 'gtm: svc-plus sg exclude sg-svc-plus-2 (down)'].join('\n'),
+    );
     await first.stop();
 
     // The node comes back: its agent heartbeats again and two probes pass.
@@ -99,10 +108,17 @@ describe('a new leader’s memory (Reconciler.beginTerm)', () => {
     await next.beginTerm();
     await next.pass();
     assert.deepEqual(lines(next.lastReport?.plan?.decisions), ['gtm: svc-plus sg include sg-svc-plus-2 (active)'], 'back in DNS, but the weight waits');
-    assert.match(next.lastReport?.plan?.services['svc-plus']?.gtm?.regions.sg?.reason ?? '', /waiting: last change 20s ago < min_change_interval 1m; keeps 5, wants 10/);
+    assert.match(
+      next.lastReport?.plan?.services['svc-plus']?.gtm?.regions.sg?.reason ?? '',
+      /waiting: last change 20s ago < min_change_interval 1m; keeps 5, wants 10/,
+    );
 
     const forgetful = r.leader('c');
-    assert.deepEqual(lines((await forgetful.preview()).decisions), ['gtm: svc-plus sg weight 5→10 (ready 2/2)'], 'without the restored memory the weight would change at once');
+    assert.deepEqual(
+      lines((await forgetful.preview()).decisions),
+      ['gtm: svc-plus sg weight 5→10 (ready 2/2)'],
+      'without the restored memory the weight would change at once',
+    );
 
     r.clock.t += MIN_CHANGE_INTERVAL_MS - 20_000;
     await next.pass();

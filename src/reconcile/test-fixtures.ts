@@ -61,7 +61,22 @@ export async function rig(stacks: Record<string, string>, store: Store = new Mem
   const reconciler = (extra: Partial<ReconcilerDeps> = {}): { reconciler: Reconciler; metrics: Metrics } => {
     const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => 0, isLeader: () => true }, { defaultMetrics: false });
     const writer = new GitWriter({ mirror: remote, author: BOT, push: true, log, backoffMs: 1 });
-    return { reconciler: new Reconciler({ store, registry, inForce, mirror: remote, writer, metrics, log, botEmail: BOT.email, dryRun: false, now: () => clock.t, ...extra }), metrics };
+    return {
+      reconciler: new Reconciler({
+        store,
+        registry,
+        inForce,
+        mirror: remote,
+        writer,
+        metrics,
+        log,
+        botEmail: BOT.email,
+        dryRun: false,
+        now: () => clock.t,
+        ...extra,
+      }),
+      metrics,
+    };
   };
   return { remote, store, registry, inForce, log, clock, tokens: new Map(), reconciler };
 }

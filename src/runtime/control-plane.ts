@@ -56,7 +56,8 @@ export async function startControlPlane(settings: Settings, log: Logger, options
     // Generated tokens live beside the work dir (default .xplane/), whatever form the db setting takes.
     const stateDir = dirname(resolve(settings.workdir));
     const { tokens, generated } = loadTokens({ env, stateDir });
-    for (const path of generated) log.warn({ path }, `generated a token in ${path} (set XPLANE_BOOTSTRAP_TOKEN / XPLANE_ADMIN_TOKEN or their _FILE forms in production)`);
+    for (const path of generated)
+      log.warn({ path }, `generated a token in ${path} (set XPLANE_BOOTSTRAP_TOKEN / XPLANE_ADMIN_TOKEN or their _FILE forms in production)`);
 
     const inForce = new ConfigInForce(store);
     await inForce.refresh();
@@ -147,7 +148,16 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       reconciler,
       makeInline:
         settings.converge === 'inline'
-          ? () => inlineConverger({ remote: settings.repo, branch: settings.branch, workdir: resolve(settings.workdir), bootstrapToken: tokens.bootstrap, serverUrl: url, log, env })
+          ? () =>
+              inlineConverger({
+                remote: settings.repo,
+                branch: settings.branch,
+                workdir: resolve(settings.workdir),
+                bootstrapToken: tokens.bootstrap,
+                serverUrl: url,
+                log,
+                env,
+              })
           : null,
       syncIntervalMs: settings.sync_interval,
       reconcileIntervalMs: settings.reconcile_interval,

@@ -2,11 +2,11 @@
 // files converge writes, leaving out nodes the registry has marked down at
 // once (contract §8). The registry lives on the leader; a follower asks the
 // store, where the leader writes state changes within a second.
+import { errorText } from '../errors.js';
 import { resolve } from 'node:path';
 import type { Declarations } from '../config/index.js';
 import { DnsServer, RecordStore } from '../dns/index.js';
 import type { Logger } from '../log/index.js';
-import { errorText } from '../loop/index.js';
 import type { NodeRecord } from '../store/index.js';
 import type { ShutdownSteps } from './shutdown-steps.js';
 

@@ -36,7 +36,11 @@ describe('controlPlaneHealth', () => {
   });
 
   it('names the store first when both are lost', () => {
-    assert.deepEqual(controlPlaneHealth('the store did not answer: timeout', gitDown), { store: false, git: false, reason: 'the store did not answer: timeout' });
+    assert.deepEqual(controlPlaneHealth('the store did not answer: timeout', gitDown), {
+      store: false,
+      git: false,
+      reason: 'the store did not answer: timeout',
+    });
     assert.deepEqual(controlPlaneHealth(null, gitDown), { store: true, git: false, reason: 'fetch failed' });
   });
 

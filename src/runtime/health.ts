@@ -11,7 +11,9 @@ export function notReadyReason(role: LeaderView, hasConfig: () => boolean, lastS
   if (role.role === 'none') return `no leader: ${role.reason}`;
   if (role.role === 'follower') return null;
   if (!hasConfig()) {
-    return lastSync?.status === 'error' || lastSync?.status === 'invalid' ? `no configuration in force: last sync ${lastSync.status}` : 'no configuration in force yet';
+    return lastSync?.status === 'error' || lastSync?.status === 'invalid'
+      ? `no configuration in force: last sync ${lastSync.status}`
+      : 'no configuration in force yet';
   }
   return null;
 }

@@ -71,21 +71,24 @@ describe('LeaderTerm', () => {
     // The first converge runs beside the term's start; following the branch starts when it ends.
     const started = calls.splice(0);
     assert.ok(started.indexOf('inline.start') > started.indexOf('inline.convergeAll'));
-    assert.deepEqual(started.filter((c) => c !== 'inline.start'), [
-      'enterTerm 7',
-      'inForce.refresh',
-      'registry.reset',
-      'registry.load',
-      'downView.stop',
-      'registry.start',
-      'prober.start',
-      'sync.start 1000',
-      'makeInline',
-      'sync.onOutcome',
-      'inline.convergeAll',
-      'reconciler.beginTerm',
-      'reconciler.start 2000',
-    ]);
+    assert.deepEqual(
+      started.filter((c) => c !== 'inline.start'),
+      [
+        'enterTerm 7',
+        'inForce.refresh',
+        'registry.reset',
+        'registry.load',
+        'downView.stop',
+        'registry.start',
+        'prober.start',
+        'sync.start 1000',
+        'makeInline',
+        'sync.onOutcome',
+        'inline.convergeAll',
+        'reconciler.beginTerm',
+        'reconciler.start 2000',
+      ],
+    );
     await term.end();
     assert.deepEqual(calls, ['reconciler.stop', 'inline.stop', 'sync.stop', 'prober.stop', 'registry.reset', 'leaveTerm', 'downView.start']);
   });

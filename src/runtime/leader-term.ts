@@ -2,9 +2,9 @@
 // store each term), the prober, gitops-sync, inline converge and the
 // reconciler. The objects live for the whole process; a term starts them in
 // this order and stops them in the reverse one.
+import { errorText } from '../errors.js';
 import type { InlineConverger } from '../converge/index.js';
 import type { Logger } from '../log/index.js';
-import { errorText } from '../loop/index.js';
 import type { SyncOutcome } from '../gitops/index.js';
 import type { Replica } from './replica.js';
 

@@ -8,10 +8,13 @@ import { Replica, forwardTarget } from './replica.js';
 describe('forwardTarget', () => {
   it('serves locally when leading, forwards to the leader when following, and names why when nobody leads', () => {
     assert.deepEqual(forwardTarget({ role: 'leader', token: 1 }), { kind: 'local' });
-    assert.deepEqual(forwardTarget({ role: 'follower', leader: { name: 'controller', holder: 'b', address: 'http://b.invalid:7070', token: 2, expiresAt: 0 } }), {
-      kind: 'leader',
-      url: 'http://b.invalid:7070',
-    });
+    assert.deepEqual(
+      forwardTarget({ role: 'follower', leader: { name: 'controller', holder: 'b', address: 'http://b.invalid:7070', token: 2, expiresAt: 0 } }),
+      {
+        kind: 'leader',
+        url: 'http://b.invalid:7070',
+      },
+    );
     assert.deepEqual(forwardTarget({ role: 'none', reason: 'starting' }), { kind: 'none', reason: 'starting' });
   });
 });
@@ -29,7 +32,15 @@ describe('Replica', () => {
   it('writes under the term’s fencing token while leading, and through a clean shutdown’s last write', async () => {
     const store = new MemoryStore();
     const replica = new Replica('a');
-    const election = new Leadership({ store, log: silentLogger(), id: 'a', address: 'http://a.invalid', ttlMs: 60_000, onElected: (t) => replica.enterTerm(t), onDeposed: () => undefined });
+    const election = new Leadership({
+      store,
+      log: silentLogger(),
+      id: 'a',
+      address: 'http://a.invalid',
+      ttlMs: 60_000,
+      onElected: (t) => replica.enterTerm(t),
+      onDeposed: () => undefined,
+    });
     replica.attach(election);
     await election.start();
     assert.equal(replica.leads(), true);

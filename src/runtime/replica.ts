@@ -2,8 +2,7 @@
 // leads as it sees it, and whether (and under which lease) it may write nodes.
 // The parts of the control plane are built before the election, which needs
 // the address the API listens on, so they ask through this object.
-import type { LeaderView, Leadership } from '../leader/index.js';
-import { CONTROLLER_LEASE } from '../leader/index.js';
+import { type LeaderView, type Leadership, CONTROLLER_LEASE } from '../leader/index.js';
 import type { ForwardTarget } from '../server/index.js';
 import type { WriteFence } from '../store/index.js';
 

@@ -1,7 +1,7 @@
 // The stop of a control plane: each part registers how it stops as it starts,
 // and stopping runs the steps in reverse, each whatever the last one did.
+import { errorText } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import { errorText } from '../loop/index.js';
 
 /** Stop steps, run last-in first-out. */
 export class ShutdownSteps {

@@ -20,7 +20,15 @@ type Op =
   | { op: 'list'; query: string }
   | { op: 'raw'; method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; payload: string };
 
-const junk = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }));
+const junk = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+);
 
 const registerBody = fc.oneof(
   fc.record(
@@ -70,7 +78,10 @@ describe('API property', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
         const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => seed });
-        const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true }, { defaultMetrics: false });
+        const metrics = new Metrics(
+          { nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true },
+          { defaultMetrics: false },
+        );
         const app = await buildApp({ registry, metrics, tokens: TOKENS, log: silentLogger(), registerPerMinute: 10_000 });
         const nodes: { name: string; token: string }[] = [];
         let accepted = 0;
@@ -80,7 +91,12 @@ describe('API property', () => {
             switch (o.op) {
               case 'register': {
                 const token = o.token === 'bootstrap' ? TOKENS.bootstrap : o.token === 'admin' ? TOKENS.admin : 'junk';
-                res = await app.inject({ method: 'POST', url: '/v1/nodes/register', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(o.body) ?? 'null' });
+                res = await app.inject({
+                  method: 'POST',
+                  url: '/v1/nodes/register',
+                  headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+                  payload: JSON.stringify(o.body) ?? 'null',
+                });
                 if (res.statusCode === 201) {
                   const body = res.json() as { name: string; token: string };
                   const i = nodes.findIndex((n) => n.name === body.name);
@@ -103,7 +119,12 @@ describe('API property', () => {
               }
               case 'drain': {
                 const target = nodes[o.node % Math.max(nodes.length, 1)];
-                res = await app.inject({ method: 'POST', url: '/v1/nodes/drain', headers: { authorization: `Bearer ${o.byAdmin ? TOKENS.admin : (target?.token ?? 'x')}` }, payload: { name: target?.name ?? 'x' } });
+                res = await app.inject({
+                  method: 'POST',
+                  url: '/v1/nodes/drain',
+                  headers: { authorization: `Bearer ${o.byAdmin ? TOKENS.admin : (target?.token ?? 'x')}` },
+                  payload: { name: target?.name ?? 'x' },
+                });
                 break;
               }
               case 'list':

@@ -22,7 +22,10 @@ interface Rig {
 async function rig(options: { registerPerMinute?: number; config?: Declarations | undefined } = {}): Promise<Rig> {
   const config = { current: options.config };
   const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => config.current });
-  const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true }, { defaultMetrics: false });
+  const metrics = new Metrics(
+    { nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true },
+    { defaultMetrics: false },
+  );
   const app = await buildApp({
     registry,
     metrics,
@@ -241,7 +244,15 @@ describe('HTTP API', () => {
       await register({ ...NODE, region: 'sg', address: '127.0.0.3' });
       const all = await r.app.inject({ method: 'GET', url: '/v1/nodes', headers: auth(TOKENS.admin) });
       assert.equal(all.statusCode, 200);
-      const nodes = all.json() as { name: string; service: string; region: string; address: string; state: string; lastHeartbeat: string | null; cpu: number | null }[];
+      const nodes = all.json() as {
+        name: string;
+        service: string;
+        region: string;
+        address: string;
+        state: string;
+        lastHeartbeat: string | null;
+        cpu: number | null;
+      }[];
       assert.deepEqual(
         nodes.map((n) => [n.name, n.region, n.state]),
         [
@@ -289,7 +300,16 @@ describe('HTTP API', () => {
       assert.match(res.body, /^xplane_nodes\{service="svc-plus",region="jp",state="active"\} 0$/m);
       assert.match(res.body, /^xplane_heartbeats_total 1$/m);
       assert.match(res.body, /^xplane_leader 1$/m);
-      for (const name of ['xplane_region_weight', 'xplane_desired_nodes', 'xplane_reconcile_duration_seconds', 'xplane_decisions_total', 'xplane_git_commits_total', 'xplane_git_push_failures_total', 'xplane_sync_last_success_timestamp_seconds', 'xplane_config_valid']) {
+      for (const name of [
+        'xplane_region_weight',
+        'xplane_desired_nodes',
+        'xplane_reconcile_duration_seconds',
+        'xplane_decisions_total',
+        'xplane_git_commits_total',
+        'xplane_git_push_failures_total',
+        'xplane_sync_last_success_timestamp_seconds',
+        'xplane_config_valid',
+      ]) {
         assert.match(res.body, new RegExp(`# TYPE ${name} `));
       }
     });

@@ -74,7 +74,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Behind a follower replica, the client is the one the follower saw (it vouches with the shared secret).
     keyGenerator: (request) => clientAddress(request, opts.tokens.admin),
     errorResponseBuilder: (_req, ctx) =>
-      ({ statusCode: 429, error: { code: 'XP_ERR_RATE_LIMITED', message: `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` } }) as ErrorBody & { statusCode: number },
+      ({ statusCode: 429, error: { code: 'XP_ERR_RATE_LIMITED', message: `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` } }) as ErrorBody & {
+        statusCode: number;
+      },
   });
   await app.register(nodeRoutes, { registry: opts.registry, tokens: opts.tokens, registerPerMinute: opts.registerPerMinute ?? 600 });
   await app.register(serviceRoutes, { status: opts.serviceStatus ?? (async () => undefined), registry: opts.registry, tokens: opts.tokens });

@@ -90,7 +90,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const { status, body } = toErrorBody(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const retryAfter = reply.getHeader('retry-after');
-    void reply.code(status).headers(retryAfter === undefined ? {} : { 'retry-after': retryAfter }).send(body);
+    void reply
+      .code(status)
+      .headers(retryAfter === undefined ? {} : { 'retry-after': retryAfter })
+      .send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: { code: 'XP_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);

@@ -27,7 +27,10 @@ interface Replica {
 
 async function replica(config: Declarations, target: () => ForwardTarget, registerPerMinute = 1000): Promise<Replica> {
   const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => config });
-  const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => target().kind === 'local' }, { defaultMetrics: false });
+  const metrics = new Metrics(
+    { nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => target().kind === 'local' },
+    { defaultMetrics: false },
+  );
   const self: Replica = { app: undefined as unknown as FastifyInstance, url: '', registry, hooks: 0, pokes: 0 };
   self.app = await buildApp({
     registry,
@@ -78,11 +81,18 @@ describe('followers forward /v1/* to the leader', () => {
     assert.equal(leader.registry.get(name)?.cpu, 0.42);
 
     const list = await fetch(`${follower.url}/v1/nodes?service=svc-plus`, { headers: { authorization: `Bearer ${TOKENS.admin}` } });
-    assert.deepEqual(((await list.json()) as { name: string }[]).map((n) => n.name), [name]);
+    assert.deepEqual(
+      ((await list.json()) as { name: string }[]).map((n) => n.name),
+      [name],
+    );
   });
 
   it('passes the leader’s errors through unchanged', async () => {
-    const res = await fetch(`${follower.url}/v1/nodes/heartbeat`, { method: 'POST', headers: json('nope'), body: JSON.stringify({ name: 'jp-svc-plus-77', cpu: 2 }) });
+    const res = await fetch(`${follower.url}/v1/nodes/heartbeat`, {
+      method: 'POST',
+      headers: json('nope'),
+      body: JSON.stringify({ name: 'jp-svc-plus-77', cpu: 2 }),
+    });
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as { error: { field?: string } }).error.field, 'cpu');
   });
@@ -90,7 +100,11 @@ describe('followers forward /v1/* to the leader', () => {
   it('forwards the webhook byte for byte, so its signature still holds', async () => {
     const body = '{"ref":"refs/heads/main",  "after":"abc"}';
     const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-    const res = await fetch(`${follower.url}/v1/hooks/git`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+    const res = await fetch(`${follower.url}/v1/hooks/git`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      body,
+    });
     assert.equal(res.status, 202);
     assert.equal(leader.hooks, 1);
     assert.equal(follower.hooks, 0);

@@ -4,10 +4,10 @@
 // body limits already applied here, the leader checks tokens and validates —
 // and answers with what the leader said. /healthz, /readyz and /metrics stay
 // local: they describe this replica.
+import { errorText } from '../errors.js';
 import { AGENT_ROUTE } from './routes/agent.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { secretsEqual } from '../nodes/index.js';
-import { errorText } from '../loop/index.js';
 import type { ErrorBody } from './errors.js';
 
 /** Where a request under /v1/ is served. */

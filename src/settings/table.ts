@@ -29,9 +29,17 @@ export const SETTINGS = {
   metrics_public: { kind: 'bool', default: true, help: 'serve /metrics without a token (false: admin token)' },
   dns_listen: { kind: 'string', default: '127.0.0.1:5353', help: 'embedded DNS server for the local provider, host:port (off: none)' },
   dns_dir: { kind: 'string', default: '.xplane/local/dns', help: 'where the local target writes its DNS record files' },
-  lease_ttl: { kind: 'duration', default: 10_000, help: 'leader lease: with several replicas on one store, another takes over within 2 × this after the leader dies' },
+  lease_ttl: {
+    kind: 'duration',
+    default: 10_000,
+    help: 'leader lease: with several replicas on one store, another takes over within 2 × this after the leader dies',
+  },
   advertise: { kind: 'string', default: 'auto', help: 'URL the other replicas forward API requests to while this one leads (auto: http://<listen>)' },
-  panic_threshold: { kind: 'ratio', default: 0.5, help: 'share of a service’s nodes going down in one evaluation above which the loop freezes exclusions and scale-downs' },
+  panic_threshold: {
+    kind: 'ratio',
+    default: 0.5,
+    help: 'share of a service’s nodes going down in one evaluation above which the loop freezes exclusions and scale-downs',
+  },
   converge: { kind: 'string', default: 'ci', help: 'who converges the stacks: ci (CI runs xplane converge) or inline (serve does, after each commit)' },
 } as const satisfies Record<string, SettingSpec>;
 
@@ -40,11 +48,7 @@ export type SettingKey = keyof typeof SETTINGS;
 
 /** Resolved settings: durations in milliseconds. */
 export type Settings = {
-  [K in SettingKey]: (typeof SETTINGS)[K]['kind'] extends 'string'
-    ? string
-    : (typeof SETTINGS)[K]['kind'] extends 'bool'
-      ? boolean
-      : number;
+  [K in SettingKey]: (typeof SETTINGS)[K]['kind'] extends 'string' ? string : (typeof SETTINGS)[K]['kind'] extends 'bool' ? boolean : number;
 };
 
 /** `sync_interval` → `sync-interval`. */

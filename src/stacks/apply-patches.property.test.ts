@@ -9,10 +9,7 @@ import { SEED, STACK } from './test-fixtures.js';
 
 const nodeName = fc.constantFrom('a', 'b', 'c', 'd').chain((s) => fc.integer({ min: 1, max: 6 }).map((n) => `jp-svc-${s}-${n}`));
 const names = fc.uniqueArray(nodeName, { maxLength: 5 });
-const patch: fc.Arbitrary<PoolPatch> = fc.record(
-  { weight: fc.integer({ min: 0, max: 1000 }), nodes: names, excluded: names },
-  { requiredKeys: [] },
-);
+const patch: fc.Arbitrary<PoolPatch> = fc.record({ weight: fc.integer({ min: 0, max: 1000 }), nodes: names, excluded: names }, { requiredKeys: [] });
 const patches = fc.dictionary(fc.constantFrom('svc-plus', 'svc-api', 'svc-new', 'svc-other'), patch, { maxKeys: 4 });
 
 function expectedPools(before: Record<string, Pool>, all: Record<string, PoolPatch>): Record<string, Pool> {

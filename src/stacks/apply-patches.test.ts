@@ -32,10 +32,7 @@ describe('applyPoolPatches: values in place', () => {
     const out = applyPoolPatches(STACK, 'jp', {
       'svc-plus': { nodes: ['jp-svc-plus-1', 'jp-svc-plus-2', 'jp-svc-plus-3'] },
     });
-    assert.equal(
-      out,
-      spliced(STACK, 'nodes: [jp-svc-plus-1, jp-svc-plus-2]   #', 'nodes: [jp-svc-plus-1, jp-svc-plus-2, jp-svc-plus-3]   #'),
-    );
+    assert.equal(out, spliced(STACK, 'nodes: [jp-svc-plus-1, jp-svc-plus-2]   #', 'nodes: [jp-svc-plus-1, jp-svc-plus-2, jp-svc-plus-3]   #'));
   });
 
   it('removes a node from a flow list', () => {
@@ -88,10 +85,7 @@ describe('applyPoolPatches: values in place', () => {
 
   it('rewrites the item lines of a reordered block list in one piece', () => {
     const out = applyPoolPatches(STACK, 'jp', { 'svc-api': { nodes: ['jp-svc-api-2', 'jp-svc-api-1'] } });
-    assert.equal(
-      out,
-      spliced(STACK, '        - jp-svc-api-1   # the first one\n        - jp-svc-api-2\n', '        - jp-svc-api-2\n        - jp-svc-api-1\n'),
-    );
+    assert.equal(out, spliced(STACK, '        - jp-svc-api-1   # the first one\n        - jp-svc-api-2\n', '        - jp-svc-api-2\n        - jp-svc-api-1\n'));
   });
 
   it('edits two pools at once', () => {
@@ -140,10 +134,7 @@ describe('applyPoolPatches: creating what is missing', () => {
   it('inserts missing keys after a block list and in contract order', () => {
     const source = STACK.replace('      weight: 50\n', '').replace('      excluded:\n        - jp-svc-api-2\n', '');
     const out = applyPoolPatches(source, 'jp', { 'svc-api': { excluded: ['jp-svc-api-1'], weight: 5 } });
-    assert.equal(
-      out,
-      spliced(source, '        - jp-svc-api-2\n\n', '        - jp-svc-api-2\n      weight: 5\n      excluded: [jp-svc-api-1]\n\n'),
-    );
+    assert.equal(out, spliced(source, '        - jp-svc-api-2\n\n', '        - jp-svc-api-2\n      weight: 5\n      excluded: [jp-svc-api-1]\n\n'));
   });
 
   it('appends a missing pool at the end of xplane:pools with the sibling indentation', () => {
@@ -191,10 +182,7 @@ describe('applyPoolPatches: creating what is missing', () => {
   it('fills a pool and a weight that have no value yet', () => {
     const pool = 'config:\n  xplane:pools:\n    s:   # soon\n    t:\n      weight:   # later\n';
     const out = applyPoolPatches(pool, 'jp', { s: { nodes: ['a'] }, t: { weight: 4 } });
-    assert.equal(
-      out,
-      'config:\n  xplane:pools:\n    s:   # soon\n      weight: 0\n      nodes: [a]\n      excluded: []\n    t:\n      weight: 4   # later\n',
-    );
+    assert.equal(out, 'config:\n  xplane:pools:\n    s:   # soon\n      weight: 0\n      nodes: [a]\n      excluded: []\n    t:\n      weight: 4   # later\n');
   });
 
   it('turns an empty flow map of pools into a block map', () => {
@@ -219,10 +207,7 @@ describe('applyPoolPatches: creating what is missing', () => {
   it('appends a missing config, with the region, to the document', () => {
     const source = '# region sg\nsecretsprovider: passphrase\nencryptionsalt: v1:abc=:v1:def:ghi==\n';
     const out = applyPoolPatches(source, 'sg', { 'svc-plus': { weight: 10 } });
-    assert.equal(
-      out,
-      `${source}config:\n  xplane:region: sg\n  xplane:pools:\n    svc-plus:\n      weight: 10\n      nodes: []\n      excluded: []\n`,
-    );
+    assert.equal(out, `${source}config:\n  xplane:region: sg\n  xplane:pools:\n    svc-plus:\n      weight: 10\n      nodes: []\n      excluded: []\n`);
   });
 
   it('starts a new line first when the file does not end with one', () => {
@@ -290,18 +275,17 @@ describe('applyPoolPatches: files it refuses to edit', () => {
 
   it('points at xplane:pools when it is a list', () => {
     const source = 'config:\n  xplane:region: jp\n  xplane:pools:\n    - svc-plus\n';
-    assert.throws(
-      () => applyPoolPatches(source, 'jp', { 'svc-plus': { weight: 1 } }),
-      { name: 'StackFileError', message: '4:5: config.xplane:pools is not a map (got a list)' },
-    );
+    assert.throws(() => applyPoolPatches(source, 'jp', { 'svc-plus': { weight: 1 } }), {
+      name: 'StackFileError',
+      message: '4:5: config.xplane:pools is not a map (got a list)',
+    });
   });
 
   it('points at a pool that is not a map', () => {
     const source = 'config:\n  xplane:pools:\n    svc-plus: 3\n';
-    assert.throws(
-      () => applyPoolPatches(source, 'jp', { 'svc-plus': { weight: 1 } }),
-      { message: '3:15: config.xplane:pools.svc-plus is not a map (got number 3)' },
-    );
+    assert.throws(() => applyPoolPatches(source, 'jp', { 'svc-plus': { weight: 1 } }), {
+      message: '3:15: config.xplane:pools.svc-plus is not a map (got number 3)',
+    });
   });
 
   it('points at config when it is not a map', () => {

@@ -2,31 +2,14 @@
 // original at the syntax tree's ranges (contract §3). Re-serializing with
 // `Document.toString()` would re-space comments and flow lists; splicing
 // keeps every byte the loop does not own and gives the diff a human would write.
-import { isMap, isNode, isScalar, isSeq } from 'yaml';
-import type { Pair, YAMLSeq } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, type Pair, type YAMLSeq } from 'yaml';
 import type { Pool } from '../config/index.js';
 import type { PoolPatch } from '../decision/index.js';
-import { POOL_KEYS, blockText, flowSeqText, nested, poolBlock, poolBody, scalarText } from './render.js';
-import type { BlockLine } from './render.js';
-import {
-  afterColon,
-  childSlot,
-  contentEnd,
-  fail,
-  findPair,
-  isEmptyValue,
-  keyIndent,
-  kindOf,
-  poolsSlots,
-  readList,
-  stackOf,
-  startOf,
-} from './stack-file.js';
+import { POOL_KEYS, blockText, flowSeqText, nested, poolBlock, poolBody, scalarText, type BlockLine } from './render.js';
+import { afterColon, childSlot, contentEnd, fail, findPair, isEmptyValue, keyIndent, kindOf, poolsSlots, readList, stackOf, startOf } from './stack-file.js';
 import type { MapSlot, ParsedStack, StackText } from './stack-file.js';
-import { applyEdits, columnOf, lineEndAfter, lineStart } from './text-edits.js';
-import type { TextEdit } from './text-edits.js';
-import { verifyPatched } from './verify-patches.js';
-import type { PoolEdit } from './verify-patches.js';
+import { applyEdits, columnOf, lineEndAfter, lineStart, type TextEdit } from './text-edits.js';
+import { verifyPatched, type PoolEdit } from './verify-patches.js';
 
 /** The indentation step used when nothing in the file shows one. */
 const DEFAULT_STEP = 2;
@@ -62,11 +45,7 @@ function poolsBlock(patches: Record<string, PoolPatch>): BlockLine[] {
 
 // A missing `config` gets the region too: without `xplane:region` the file would not be a stack config at all.
 function configBlock(region: string, patches: Record<string, PoolPatch>): BlockLine[] {
-  return [
-    { depth: 0, text: 'config:' },
-    { depth: 1, text: `xplane:region: ${scalarText(region)}` },
-    ...nested(poolsBlock(patches)),
-  ];
+  return [{ depth: 0, text: 'config:' }, { depth: 1, text: `xplane:region: ${scalarText(region)}` }, ...nested(poolsBlock(patches))];
 }
 
 /** The edits that apply `patches` to a parsed stack file, each tagged with its pool when it stays inside one (exported for the verification tests). */
@@ -130,10 +109,7 @@ function appendToMap(st: StackText, slot: MapSlot, indent: number, step: number,
     // `key: {}`: drop the braces and write a block under the key, keeping any comment after them.
     let from = map.range[0];
     while (from > 0 && (source[from - 1] === ' ' || source[from - 1] === '\t')) from--;
-    return [
-      { start: from, end: map.range[1], text: '' },
-      insertAt(st, lineEndAfter(source, map.range[1]), text),
-    ];
+    return [{ start: from, end: map.range[1], text: '' }, insertAt(st, lineEndAfter(source, map.range[1]), text)];
   }
   if (map && map.items.length > 0) return [insertAt(st, lineEndAfter(source, contentEnd(map, 0)), text)];
   if (slot.pair) return [insertAt(st, lineEndAfter(source, afterColon(st, slot.pair)), text)];
@@ -229,9 +205,7 @@ function blockSeqEdits(st: StackText, pair: Pair, seq: YAMLSeq, current: string[
   const first = spans[0];
   const firstItem: unknown = seq.items[0];
   const prefix =
-    first && isNode(firstItem) && firstItem.range
-      ? source.slice(first.start, firstItem.range[0])
-      : `${' '.repeat(columnOf(source, seq.range?.[0] ?? 0))}- `;
+    first && isNode(firstItem) && firstItem.range ? source.slice(first.start, firstItem.range[0]) : `${' '.repeat(columnOf(source, seq.range?.[0] ?? 0))}- `;
   const render = (items: readonly string[]): string => items.map((item) => prefix + scalarText(item) + st.eol).join('');
   const colon = afterColon(st, pair);
   // An emptied block list becomes `key: []`, since a key with no value reads as null, not as a list.

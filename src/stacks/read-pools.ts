@@ -3,8 +3,7 @@
 // them with what the loop last wrote.
 import { isScalar } from 'yaml';
 import type { Pool } from '../config/index.js';
-import { childSlot, fail, poolsSlots, readPool, stackOf, startOf } from './stack-file.js';
-import type { ParsedStack, StackText } from './stack-file.js';
+import { childSlot, fail, poolsSlots, readPool, stackOf, startOf, type ParsedStack, type StackText } from './stack-file.js';
 
 // Pools read from a parsed stack, which never changes: the reconciler asks again on every pass.
 const readBefore = new WeakMap<ParsedStack, Record<string, Pool>>();

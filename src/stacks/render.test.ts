@@ -15,7 +15,43 @@ function byYaml(value: string | number, inFlow: boolean): string {
 }
 
 describe('scalarText', () => {
-  const tricky = ['jp-svc-plus-1', 'true', 'True', 'TRUE', 'tRUE', 'false', 'null', 'Null', 'NULL', 'yes', 'no', 'on', 'off', 'y', 'n', 'inf', 'nan', 'e1', 'x', 'a-', 'a--b', 'A1', '1a', '-a', '.inf', '0x1F', '1e3', '~', '', ' a', 'a b', 'a,b', 'a:b', 'a#b', '日本'];
+  const tricky = [
+    'jp-svc-plus-1',
+    'true',
+    'True',
+    'TRUE',
+    'tRUE',
+    'false',
+    'null',
+    'Null',
+    'NULL',
+    'yes',
+    'no',
+    'on',
+    'off',
+    'y',
+    'n',
+    'inf',
+    'nan',
+    'e1',
+    'x',
+    'a-',
+    'a--b',
+    'A1',
+    '1a',
+    '-a',
+    '.inf',
+    '0x1F',
+    '1e3',
+    '~',
+    '',
+    ' a',
+    'a b',
+    'a,b',
+    'a:b',
+    'a#b',
+    '日本',
+  ];
   const numbers = [0, -0, 1, -1, 100, 2 ** 53 - 1, 2 ** 53, 0.5, -3.25, 1e21];
 
   it('writes what yaml writes for names, words yaml reserves, and numbers', () => {

@@ -1,8 +1,7 @@
 // Parsed stack files by git blob id. The reconciler reads every stack file at
 // the head on every pass, but they change only when someone commits; parsing
 // one costs milliseconds, looking up its blob id does not.
-import { parseStack } from './stack-file.js';
-import type { ParsedStack } from './stack-file.js';
+import { parseStack, type ParsedStack } from './stack-file.js';
 
 /** Parsed stack files keyed by blob id, holding only the blobs the caller still reads. */
 export class StackCache {

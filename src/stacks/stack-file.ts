@@ -2,8 +2,7 @@
 // from the syntax tree and edits the text at the tree's ranges. Anything it
 // cannot read with certainty is an error at a line:col, because the writer
 // must refuse to write a file it does not understand rather than guess.
-import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Pair, YAMLMap } from 'yaml';
+import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import type { Pool } from '../config/index.js';
 import { columnOf } from './text-edits.js';
 

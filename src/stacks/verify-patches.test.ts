@@ -76,7 +76,10 @@ describe('verifyPatched', () => {
     const edits = [replacing(SEED, '100', '10', 'svc-plus')];
     const { result, inPlace } = check(SEED, edits, { 'svc-plus': { weight: 100 } });
     assert.equal(inPlace, false);
-    assert.throws(() => verifyPatched(parseStackText(SEED), result, edits, { 'svc-plus': { weight: 100 } }), /editing svc-plus.weight did not give the patched value/);
+    assert.throws(
+      () => verifyPatched(parseStackText(SEED), result, edits, { 'svc-plus': { weight: 100 } }),
+      /editing svc-plus.weight did not give the patched value/,
+    );
   });
 
   it('throws when a splice breaks the YAML inside a pool', () => {
@@ -138,7 +141,10 @@ describe('verifyPatched', () => {
           if (m.skip === 0) {
             const result = applyEdits(source, edits);
             verifyWhole(result, all);
-            assert.equal(verifiedInPlace(st, result, edits, all), edits.every((x) => x.service !== undefined));
+            assert.equal(
+              verifiedInPlace(st, result, edits, all),
+              edits.every((x) => x.service !== undefined),
+            );
             vouched += 1;
             return;
           }

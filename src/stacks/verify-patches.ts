@@ -4,13 +4,11 @@
 // existing pools, only those pools' lines are parsed again, on their own; the
 // rest of the file is byte for byte what parsed cleanly before. Anything that
 // check cannot vouch for goes to the whole-file check, which decides.
-import { isNode } from 'yaml';
-import type { YAMLMap } from 'yaml';
+import { errorText } from '../errors.js';
+import { isNode, type YAMLMap } from 'yaml';
 import type { PoolPatch } from '../decision/index.js';
-import { childSlot, contentEnd, findPair, parseStackText, poolsSlots, readList, readWeight, rootSlot } from './stack-file.js';
-import type { MapSlot, StackText } from './stack-file.js';
-import { lineEndAfter, lineStart } from './text-edits.js';
-import type { TextEdit } from './text-edits.js';
+import { childSlot, contentEnd, findPair, parseStackText, poolsSlots, readList, readWeight, rootSlot, type MapSlot, type StackText } from './stack-file.js';
+import { lineEndAfter, lineStart, type TextEdit } from './text-edits.js';
 
 /** An edit with the pool it was planned for; no `service` means it changes the file's structure (new pool, new key path). */
 export interface PoolEdit extends TextEdit {
@@ -29,7 +27,7 @@ export function verifyWhole(result: string, patches: Record<string, PoolPatch>):
   try {
     st = parseStackText(result);
   } catch (e) {
-    throw new Error(`internal: the edited stack file does not parse (${e instanceof Error ? e.message : String(e)})`);
+    throw new Error(`internal: the edited stack file does not parse (${errorText(e)})`);
   }
   const { pools } = poolsSlots(st);
   for (const [service, patch] of Object.entries(patches)) {

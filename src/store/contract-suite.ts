@@ -166,14 +166,20 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
 
       it('returns at most limit sync records', async () => {
         for (let at = 1; at <= 5; at++) await store.recordSync(sync(at));
-        assert.deepEqual((await store.recentSyncs(2)).map((s) => s.at), [5, 4]);
+        assert.deepEqual(
+          (await store.recentSyncs(2)).map((s) => s.at),
+          [5, 4],
+        );
         assert.deepEqual(await store.recentSyncs(0), []);
       });
 
       it('puts the later of two syncs at the same time first', async () => {
         await store.recordSync(sync(7, { message: 'first' }));
         await store.recordSync(sync(7, { message: 'second' }));
-        assert.deepEqual((await store.recentSyncs(2)).map((s) => s.message), ['second', 'first']);
+        assert.deepEqual(
+          (await store.recentSyncs(2)).map((s) => s.message),
+          ['second', 'first'],
+        );
       });
 
       it('rejects a negative limit', async () => {
@@ -214,16 +220,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
 
       it('lists nodes ordered by name', async () => {
         await store.upsertNodes([node('c'), node('a'), node('b')]);
-        assert.deepEqual((await store.listNodes()).map((n) => n.name), ['a', 'b', 'c']);
+        assert.deepEqual(
+          (await store.listNodes()).map((n) => n.name),
+          ['a', 'b', 'c'],
+        );
       });
 
       it('lists only the nodes matching every field of the filter', async () => {
-        await store.upsertNodes([
-          node('jp-1'),
-          node('jp-2', { state: 'down' }),
-          node('us-1', { region: 'us' }),
-          node('other-1', { service: 'other' }),
-        ]);
+        await store.upsertNodes([node('jp-1'), node('jp-2', { state: 'down' }), node('us-1', { region: 'us' }), node('other-1', { service: 'other' })]);
         const names = async (f: Parameters<Store['listNodes']>[0]) => (await store.listNodes(f)).map((n) => n.name);
         assert.deepEqual(await names({ service: 'svc-plus' }), ['jp-1', 'jp-2', 'us-1']);
         assert.deepEqual(await names({ region: 'jp' }), ['jp-1', 'jp-2', 'other-1']);
@@ -250,24 +254,32 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
     describe('node events', () => {
       it('returns events of every node newest first with every field', async () => {
         await store.appendNodeEvents([event(1, 'jp-1', { from: null, to: 'warm' }), event(3, 'jp-2'), event(2, 'jp-1')]);
-        assert.deepEqual(await store.listNodeEvents({}), [
-          event(3, 'jp-2'),
-          event(2, 'jp-1'),
-          event(1, 'jp-1', { from: null, to: 'warm' }),
-        ]);
+        assert.deepEqual(await store.listNodeEvents({}), [event(3, 'jp-2'), event(2, 'jp-1'), event(1, 'jp-1', { from: null, to: 'warm' })]);
       });
 
       it('returns only the events of the named node, up to the limit', async () => {
         await store.appendNodeEvents([event(1, 'jp-1'), event(2, 'jp-2'), event(3, 'jp-1'), event(4, 'jp-1')]);
-        assert.deepEqual((await store.listNodeEvents({ node: 'jp-1' })).map((e) => e.at), [4, 3, 1]);
-        assert.deepEqual((await store.listNodeEvents({ node: 'jp-1', limit: 2 })).map((e) => e.at), [4, 3]);
-        assert.deepEqual((await store.listNodeEvents({ limit: 1 })).map((e) => e.at), [4]);
+        assert.deepEqual(
+          (await store.listNodeEvents({ node: 'jp-1' })).map((e) => e.at),
+          [4, 3, 1],
+        );
+        assert.deepEqual(
+          (await store.listNodeEvents({ node: 'jp-1', limit: 2 })).map((e) => e.at),
+          [4, 3],
+        );
+        assert.deepEqual(
+          (await store.listNodeEvents({ limit: 1 })).map((e) => e.at),
+          [4],
+        );
       });
 
       it('puts the later of two events at the same time first', async () => {
         await store.appendNodeEvents([event(5, 'jp-1', { cause: 'first' })]);
         await store.appendNodeEvents([event(5, 'jp-1', { cause: 'second' })]);
-        assert.deepEqual((await store.listNodeEvents({ node: 'jp-1' })).map((e) => e.cause), ['second', 'first']);
+        assert.deepEqual(
+          (await store.listNodeEvents({ node: 'jp-1' })).map((e) => e.cause),
+          ['second', 'first'],
+        );
       });
 
       it('stores none of a batch that holds an event to an unknown state', async () => {
@@ -279,11 +291,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
 
     describe('decisions', () => {
       it('returns decisions newest first with every field', async () => {
-        await store.appendDecisions([
-          decision(1),
-          decision(3, { controller: 'gtm', kind: 'weight', commit: 'deadbeef', why: { rtt: 310 } }),
-          decision(2),
-        ]);
+        await store.appendDecisions([decision(1), decision(3, { controller: 'gtm', kind: 'weight', commit: 'deadbeef', why: { rtt: 310 } }), decision(2)]);
         assert.deepEqual(await store.listDecisions(), [
           decision(3, { controller: 'gtm', kind: 'weight', commit: 'deadbeef', why: { rtt: 310 } }),
           decision(2),
@@ -331,8 +339,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       it('lists only holds that have not expired at now', async () => {
         await store.putHold(hold({ key: 'weight', until: 2_000 }));
         await store.putHold(hold({ key: 'nodes', until: 3_000 }));
-        assert.deepEqual((await store.listHolds(1_999)).map((h) => h.key), ['nodes', 'weight']);
-        assert.deepEqual((await store.listHolds(2_000)).map((h) => h.key), ['nodes']);
+        assert.deepEqual(
+          (await store.listHolds(1_999)).map((h) => h.key),
+          ['nodes', 'weight'],
+        );
+        assert.deepEqual(
+          (await store.listHolds(2_000)).map((h) => h.key),
+          ['nodes'],
+        );
         assert.deepEqual(await store.listHolds(3_000), []);
       });
 
@@ -470,12 +484,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         const b = await store.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL);
         await store.upsertNodes([node('jp-1', { state: 'down' })], { lease: 'controller', holder: 'b', token: b.token });
         // a wakes up and writes what it had: refused, nothing written.
-        const fenced = (holder: string, lease = 'controller') => (err: unknown): boolean => {
-          assert.equal((err as { code?: string }).code, 'XP_ERR_STORE_FENCED');
-          assert.match((err as Error).message, /writing nodes|appending node events/);
-          assert.match((err as Error).message, new RegExp(`${holder} no longer holds lease ${lease} with token ${a.token}`));
-          return true;
-        };
+        const fenced =
+          (holder: string, lease = 'controller') =>
+          (err: unknown): boolean => {
+            assert.equal((err as { code?: string }).code, 'XP_ERR_STORE_FENCED');
+            assert.match((err as Error).message, /writing nodes|appending node events/);
+            assert.match((err as Error).message, new RegExp(`${holder} no longer holds lease ${lease} with token ${a.token}`));
+            return true;
+          };
         await assert.rejects(store.upsertNodes([node('jp-1', { state: 'active' }), node('jp-2')], fenceA), fenced('a'));
         await assert.rejects(store.appendNodeEvents([event(2, 'jp-1'), event(3, 'jp-2')], fenceA), fenced('a'));
         // The right holder with a stale token, and a lease nobody took, are refused too.
@@ -483,7 +499,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         await assert.rejects(store.upsertNodes([node('jp-2')], { lease: 'nobody', holder: 'b', token: a.token }), fenced('b', 'nobody'));
         assert.equal((await store.getNode('jp-1'))?.state, 'down');
         assert.equal(await store.getNode('jp-2'), undefined);
-        assert.deepEqual((await store.listNodeEvents({})).map((e) => e.at), [1]);
+        assert.deepEqual(
+          (await store.listNodeEvents({})).map((e) => e.at),
+          [1],
+        );
         // Writing nothing is no write, and is not refused; unfenced writes are unaffected.
         await store.upsertNodes([], fenceA);
         await store.appendNodeEvents([], fenceA);
@@ -522,7 +541,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       });
 
       it('keeps unicode, quotes and backslashes in names, labels, messages and reasons', async () => {
-        const labels = { zone: '東京-1', 'キー': 'é', rocket: '🚀', quoted: 'say "hi" \\ \'ok\'', empty: '' };
+        const labels = { zone: '東京-1', キー: 'é', rocket: '🚀', quoted: 'say "hi" \\ \'ok\'', empty: '' };
         const n = node('ノード-1', { labels, address: '[2001:db8::1]:8080' });
         await store.upsertNodes([n]);
         assert.deepEqual(await store.getNode('ノード-1'), n);
@@ -553,55 +572,53 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       });
     });
 
-    if (options.openSibling) describe('two stores on one database', () => {
-      it('agree on one lease holder when both contend', async () => {
-        const other = await sibling();
-        const [a, b] = await Promise.all([
-          store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL),
-          other.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL),
-        ]);
-        assert.deepEqual(a, b);
-        assert.equal(a.token, 1);
-        const loser = a.holder === 'a' ? 'b' : 'a';
-        const loserStore = a.holder === 'a' ? other : store;
-        assert.equal(await loserStore.renewLease('controller', loser, a.token, LONG_TTL), false);
-        await (a.holder === 'a' ? store : other).releaseLease('controller', a.holder, a.token);
-        const next = await loserStore.acquireLease('controller', loser, `http://${loser}:7070`, LONG_TTL);
-        assert.equal(next.holder, loser);
-        assert.equal(next.token, 2);
-      });
+    if (options.openSibling)
+      describe('two stores on one database', () => {
+        it('agree on one lease holder when both contend', async () => {
+          const other = await sibling();
+          const [a, b] = await Promise.all([
+            store.acquireLease('controller', 'a', 'http://a:7070', LONG_TTL),
+            other.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL),
+          ]);
+          assert.deepEqual(a, b);
+          assert.equal(a.token, 1);
+          const loser = a.holder === 'a' ? 'b' : 'a';
+          const loserStore = a.holder === 'a' ? other : store;
+          assert.equal(await loserStore.renewLease('controller', loser, a.token, LONG_TTL), false);
+          await (a.holder === 'a' ? store : other).releaseLease('controller', a.holder, a.token);
+          const next = await loserStore.acquireLease('controller', loser, `http://${loser}:7070`, LONG_TTL);
+          assert.equal(next.holder, loser);
+          assert.equal(next.token, 2);
+        });
 
-      it('apply every concurrent upsert, each batch whole', async () => {
-        const other = await sibling();
-        const batch = (prefix: string, i: number) =>
-          Array.from({ length: 20 }, (_, j) => node(`${prefix}-${i}-${String(j).padStart(2, '0')}`, { lastHeartbeat: i }));
-        const writes: Promise<void>[] = [];
-        for (let i = 0; i < 5; i++) {
-          writes.push(store.upsertNodes(batch('a', i)));
-          writes.push(other.upsertNodes(batch('b', i)));
-          // Both write the same nodes too: one batch or the other wins, never a mix of fields.
-          writes.push(store.upsertNodes([node('shared-1', { address: 'from-a', state: 'warm' })]));
-          writes.push(other.upsertNodes([node('shared-1', { address: 'from-b', state: 'drain' })]));
-        }
-        await Promise.all(writes);
-        const listed = await store.listNodes();
-        assert.equal(listed.length, 5 * 20 * 2 + 1);
-        assert.deepEqual(await other.listNodes(), listed);
-        const sharedNode = await store.getNode('shared-1');
-        assert.ok(
-          (sharedNode?.address === 'from-a' && sharedNode.state === 'warm') ||
-            (sharedNode?.address === 'from-b' && sharedNode.state === 'drain'),
-        );
-        await Promise.all([
-          store.appendNodeEvents([event(1, 'a'), event(2, 'a')]),
-          other.appendNodeEvents([event(3, 'b'), event(4, 'b')]),
-          store.appendDecisions([decision(1)]),
-          other.appendDecisions([decision(2)]),
-        ]);
-        assert.equal((await other.listNodeEvents({})).length, 4);
-        assert.equal((await store.listDecisions()).length, 2);
+        it('apply every concurrent upsert, each batch whole', async () => {
+          const other = await sibling();
+          const batch = (prefix: string, i: number) =>
+            Array.from({ length: 20 }, (_, j) => node(`${prefix}-${i}-${String(j).padStart(2, '0')}`, { lastHeartbeat: i }));
+          const writes: Promise<void>[] = [];
+          for (let i = 0; i < 5; i++) {
+            writes.push(store.upsertNodes(batch('a', i)));
+            writes.push(other.upsertNodes(batch('b', i)));
+            // Both write the same nodes too: one batch or the other wins, never a mix of fields.
+            writes.push(store.upsertNodes([node('shared-1', { address: 'from-a', state: 'warm' })]));
+            writes.push(other.upsertNodes([node('shared-1', { address: 'from-b', state: 'drain' })]));
+          }
+          await Promise.all(writes);
+          const listed = await store.listNodes();
+          assert.equal(listed.length, 5 * 20 * 2 + 1);
+          assert.deepEqual(await other.listNodes(), listed);
+          const sharedNode = await store.getNode('shared-1');
+          assert.ok((sharedNode?.address === 'from-a' && sharedNode.state === 'warm') || (sharedNode?.address === 'from-b' && sharedNode.state === 'drain'));
+          await Promise.all([
+            store.appendNodeEvents([event(1, 'a'), event(2, 'a')]),
+            other.appendNodeEvents([event(3, 'b'), event(4, 'b')]),
+            store.appendDecisions([decision(1)]),
+            other.appendDecisions([decision(2)]),
+          ]);
+          assert.equal((await other.listNodeEvents({})).length, 4);
+          assert.equal((await store.listDecisions()).length, 2);
+        });
       });
-    });
 
     describe('isolation and lifecycle', () => {
       it('is not changed by mutating records passed in or handed out', async () => {

@@ -15,11 +15,7 @@ export function isLive(lease: Lease, now: number): boolean {
  * token, even by its last holder, whose hold had lapsed), extended when `holder` holds it,
  * and unchanged when someone else holds it.
  */
-export function afterAcquire(
-  current: Lease | undefined,
-  ask: { name: string; holder: string; address: string; ttlMs: number },
-  now: number,
-): Lease {
+export function afterAcquire(current: Lease | undefined, ask: { name: string; holder: string; address: string; ttlMs: number }, now: number): Lease {
   const expiresAt = now + ask.ttlMs;
   if (current === undefined) return { name: ask.name, holder: ask.holder, address: ask.address, token: 1, expiresAt };
   if (!isLive(current, now)) return { ...current, holder: ask.holder, address: ask.address, token: current.token + 1, expiresAt };

@@ -4,15 +4,7 @@
 // change stored state by mutating an object it passed or got back.
 import { StoreError } from './errors.js';
 import { afterAcquire, checkFence, checkLeaseArgs, holds } from './lease-rules.js';
-import {
-  checkDecision,
-  checkHold,
-  checkLimit,
-  checkNode,
-  checkNodeEvent,
-  checkSnapshot,
-  checkSync,
-} from './record-checks.js';
+import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkSnapshot, checkSync } from './record-checks.js';
 import type {
   ConfigSnapshot,
   DecisionFilter,
@@ -166,9 +158,7 @@ export class MemoryStore implements Store {
     const limit = checkLimit(filter.limit);
     return newestFirst(
       this.decisions.filter(
-        (d) =>
-          (filter.service === undefined || d.service === filter.service) &&
-          (filter.region === undefined || d.region === filter.region),
+        (d) => (filter.service === undefined || d.service === filter.service) && (filter.region === undefined || d.region === filter.region),
       ),
       limit,
     );

@@ -4,17 +4,7 @@
 // leaves json and jsonb unparsed). JSON is parsed here without validation:
 // only the store writes it.
 import type { Declarations, ConfigIssue } from '../config/index.js';
-import type {
-  ConfigSnapshot,
-  DecisionRecord,
-  Lease,
-  NodeEvent,
-  NodeMetrics,
-  NodeRecord,
-  NodeState,
-  OverrideHold,
-  SyncRecord,
-} from './types.js';
+import type { ConfigSnapshot, DecisionRecord, Lease, NodeEvent, NodeMetrics, NodeRecord, NodeState, OverrideHold, SyncRecord } from './types.js';
 
 /** A `config_snapshots` row. */
 export interface SnapshotRow {

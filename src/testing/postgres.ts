@@ -67,10 +67,9 @@ export interface PostgresDb {
 // plain DROP stops the worker itself.
 async function dropDatabase(client: pg.Client, name: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await client.query(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND usename = current_user',
-      [name],
-    );
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND usename = current_user', [
+      name,
+    ]);
     try {
       await client.query(`DROP DATABASE IF EXISTS "${name}"`);
       return;
@@ -96,9 +95,7 @@ let swept = false;
 
 // Leftovers of runs that died before their `drop()`; names carry their creation time.
 async function sweepStale(client: pg.Client): Promise<void> {
-  const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
-    `${TEST_DB_PREFIX}%`,
-  ]);
+  const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${TEST_DB_PREFIX}%`]);
   const now = Math.floor(Date.now() / 1000);
   for (const { datname } of rows) {
     const created = Number(/^xplane_test_(\d+)_/.exec(datname)?.[1]);

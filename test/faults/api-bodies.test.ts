@@ -13,7 +13,7 @@ import { ConfigInForce } from '../../src/gitops/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { Metrics } from '../../src/metrics/index.js';
 import { NodeRegistry } from '../../src/nodes/index.js';
-import { ServiceStatus } from '../../src/reconcile/status.js';
+import { ServiceStatus } from '../../src/reconcile/index.js';
 import { buildApp } from '../../src/server/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { seedDeclarations } from '../../src/testing/index.js';
@@ -57,7 +57,10 @@ async function rig(): Promise<Rig> {
   await inForce.refresh();
   const registry = new NodeRegistry({ store, log: silentLogger(), config: () => inForce.declarations });
   const status = new ServiceStatus({ store, inForce, registry, reconciler: null });
-  const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true }, { defaultMetrics: false });
+  const metrics = new Metrics(
+    { nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true },
+    { defaultMetrics: false },
+  );
   let hooks = 0;
   const app = await buildApp({
     registry,
@@ -81,7 +84,12 @@ async function rig(): Promise<Rig> {
 
 /** Everything a rejected request must leave as it was. */
 function stateOf(r: Rig): string {
-  return JSON.stringify({ nodes: r.registry.records({}), beats: r.registry.heartbeatCount, hooks: r.hooks(), tokens: r.nodeTokens.map((t) => r.registry.isNodeToken(t)) });
+  return JSON.stringify({
+    nodes: r.registry.records({}),
+    beats: r.registry.heartbeatCount,
+    hooks: r.hooks(),
+    tokens: r.nodeTokens.map((t) => r.registry.isNodeToken(t)),
+  });
 }
 
 function authorization(r: Rig, kind: TokenKind): Record<string, string> {
@@ -215,9 +223,9 @@ const pollution = fc.constantFrom(
 );
 
 /** Deep nesting, built to stay under the body limit (or just over it). */
-const deep = fc.tuple(fc.integer({ min: 50, max: 9_000 }), fc.boolean()).map(([depth, objects]) =>
-  objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`,
-);
+const deep = fc
+  .tuple(fc.integer({ min: 50, max: 9_000 }), fc.boolean())
+  .map(([depth, objects]) => (objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`));
 
 const huge = fc.constantFrom(BODY_LIMIT + 1, 64 * 1024, 1024 * 1024 + 10).map((size) => JSON.stringify({ ...VALID.register, labels: { a: 'x'.repeat(size) } }));
 
@@ -232,25 +240,45 @@ const bodyText = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('', ' ', 'null', 'true', '0', '""', '{', '{"a":1}{"b":2}', '\u0000', '\uFEFF{}', '{"a":1,}', 'NaN') },
 );
 
-const body = fc.oneof(
-  { weight: 6, arbitrary: bodyText.map(enc) },
-  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
-);
+const body = fc.oneof({ weight: 6, arbitrary: bodyText.map(enc) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) });
 
 const path = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...ROUTES) },
   {
     weight: 1,
     arbitrary: fc
-      .dictionary(fc.constantFrom('service', 'region', 'state', 'x', '__proto__', 'constructor'), fc.oneof(fc.string({ maxLength: 70 }), protoKey), { maxKeys: 3 })
+      .dictionary(fc.constantFrom('service', 'region', 'state', 'x', '__proto__', 'constructor'), fc.oneof(fc.string({ maxLength: 70 }), protoKey), {
+        maxKeys: 3,
+      })
       .map((q) => `/v1/nodes?${new URLSearchParams(q).toString()}`),
   },
-  { weight: 1, arbitrary: fc.oneof(protoKey, fc.string({ maxLength: 80 }), fc.constantFrom('svc-plus', 'svc-plus/x', '%zz', '..%2f..', '%00')).map((s) => `/v1/services/${/%/.test(s) ? s : encodeURIComponent(s)}`) },
-  { weight: 1, arbitrary: fc.constantFrom('/healthz', '/readyz', '/metrics', '/v1/nodes/register/', '/v1//nodes', '/v1/nodes/%E0%A4%A', '/__proto__', '/constructor', '/v1/nodes/register?__proto__[x]=1') },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(protoKey, fc.string({ maxLength: 80 }), fc.constantFrom('svc-plus', 'svc-plus/x', '%zz', '..%2f..', '%00'))
+      .map((s) => `/v1/services/${/%/.test(s) ? s : encodeURIComponent(s)}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/v1/nodes/register/',
+      '/v1//nodes',
+      '/v1/nodes/%E0%A4%A',
+      '/__proto__',
+      '/constructor',
+      '/v1/nodes/register?__proto__[x]=1',
+    ),
+  },
 );
 
 const anyProbe: fc.Arbitrary<Probe> = fc.record({
-  method: fc.oneof({ weight: 8, arbitrary: fc.constant('POST') }, { weight: 3, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') }),
+  method: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('POST') },
+    { weight: 3, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') },
+  ),
   path,
   contentType,
   body: fc.option(body, { nil: undefined, freq: 10 }),
@@ -262,7 +290,14 @@ const TOKEN_OF: Record<string, TokenKind> = { '/v1/nodes/register': 'bootstrap',
 
 /** Requests that get past content type and auth, so the body itself is what is tested. */
 const aimedProbe: fc.Arbitrary<Probe> = fc.oneof(
-  mutatedBody.map((m) => ({ method: 'POST', path: m.route, contentType: 'application/json', body: enc(m.text), token: TOKEN_OF[m.route] ?? 'admin', signed: false })),
+  mutatedBody.map((m) => ({
+    method: 'POST',
+    path: m.route,
+    contentType: 'application/json',
+    body: enc(m.text),
+    token: TOKEN_OF[m.route] ?? 'admin',
+    signed: false,
+  })),
   fc.oneof(protoKey, fc.constantFrom('svc-plus', 'nope'), fc.string({ maxLength: 63 })).map((service) => ({
     method: 'GET',
     path: `/v1/services/${encodeURIComponent(service)}`,
@@ -294,7 +329,10 @@ describe('fuzzed API bodies against a listening server', () => {
           await check(r, p, await send(r, p), before);
         }
         assert.equal((await fetch(`${r.url}/healthz`)).status, 200, 'the server still answers /healthz');
-        assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).filter((k) => k === 'polluted'), []);
+        assert.deepEqual(
+          Object.getOwnPropertyNames(Object.prototype).filter((k) => k === 'polluted'),
+          [],
+        );
         assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is not polluted');
       }),
       { numRuns: 250 },
@@ -302,18 +340,115 @@ describe('fuzzed API bodies against a listening server', () => {
   });
 
   const named: { name: string; probe: Omit<Probe, 'signed'> & { signed?: boolean }; status: number; field?: string }[] = [
-    { name: 'a service named constructor', probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'application/json', body: enc('{"service":"constructor","region":"jp","address":"127.0.0.9"}'), token: 'bootstrap' }, status: 400, field: 'service' },
-    { name: 'a region named constructor', probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'application/json', body: enc('{"service":"svc-plus","region":"constructor","address":"127.0.0.9"}'), token: 'bootstrap' }, status: 400, field: 'region' },
-    { name: 'the status of a service named constructor', probe: { method: 'GET', path: '/v1/services/constructor', contentType: undefined, body: undefined, token: 'admin' }, status: 404 },
-    { name: 'the status of a service named __proto__', probe: { method: 'GET', path: '/v1/services/__proto__', contentType: undefined, body: undefined, token: 'admin' }, status: 404 },
-    { name: 'the status of a service named toString', probe: { method: 'GET', path: '/v1/services/toString', contentType: undefined, body: undefined, token: 'admin' }, status: 404 },
-    { name: 'a __proto__ key in a registration', probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'application/json', body: enc('{"__proto__":{"admin":true},"service":"svc-plus","region":"jp","address":"127.0.0.9"}'), token: 'bootstrap' }, status: 400, field: 'body' },
-    { name: 'a constructor.prototype key in labels', probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'application/json', body: enc('{"service":"svc-plus","region":"jp","address":"127.0.0.9","labels":{"constructor":{"prototype":{"x":1}}}}'), token: 'bootstrap' }, status: 400, field: 'body' },
-    { name: 'a text/plain registration', probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'text/plain', body: enc(JSON.stringify(VALID.register)), token: 'bootstrap' }, status: 400, field: 'body' },
-    { name: 'an XML registration', probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'application/xml', body: enc('<node/>'), token: 'bootstrap' }, status: 415 },
-    { name: 'a body over the limit', probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'application/json', body: enc(JSON.stringify({ ...VALID.register, labels: { a: 'x'.repeat(BODY_LIMIT) } })), token: 'bootstrap' }, status: 413 },
-    { name: 'nesting 8000 deep', probe: { method: 'POST', path: '/v1/nodes/heartbeat', contentType: 'application/json', body: enc(`${'['.repeat(8_000)}${']'.repeat(8_000)}`), token: 'node' }, status: 400, field: 'body' },
-    { name: 'a webhook body over 1 MiB', probe: { method: 'POST', path: '/v1/hooks/git', contentType: 'application/octet-stream', body: new Uint8Array(1024 * 1024 + 1), token: 'none', signed: true }, status: 413 },
+    {
+      name: 'a service named constructor',
+      probe: {
+        method: 'POST',
+        path: '/v1/nodes/register',
+        contentType: 'application/json',
+        body: enc('{"service":"constructor","region":"jp","address":"127.0.0.9"}'),
+        token: 'bootstrap',
+      },
+      status: 400,
+      field: 'service',
+    },
+    {
+      name: 'a region named constructor',
+      probe: {
+        method: 'POST',
+        path: '/v1/nodes/register',
+        contentType: 'application/json',
+        body: enc('{"service":"svc-plus","region":"constructor","address":"127.0.0.9"}'),
+        token: 'bootstrap',
+      },
+      status: 400,
+      field: 'region',
+    },
+    {
+      name: 'the status of a service named constructor',
+      probe: { method: 'GET', path: '/v1/services/constructor', contentType: undefined, body: undefined, token: 'admin' },
+      status: 404,
+    },
+    {
+      name: 'the status of a service named __proto__',
+      probe: { method: 'GET', path: '/v1/services/__proto__', contentType: undefined, body: undefined, token: 'admin' },
+      status: 404,
+    },
+    {
+      name: 'the status of a service named toString',
+      probe: { method: 'GET', path: '/v1/services/toString', contentType: undefined, body: undefined, token: 'admin' },
+      status: 404,
+    },
+    {
+      name: 'a __proto__ key in a registration',
+      probe: {
+        method: 'POST',
+        path: '/v1/nodes/register',
+        contentType: 'application/json',
+        body: enc('{"__proto__":{"admin":true},"service":"svc-plus","region":"jp","address":"127.0.0.9"}'),
+        token: 'bootstrap',
+      },
+      status: 400,
+      field: 'body',
+    },
+    {
+      name: 'a constructor.prototype key in labels',
+      probe: {
+        method: 'POST',
+        path: '/v1/nodes/register',
+        contentType: 'application/json',
+        body: enc('{"service":"svc-plus","region":"jp","address":"127.0.0.9","labels":{"constructor":{"prototype":{"x":1}}}}'),
+        token: 'bootstrap',
+      },
+      status: 400,
+      field: 'body',
+    },
+    {
+      name: 'a text/plain registration',
+      probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'text/plain', body: enc(JSON.stringify(VALID.register)), token: 'bootstrap' },
+      status: 400,
+      field: 'body',
+    },
+    {
+      name: 'an XML registration',
+      probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'application/xml', body: enc('<node/>'), token: 'bootstrap' },
+      status: 415,
+    },
+    {
+      name: 'a body over the limit',
+      probe: {
+        method: 'POST',
+        path: '/v1/nodes/register',
+        contentType: 'application/json',
+        body: enc(JSON.stringify({ ...VALID.register, labels: { a: 'x'.repeat(BODY_LIMIT) } })),
+        token: 'bootstrap',
+      },
+      status: 413,
+    },
+    {
+      name: 'nesting 8000 deep',
+      probe: {
+        method: 'POST',
+        path: '/v1/nodes/heartbeat',
+        contentType: 'application/json',
+        body: enc(`${'['.repeat(8_000)}${']'.repeat(8_000)}`),
+        token: 'node',
+      },
+      status: 400,
+      field: 'body',
+    },
+    {
+      name: 'a webhook body over 1 MiB',
+      probe: {
+        method: 'POST',
+        path: '/v1/hooks/git',
+        contentType: 'application/octet-stream',
+        body: new Uint8Array(1024 * 1024 + 1),
+        token: 'none',
+        signed: true,
+      },
+      status: 413,
+    },
   ];
   for (const c of named) {
     it(`answers ${c.status} to ${c.name} and changes nothing`, async () => {

@@ -19,8 +19,7 @@ import { Metrics } from '../../src/metrics/index.js';
 import { NodeRegistry } from '../../src/nodes/index.js';
 import { buildApp } from '../../src/server/index.js';
 import { SqliteStore } from '../../src/store/index.js';
-import { seedDeclarations } from '../../src/testing/index.js';
-import { tempDir } from '../../src/testing/index.js';
+import { seedDeclarations, tempDir } from '../../src/testing/index.js';
 
 const TOKENS = { bootstrap: 'boot-secret', admin: 'admin-secret' };
 const TOTAL = 10_000;
@@ -58,10 +57,24 @@ function bogus(i: number): { kind: string; token: string; body: string; headers:
   }
 }
 
-function post(agent: HttpAgent, port: number, path: string, token: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+function post(
+  agent: HttpAgent,
+  port: number,
+  path: string,
+  token: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -95,7 +108,10 @@ describe('10,000 bogus registrations', () => {
     await inForce.refresh();
     config = declarations;
     registry = new NodeRegistry({ store, log: silentLogger(), config: () => inForce.declarations, probing: false });
-    const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true }, { defaultMetrics: false });
+    const metrics = new Metrics(
+      { nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true },
+      { defaultMetrics: false },
+    );
     app = await buildApp({ registry, metrics, tokens: TOKENS, log: silentLogger(), registerPerMinute: PER_MINUTE });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
@@ -176,11 +192,20 @@ describe('10,000 bogus registrations', () => {
     const rssGrowth = (afterMem.rss - before.rss) / 2 ** 20;
     assert.ok(heapGrowth < 64, `heap grew ${heapGrowth.toFixed(1)} MiB`);
     assert.ok(rssGrowth < 256, `RSS grew ${rssGrowth.toFixed(1)} MiB`);
-    process.stderr.write(`# ${TOTAL} bogus registrations in ${Math.round(elapsedMs)} ms; heap +${heapGrowth.toFixed(1)} MiB, RSS +${rssGrowth.toFixed(1)} MiB; ${summary}\n`);
+    process.stderr.write(
+      `# ${TOTAL} bogus registrations in ${Math.round(elapsedMs)} ms; heap +${heapGrowth.toFixed(1)} MiB, RSS +${rssGrowth.toFixed(1)} MiB; ${summary}\n`,
+    );
 
     // A bogus source is still limited, and a real agent (another machine: another address) is served.
     const stillLimited = new HttpAgent({ keepAlive: false, localAddress: SOURCES[0] });
-    const again = await post(stillLimited, port, '/v1/nodes/register', TOKENS.bootstrap, JSON.stringify({ service: 'svc-plus', region: 'jp', address: '10.9.9.9' }), {});
+    const again = await post(
+      stillLimited,
+      port,
+      '/v1/nodes/register',
+      TOKENS.bootstrap,
+      JSON.stringify({ service: 'svc-plus', region: 'jp', address: '10.9.9.9' }),
+      {},
+    );
     assert.equal(again.status, 429, again.text);
     stillLimited.destroy();
 

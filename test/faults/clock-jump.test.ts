@@ -112,25 +112,29 @@ describe('clock jumps', () => {
     assert.equal(registry.get(nodes[0]?.name ?? '')?.state, 'active');
   });
 
-  it(
-    'reports a node’s current CPU after the wall clock steps back 1 h',
-    () => {
-      const clocks = new Clocks();
-      const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => seed, probing: false, now: () => clocks.wall, monotonic: () => clocks.mono });
-      const node = registry.register(NODE);
-      const beat = (cpu: number, ms: number): void => {
-        for (let t = 0; t < ms; t += 5_000) {
-          clocks.pass(5_000);
-          registry.heartbeat(node.token, { name: node.name, cpu });
-        }
-      };
-      beat(0.9, 120_000);
-      clocks.step(-HOUR);
-      beat(0.1, 60_000);
-      const cpu = registry.nodeMetrics(node.name)?.cpu;
-      assert.ok(cpu !== undefined && Math.abs(cpu - 0.1) < 1e-9, `cpu ${cpu} a full window after the step, expected 0.1`);
-    },
-  );
+  it('reports a node’s current CPU after the wall clock steps back 1 h', () => {
+    const clocks = new Clocks();
+    const registry = new NodeRegistry({
+      store: new MemoryStore(),
+      log: silentLogger(),
+      config: () => seed,
+      probing: false,
+      now: () => clocks.wall,
+      monotonic: () => clocks.mono,
+    });
+    const node = registry.register(NODE);
+    const beat = (cpu: number, ms: number): void => {
+      for (let t = 0; t < ms; t += 5_000) {
+        clocks.pass(5_000);
+        registry.heartbeat(node.token, { name: node.name, cpu });
+      }
+    };
+    beat(0.9, 120_000);
+    clocks.step(-HOUR);
+    beat(0.1, 60_000);
+    const cpu = registry.nodeMetrics(node.name)?.cpu;
+    assert.ok(cpu !== undefined && Math.abs(cpu - 0.1) < 1e-9, `cpu ${cpu} a full window after the step, expected 0.1`);
+  });
 
   it('uses a monotonic clock by default: stepping Date.now in the running process takes no node down', async () => {
     // The production wiring: no clocks injected, real timers (the 500 ms sweep of start()).
@@ -156,7 +160,11 @@ describe('clock jumps', () => {
       await sleep(1_200);
       offset = -HOUR;
       await sleep(1_200);
-      assert.deepEqual(transitions.filter((t) => t.to === 'down'), [], 'no node goes down across the steps');
+      assert.deepEqual(
+        transitions.filter((t) => t.to === 'down'),
+        [],
+        'no node goes down across the steps',
+      );
       for (const n of nodes) assert.equal(registry.get(n.name)?.state, 'active');
 
       const dead = nodes[0];

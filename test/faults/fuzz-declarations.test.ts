@@ -9,8 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { formatIssue, parseDeclarations, type ConfigIssue, type SourceFile } from '../../src/config/index.js';
-import { MAX_FILE_CHARS, parseYamlSource } from '../../src/config/index.js';
+import { formatIssue, parseDeclarations, type ConfigIssue, type SourceFile, MAX_FILE_CHARS, parseYamlSource } from '../../src/config/index.js';
 import { GitMirror, GitopsSync } from '../../src/gitops/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { SqliteStore } from '../../src/store/index.js';
@@ -27,11 +26,59 @@ const SEED: Record<string, string> = Object.fromEntries([...TARGETS, ...OTHERS].
 
 /** Values to put where a scalar was: wrong types, edges, huge numbers, unicode, YAML oddities. */
 const WEIRD_VALUES = [
-  '-1', '0', '1.5', '1e308', '1e309', '-1e309', '99999999999999999999999999', '0x1F', '0o17', '.inf', '-.inf', '.nan', '1_000',
-  'true', 'no', 'yes', 'null', '~', '""', "''", '[]', '{}', '[1, 2', '{a: 1', '"unterminated', '|', '>-', '!!binary aGk=', '!!str 5',
-  '!custom x', '&a 5', '*a', '*nope', '5s', '5x', '-5s', '1h1m', '0ms', '10m', '9999999999h', 'jp', 'JP', 'svc plus',
-  '"\u00e9t\u00e9 \u65e5\u672c \u{1F600}"', '"\u202e\u200b"', '"\\u0000"', '"a\\nb"', 'x'.repeat(500), '"' + 'y'.repeat(5_000) + '"',
-  '2001-12-14t21:59:43.10-05:00', '<<: *a', '? complex key', '- item',
+  '-1',
+  '0',
+  '1.5',
+  '1e308',
+  '1e309',
+  '-1e309',
+  '99999999999999999999999999',
+  '0x1F',
+  '0o17',
+  '.inf',
+  '-.inf',
+  '.nan',
+  '1_000',
+  'true',
+  'no',
+  'yes',
+  'null',
+  '~',
+  '""',
+  "''",
+  '[]',
+  '{}',
+  '[1, 2',
+  '{a: 1',
+  '"unterminated',
+  '|',
+  '>-',
+  '!!binary aGk=',
+  '!!str 5',
+  '!custom x',
+  '&a 5',
+  '*a',
+  '*nope',
+  '5s',
+  '5x',
+  '-5s',
+  '1h1m',
+  '0ms',
+  '10m',
+  '9999999999h',
+  'jp',
+  'JP',
+  'svc plus',
+  '"\u00e9t\u00e9 \u65e5\u672c \u{1F600}"',
+  '"\u202e\u200b"',
+  '"\\u0000"',
+  '"a\\nb"',
+  'x'.repeat(500),
+  '"' + 'y'.repeat(5_000) + '"',
+  '2001-12-14t21:59:43.10-05:00',
+  '<<: *a',
+  '? complex key',
+  '- item',
 ];
 
 const WEIRD_KEYS = ['__proto__', 'constructor', 'prototype', 'servce', 'Service', 'weight ', '"quoted key"', '日本', '1', '~', '<<', '? x', ''];
@@ -48,8 +95,22 @@ type Mutation =
   | { kind: 'anchor'; line: number; other: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('value' as const), line: fc.nat(), value: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...WEIRD_VALUES) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }, { weight: 1, arbitrary: fc.double().map(String) }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('key' as const), line: fc.nat(), key: fc.oneof(fc.constantFrom(...WEIRD_KEYS), fc.string({ maxLength: 10 })) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('value' as const),
+      line: fc.nat(),
+      value: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...WEIRD_VALUES) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+        { weight: 1, arbitrary: fc.double().map(String) },
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('key' as const), line: fc.nat(), key: fc.oneof(fc.constantFrom(...WEIRD_KEYS), fc.string({ maxLength: 10 })) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('indent' as const), line: fc.nat(), delta: fc.integer({ min: -4, max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tab' as const), line: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), line: fc.nat() }) },
@@ -59,7 +120,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('insert' as const),
       line: fc.nat(),
-      text: fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.constantFrom('---', '...', '%YAML 1.1', '# comment', '  - x', 'x: &a [*a]', '\u0000', '\uFEFF')),
+      text: fc.oneof(
+        fc.string({ maxLength: 40 }),
+        fc.string({ unit: 'grapheme', maxLength: 20 }),
+        fc.constantFrom('---', '...', '%YAML 1.1', '# comment', '  - x', 'x: &a [*a]', '\u0000', '\uFEFF'),
+      ),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }) },
@@ -116,7 +181,13 @@ function mutate(text: string, m: Mutation): string {
 const WHOLE_FILES: Record<string, string> = {
   'billion laughs': [
     'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-    ...Array.from({ length: 9 }, (_, k) => `${String.fromCharCode(98 + k)}: &${String.fromCharCode(98 + k)} [${Array(9).fill(`*${String.fromCharCode(97 + k)}`).join(',')}]`),
+    ...Array.from(
+      { length: 9 },
+      (_, k) =>
+        `${String.fromCharCode(98 + k)}: &${String.fromCharCode(98 + k)} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + k)}`)
+          .join(',')}]`,
+    ),
     'service: *j',
   ].join('\n'),
   'quadratic blowup': `x: &x "${'z'.repeat(10_000)}"\n${Array.from({ length: 2_000 }, (_, k) => `k${k}: *x`).join('\n')}\n`,
@@ -132,7 +203,7 @@ const WHOLE_FILES: Record<string, string> = {
   'a list at the root': '- name: jp\n- provider: aws\n',
   'a scalar at the root': 'just a string\n',
   'only comments': '# nothing here\n',
-  'empty': '',
+  empty: '',
   'duplicate keys': `${SEED['platform-config/regions/jp.yaml']}name: jp\nprovider: local\n`,
   'a tab for indentation': 'name: jp\nlabels:\n\ttier: general\n',
 };
@@ -163,7 +234,10 @@ function validate(files: SourceFile[]): ConfigIssue[] {
     const { lines, whole } = entry;
     assert.ok(Number.isInteger(issue.line) && issue.line >= 1 && issue.line <= lines.length + 1, `line in the file: ${formatIssue(issue)}`);
     const lineText = lines[issue.line - 1] ?? '';
-    assert.ok(Number.isInteger(issue.col) && issue.col >= 1 && issue.col <= lineText.length + 2, `column in the line: ${formatIssue(issue)} (line is ${JSON.stringify(lineText.slice(0, 80))})`);
+    assert.ok(
+      Number.isInteger(issue.col) && issue.col >= 1 && issue.col <= lineText.length + 2,
+      `column in the line: ${formatIssue(issue)} (line is ${JSON.stringify(lineText.slice(0, 80))})`,
+    );
     assert.ok(issue.message.trim().length > 0, `says what is wrong: ${formatIssue(issue)}`);
     assert.ok(!issue.message.includes('\n'), `one line: ${JSON.stringify(issue.message)}`);
     if (issue.path === '') assert.ok(whole, `a problem inside a YAML map names its key path: ${formatIssue(issue)}`);
@@ -176,10 +250,12 @@ function repoWith(path: string, text: string): SourceFile[] {
   return Object.entries({ ...SEED, [path]: text }).map(([p, t]) => ({ path: p, text: t }));
 }
 
-const mutatedFile = fc.record({
-  path: fc.constantFrom(...TARGETS),
-  mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }),
-}).map(({ path, mutations }) => ({ path, text: mutations.reduce(mutate, SEED[path] ?? ''), mutations }));
+const mutatedFile = fc
+  .record({
+    path: fc.constantFrom(...TARGETS),
+    mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }),
+  })
+  .map(({ path, mutations }) => ({ path, text: mutations.reduce(mutate, SEED[path] ?? ''), mutations }));
 
 // ---- tests ------------------------------------------------------------------------------
 
@@ -213,7 +289,10 @@ describe('fuzzed declarations', () => {
     const text = `${SEED['platform-config/regions/jp.yaml']}name: jp\n`;
     const issues = validate(repoWith('platform-config/regions/jp.yaml', text));
     const line = text.split('\n').length - 1;
-    assert.ok(issues.some((i) => i.line === line && i.col === 1 && i.path === 'name' && /expected each key once/.test(i.message)), issues.map(formatIssue).join('\n'));
+    assert.ok(
+      issues.some((i) => i.line === line && i.col === 1 && i.path === 'name' && /expected each key once/.test(i.message)),
+      issues.map(formatIssue).join('\n'),
+    );
   });
 });
 
@@ -264,7 +343,10 @@ describe('a fuzzed repo that fails keeps the last good configuration in force', 
       for (const issue of recorded?.issues ?? []) assert.match(formatIssue(issue), /^platform-config\/[^:]+:\d+:\d+ /);
     }
 
-    const fixed = fixture.commit({ ...SEED, 'platform-config/regions/jp.yaml': (SEED['platform-config/regions/jp.yaml'] ?? '').replace('max_nodes: 20', 'max_nodes: 21') }, 'human: fix');
+    const fixed = fixture.commit(
+      { ...SEED, 'platform-config/regions/jp.yaml': (SEED['platform-config/regions/jp.yaml'] ?? '').replace('max_nodes: 20', 'max_nodes: 21') },
+      'human: fix',
+    );
     const last = await sync.syncOnce();
     assert.equal(last.status, 'changed');
     assert.equal((await store.latestSnapshot())?.commit, fixed);
@@ -283,7 +365,10 @@ describe('a fuzzed repo that fails keeps the last good configuration in force', 
       write(SEED);
       const ok = await runCli(['validate', checkout]);
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-      write({ 'platform-config/autoscale/svc-plus.yaml': WHOLE_FILES['billion laughs'] ?? '', 'platform-config/regions/jp.yaml': WHOLE_FILES['duplicate keys'] ?? '' });
+      write({
+        'platform-config/autoscale/svc-plus.yaml': WHOLE_FILES['billion laughs'] ?? '',
+        'platform-config/regions/jp.yaml': WHOLE_FILES['duplicate keys'] ?? '',
+      });
       const bad = await runCli(['validate', checkout]);
       assert.equal(bad.code, 1, bad.stdout + bad.stderr);
       const problems = bad.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('invalid:'));

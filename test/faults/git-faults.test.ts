@@ -227,12 +227,15 @@ describe('git remote faults during a write', () => {
     const head = await writer.fetchHead();
     const away = `${fixture.bare}.away`;
     renameSync(fixture.bare, away);
-    await assert.rejects(writer.write(async () => change(fixture, 1)), (err: unknown) => {
-      assert.ok(err instanceof RemoteError, String(err));
-      assert.equal(err.problem, 'unreachable');
-      assert.match(err.message, new RegExp(`cannot fetch ${fixture.bare}: .*does not appear to be a git repository`));
-      return true;
-    });
+    await assert.rejects(
+      writer.write(async () => change(fixture, 1)),
+      (err: unknown) => {
+        assert.ok(err instanceof RemoteError, String(err));
+        assert.equal(err.problem, 'unreachable');
+        assert.match(err.message, new RegExp(`cannot fetch ${fixture.bare}: .*does not appear to be a git repository`));
+        return true;
+      },
+    );
     renameSync(away, fixture.bare);
     assertRemoteUntouched(fixture.bare, head);
     assertMirrorClean(mirror, head);
@@ -267,11 +270,17 @@ describe('git remote faults during a write', () => {
     const mirror = new GitMirror(`http://127.0.0.1:${port}/remote.git`, 'main', join(fixture.root, 'mirror'));
     const writer = writerFor(mirror);
     const head = gitSync(fixture.bare, 'rev-parse', 'refs/heads/main');
-    await assert.rejects(writer.write(async () => change(fixture, 1)), (err: unknown) => {
-      assert.ok(err instanceof RemoteError, String(err));
-      assert.match(err.message, new RegExp(`cannot fetch http://127\\.0\\.0\\.1:${port}/remote\\.git: .*(Failed to connect|Could not connect|Connection refused)`));
-      return true;
-    });
+    await assert.rejects(
+      writer.write(async () => change(fixture, 1)),
+      (err: unknown) => {
+        assert.ok(err instanceof RemoteError, String(err));
+        assert.match(
+          err.message,
+          new RegExp(`cannot fetch http://127\\.0\\.0\\.1:${port}/remote\\.git: .*(Failed to connect|Could not connect|Connection refused)`),
+        );
+        return true;
+      },
+    );
     const server = await gitHttp(fixture.root, port);
     try {
       assertRemoteUntouched(fixture.bare, head);
@@ -290,11 +299,14 @@ describe('git remote faults during a write', () => {
       const head = await writer.fetchHead();
       server.deny.fetch = true;
       server.deny.push = true;
-      await assert.rejects(writer.write(async () => change(fixture, 1)), (err: unknown) => {
-        assert.ok(err instanceof RemoteError, String(err));
-        assert.match(err.message, /cannot fetch http:\/\/127\.0\.0\.1:\d+\/remote\.git: .*Authentication failed/);
-        return true;
-      });
+      await assert.rejects(
+        writer.write(async () => change(fixture, 1)),
+        (err: unknown) => {
+          assert.ok(err instanceof RemoteError, String(err));
+          assert.match(err.message, /cannot fetch http:\/\/127\.0\.0\.1:\d+\/remote\.git: .*Authentication failed/);
+          return true;
+        },
+      );
       server.deny.fetch = false;
       server.deny.push = false;
       assertRemoteUntouched(fixture.bare, head);
@@ -370,11 +382,14 @@ describe('git remote faults during a write', () => {
       const before = await writer.fetchHead();
       const human = fixture.commit({ 'platform-config/NOTES.md': `${'notes '.repeat(2_000)}\n` }, 'human: notes');
       disk.fill();
-      await assert.rejects(writer.write(async () => change(fixture, 1)), (err: unknown) => {
-        assert.ok(err instanceof RemoteError, String(err));
-        assert.match(err.message, new RegExp(`^cannot fetch .*(${disk.says.source})`));
-        return true;
-      });
+      await assert.rejects(
+        writer.write(async () => change(fixture, 1)),
+        (err: unknown) => {
+          assert.ok(err instanceof RemoteError, String(err));
+          assert.match(err.message, new RegExp(`^cannot fetch .*(${disk.says.source})`));
+          return true;
+        },
+      );
       disk.free();
       assertRemoteUntouched(fixture.bare, human);
       assertMirrorClean(mirror, before);

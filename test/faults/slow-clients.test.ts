@@ -70,7 +70,10 @@ describe('slow clients', () => {
   before(async () => {
     seed = await seedDeclarations();
     registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => seed });
-    const metrics = new Metrics({ nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true }, { defaultMetrics: false });
+    const metrics = new Metrics(
+      { nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => true },
+      { defaultMetrics: false },
+    );
     app = await buildApp({ registry, metrics, tokens: TOKENS, log: silentLogger(), requestTimeoutMs: TIMEOUT_MS, registerPerMinute: 10_000 });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();

@@ -13,10 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Declarations } from '../../src/config/index.js';
 import { NodeRegistry } from '../../src/nodes/index.js';
-import { BUSY_TIMEOUT_MS } from '../../src/store/index.js';
-import { SqliteStore, StoreError, openStore, type NodeRecord } from '../../src/store/index.js';
-import { seedDeclarations } from '../../src/testing/index.js';
-import { REPO_ROOT, tempDir } from '../../src/testing/index.js';
+import { BUSY_TIMEOUT_MS, SqliteStore, StoreError, openStore, type NodeRecord } from '../../src/store/index.js';
+import { seedDeclarations, REPO_ROOT, tempDir } from '../../src/testing/index.js';
 
 const NODE = { service: 'svc-plus', region: 'jp', address: '127.0.0.2:8080' };
 
@@ -132,7 +130,10 @@ describe('SQLite faults', () => {
         registry.records({}).map((r) => [r.name, r.state, r.lastHeartbeat, r.metrics?.cpu]),
         'every node arrived with its latest state',
       );
-      assert.deepEqual(stored.map((r) => r.state), ['active', 'active', 'drain']);
+      assert.deepEqual(
+        stored.map((r) => r.state),
+        ['active', 'active', 'drain'],
+      );
       const events = await store.listNodeEvents({});
       // Per node: registered (∅→warm) and warm→active; plus the drain.
       assert.equal(events.length, 3 * 2 + 1, JSON.stringify(events));

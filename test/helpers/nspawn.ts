@@ -112,7 +112,9 @@ export function processes(): ProcInfo[] {
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a) => a !== '');
       const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? NaN);
       list.push({ pid: Number(entry), ppid, comm, argv, netns: netnsOf(Number(entry)), uid });
     } catch {
@@ -196,7 +198,10 @@ export function bootContainer(options: BootOptions): Container {
       // nspawn turns SIGTERM into SIGRTMIN+3 for a booted init: systemd's orderly shutdown.
       nspawn.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
-      const outcome = await Promise.race([exited.then(() => 'clean' as const), new Promise<'killed'>((resolve) => (timer = setTimeout(() => resolve('killed'), timeoutMs)))]);
+      const outcome = await Promise.race([
+        exited.then(() => 'clean' as const),
+        new Promise<'killed'>((resolve) => (timer = setTimeout(() => resolve('killed'), timeoutMs))),
+      ]);
       clearTimeout(timer);
       if (outcome === 'killed') {
         const pid = init();

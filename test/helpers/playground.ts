@@ -90,10 +90,14 @@ export function gitOut(cwd: string, ...args: string[]): string {
 export async function startPlayground(dir: string, cli: string): Promise<Playground> {
   const apiPort = await freePort();
   const dnsPort = await freePort();
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/xplane.js'), 'demo', '--dir', dir, '--listen', `127.0.0.1:${apiPort}`, '--dns-listen', `127.0.0.1:${dnsPort}`], {
-    env: { ...process.env, PULUMI_CLI_PATH: cli, XPLANE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'bin/xplane.js'), 'demo', '--dir', dir, '--listen', `127.0.0.1:${apiPort}`, '--dns-listen', `127.0.0.1:${dnsPort}`],
+    {
+      env: { ...process.env, PULUMI_CLI_PATH: cli, XPLANE_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -2,12 +2,19 @@
 // region stack (or the ones named or changed), regions in parallel.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AutomationRunner } from '../../converge/automation-runner.js';
-import { converge, type ConvergeReporter } from '../../converge/converge.js';
-import { PlainReporter, TtyReporter, summaryTable } from '../../converge/progress.js';
-import { findPulumiCli, pathWithCli } from '../../converge/pulumi-cli.js';
-import { changedStacks, discoverStacks } from '../../converge/stacks.js';
-import type { StackAction } from '../../converge/types.js';
+import {
+  AutomationRunner,
+  converge,
+  type ConvergeReporter,
+  PlainReporter,
+  TtyReporter,
+  summaryTable,
+  findPulumiCli,
+  pathWithCli,
+  changedStacks,
+  discoverStacks,
+  type StackAction,
+} from '../../converge/index.js';
 import { parse, UsageError } from '../../flags/index.js';
 import { err, out, outJson } from '../output.js';
 
@@ -66,7 +73,8 @@ export async function convergeCommand(argv: string[], forcePreview = false): Pro
   );
   const root = resolve(typeof values.dir === 'string' ? values.dir : '.');
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency: expected a whole number >= 1, got "${String(values.concurrency)}"`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError(`--concurrency: expected a whole number >= 1, got "${String(values.concurrency)}"`);
   const action: StackAction = forcePreview || values.preview === true ? 'preview' : 'up';
 
   const all = await discoverStacks(root);

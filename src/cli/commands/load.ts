@@ -22,7 +22,14 @@ node answered. Stops on Ctrl-C or after --duration.
 export async function loadCommand(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
-    { qps: { type: 'string' }, name: { type: 'string' }, dns: { type: 'string' }, port: { type: 'string' }, duration: { type: 'string' }, json: { type: 'boolean' } },
+    {
+      qps: { type: 'string' },
+      name: { type: 'string' },
+      dns: { type: 'string' },
+      port: { type: 'string' },
+      duration: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     false,
   );
   const number = (flag: string, raw: unknown, fallback: number): number => {

@@ -1,6 +1,6 @@
 // `xplane serve`: the long-running reconciler.
 import { createLogger } from '../../log/index.js';
-import { startControlPlane } from '../../runtime/control-plane.js';
+import { startControlPlane } from '../../runtime/index.js';
 import { parse, settingsFrom, settingsHelp, settingsOptions } from '../args.js';
 import { out } from '../output.js';
 

@@ -42,7 +42,9 @@ export async function syncCommand(argv: string[]): Promise<number> {
           else for (const change of outcome.changes) out(`  ${describeChange(change)}`);
           break;
         case 'invalid':
-          out(`commit ${outcome.commit} rejected (${outcome.issues.length} problem${outcome.issues.length === 1 ? '' : 's'}); ${outcome.inForce ? `${short(outcome.inForce)} stays in force` : 'no configuration in force'}`);
+          out(
+            `commit ${outcome.commit} rejected (${outcome.issues.length} problem${outcome.issues.length === 1 ? '' : 's'}); ${outcome.inForce ? `${short(outcome.inForce)} stays in force` : 'no configuration in force'}`,
+          );
           for (const issue of outcome.issues) out(`  ${formatIssue(issue)}`);
           break;
         case 'error':

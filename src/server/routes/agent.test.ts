@@ -52,9 +52,18 @@ describe('GET /v1/agent/xplane-agent.mjs', () => {
   });
 
   it('is served by a replica that does not lead, not forwarded', async () => {
-    const forward: ForwardOptions = { target: () => ({ kind: 'none', reason: 'electing' }), replicaId: 'r1', replicaSecret: 'a', onLeaderGone: () => undefined };
+    const forward: ForwardOptions = {
+      target: () => ({ kind: 'none', reason: 'electing' }),
+      replicaId: 'r1',
+      replicaSecret: 'a',
+      onLeaderGone: () => undefined,
+    };
     const a = await app(bundle, forward);
     assert.equal((await a.inject({ method: 'GET', url: '/v1/agent/xplane-agent.mjs' })).statusCode, 200);
-    assert.equal((await a.inject({ method: 'GET', url: '/v1/nodes', headers: { authorization: 'Bearer a' } })).statusCode, 503, 'other /v1 routes still wait for a leader');
+    assert.equal(
+      (await a.inject({ method: 'GET', url: '/v1/nodes', headers: { authorization: 'Bearer a' } })).statusCode,
+      503,
+      'other /v1 routes still wait for a leader',
+    );
   });
 });

@@ -33,7 +33,12 @@ describe('POST /v1/hooks/git', () => {
 
   it('triggers a sync and answers 202 for a correctly signed body', async () => {
     const { app: a, triggered } = await app({ secret: 's3cret' });
-    const res = await a.inject({ method: 'POST', url: '/v1/hooks/git', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign('s3cret', body) }, payload: body });
+    const res = await a.inject({
+      method: 'POST',
+      url: '/v1/hooks/git',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign('s3cret', body) },
+      payload: body,
+    });
     assert.equal(res.statusCode, 202);
     assert.equal(triggered(), 1);
   });
@@ -41,7 +46,12 @@ describe('POST /v1/hooks/git', () => {
   it('refuses a wrong or missing signature with 401 and triggers nothing', async () => {
     const { app: a, triggered } = await app({ secret: 's3cret' });
     for (const header of [sign('other', body), 'sha256=00', undefined]) {
-      const res = await a.inject({ method: 'POST', url: '/v1/hooks/git', headers: { 'content-type': 'application/json', ...(header ? { 'x-hub-signature-256': header } : {}) }, payload: body });
+      const res = await a.inject({
+        method: 'POST',
+        url: '/v1/hooks/git',
+        headers: { 'content-type': 'application/json', ...(header ? { 'x-hub-signature-256': header } : {}) },
+        payload: body,
+      });
       assert.equal(res.statusCode, 401);
       assert.equal((res.json() as { error: { code: string } }).error.code, 'XP_ERR_UNAUTHORIZED');
     }
@@ -51,7 +61,12 @@ describe('POST /v1/hooks/git', () => {
   it('checks the signature over the exact bytes, whatever the content type', async () => {
     const { app: a, triggered } = await app({ secret: 's3cret' });
     const form = 'payload=%7B%22ref%22%3A%22x%22%7D';
-    const res = await a.inject({ method: 'POST', url: '/v1/hooks/git', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-hub-signature-256': sign('s3cret', form) }, payload: form });
+    const res = await a.inject({
+      method: 'POST',
+      url: '/v1/hooks/git',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-hub-signature-256': sign('s3cret', form) },
+      payload: form,
+    });
     assert.equal(res.statusCode, 202);
     assert.equal(triggered(), 1);
   });

@@ -1,6 +1,7 @@
 // The Postgres connection pool with the settings the store relies on, and the
 // translation of a refused or unreachable server into one StoreError that
 // names the server and database (never the password) instead of a driver stack.
+import { errorText } from '../../errors.js';
 import pg from 'pg';
 import { StoreError } from '../errors.js';
 import { redactUrl } from '../redact.js';
@@ -74,7 +75,7 @@ export function unavailableError(url: string, err: unknown): StoreError {
 
 function describe(url: string, err: unknown): string {
   const code = (err as { code?: unknown }).code;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   const where = serverOf(url);
   switch (code) {
     case 'ECONNREFUSED':

@@ -65,8 +65,7 @@ describe('Postgres migrate', { skip }, () => {
     const broken: Migration = { version: 3, name: 'broken', sql: 'CREATE TABLE c (z integer); CREATE TABLE a (x integer)' };
     await assert.rejects(
       migrate(pool, [...steps, broken], 'db-name'),
-      (err: unknown) =>
-        err instanceof StoreError && err.code === 'XP_ERR_STORE_MIGRATION' && err.message.includes('db-name: schema migration 3 (broken)'),
+      (err: unknown) => err instanceof StoreError && err.code === 'XP_ERR_STORE_MIGRATION' && err.message.includes('db-name: schema migration 3 (broken)'),
     );
     assert.deepEqual(await versions(pool), [1, 2]);
     assert.equal((await pool.query(`SELECT to_regclass('c') AS t`)).rows[0].t, null);
@@ -75,10 +74,7 @@ describe('Postgres migrate', { skip }, () => {
   it('refuses a database that has run a step it does not know', async () => {
     const pool = await freshPool();
     await migrate(pool, steps, 'db');
-    await assert.rejects(
-      migrate(pool, steps.slice(0, 1), 'db'),
-      (err: unknown) => err instanceof StoreError && err.code === 'XP_ERR_STORE_SCHEMA_NEWER',
-    );
+    await assert.rejects(migrate(pool, steps.slice(0, 1), 'db'), (err: unknown) => err instanceof StoreError && err.code === 'XP_ERR_STORE_SCHEMA_NEWER');
   });
 
   it('applies each step once when several migrate the same database at once', async () => {

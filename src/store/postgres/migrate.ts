@@ -35,9 +35,7 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[], w
       await client.query('BEGIN');
       try {
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-        await client.query(
-          'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)',
-        );
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)');
         const done = await appliedVersions(client);
         refuseNewer(done, known, where, 'another database');
         if (done.includes(step.version)) {

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, connect, type Socket, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { freshPostgresDb, postgresAdminUrl, postgresSkipReason, type PostgresDb } from '../../testing/index.js';
+import { freshPostgresDb, postgresAdminUrl, postgresSkipReason, type PostgresDb, node } from '../../testing/index.js';
 import { runStoreContract } from '../contract-suite.js';
 import { StoreError } from '../errors.js';
 import { openStore } from '../factory.js';
 import { isUnreachable } from './connection.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { PostgresStore } from './postgres-store.js';
-import { node } from '../../testing/index.js';
 
 const admin = await postgresAdminUrl();
 const skip = admin === undefined && postgresSkipReason();
@@ -51,11 +49,7 @@ if (skip) {
   describe('PostgresStore', { skip }, () => {});
 } else {
   let last = '';
-  runStoreContract(
-    'PostgresStore',
-    async () => PostgresStore.open((last = (await freshDb()).url)),
-    { openSibling: async () => PostgresStore.open(last) },
-  );
+  runStoreContract('PostgresStore', async () => PostgresStore.open((last = (await freshDb()).url)), { openSibling: async () => PostgresStore.open(last) });
 }
 
 describe('PostgresStore on a server', { skip }, () => {
@@ -251,10 +245,7 @@ describe('PostgresStore when the server goes away', { skip }, () => {
     const store = await PostgresStore.open(via.href, { connectTimeoutMs: 2_000 });
     await store.upsertNodes([node('jp-1')]);
     await first.cut();
-    await assert.rejects(
-      store.listNodes(),
-      withCode('XP_ERR_STORE_UNAVAILABLE', `127.0.0.1:${first.port}`),
-    );
+    await assert.rejects(store.listNodes(), withCode('XP_ERR_STORE_UNAVAILABLE', `127.0.0.1:${first.port}`));
     const again = await relay(target, first.port);
     try {
       assert.deepEqual(await store.listNodes(), [node('jp-1')]);

@@ -7,15 +7,7 @@
 import type pg from 'pg';
 import { StoreError } from '../errors.js';
 import { checkLeaseArgs, fencedError } from '../lease-rules.js';
-import {
-  checkDecision,
-  checkHold,
-  checkLimit,
-  checkNode,
-  checkNodeEvent,
-  checkSnapshot,
-  checkSync,
-} from '../record-checks.js';
+import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkSnapshot, checkSync } from '../record-checks.js';
 import { redactUrl } from '../redact.js';
 import {
   fromDecision,
@@ -66,8 +58,7 @@ function msOrNull(value: number | null): number | null {
   return value === null ? null : ms(value);
 }
 
-const NODE_COLUMNS =
-  'name, service, region, address, labels, state, state_since, token_hash, registered_at, last_heartbeat, metrics';
+const NODE_COLUMNS = 'name, service, region, address, labels, state, state_since, token_hash, registered_at, last_heartbeat, metrics';
 const LEASE_COLUMNS = 'name, holder, address, token, expires_at';
 
 /** Store on a Postgres database, shared by every replica. */
@@ -108,18 +99,13 @@ export class PostgresStore implements Store {
 
   /** The configuration stored for a commit. */
   async getSnapshot(commit: string): Promise<ConfigSnapshot | undefined> {
-    const rows = await this.query<SnapshotRow>(
-      'SELECT commit_sha, declarations, stored_at FROM config_snapshots WHERE commit_sha = $1',
-      [commit],
-    );
+    const rows = await this.query<SnapshotRow>('SELECT commit_sha, declarations, stored_at FROM config_snapshots WHERE commit_sha = $1', [commit]);
     return rows[0] && toSnapshot(rows[0]);
   }
 
   /** The configuration in force: the most recently stored valid one. */
   async latestSnapshot(): Promise<ConfigSnapshot | undefined> {
-    const rows = await this.query<SnapshotRow>(
-      'SELECT commit_sha, declarations, stored_at FROM config_snapshots ORDER BY seq DESC LIMIT 1',
-    );
+    const rows = await this.query<SnapshotRow>('SELECT commit_sha, declarations, stored_at FROM config_snapshots ORDER BY seq DESC LIMIT 1');
     return rows[0] && toSnapshot(rows[0]);
   }
 
@@ -140,10 +126,9 @@ export class PostgresStore implements Store {
   /** The most recent sync attempts, newest first. */
   async recentSyncs(limit: number): Promise<SyncRecord[]> {
     this.checkOpen();
-    const rows = await this.query<SyncRow>(
-      'SELECT at, commit_sha, status, message, issues FROM sync_records ORDER BY at DESC, id DESC LIMIT $1',
-      [checkLimit(limit) ?? null],
-    );
+    const rows = await this.query<SyncRow>('SELECT at, commit_sha, status, message, issues FROM sync_records ORDER BY at DESC, id DESC LIMIT $1', [
+      checkLimit(limit) ?? null,
+    ]);
     return rows.map(toSync);
   }
 
@@ -217,13 +202,7 @@ export class PostgresStore implements Store {
             WITH ORDINALITY AS t (at, node, from_state, to_state, cause, ord)
        ${guard.where}
        ORDER BY ord`,
-      [
-        rows.map((r) => ms(r.at)),
-        rows.map((r) => r.node),
-        rows.map((r) => r.from_state),
-        rows.map((r) => r.to_state),
-        rows.map((r) => r.cause),
-      ],
+      [rows.map((r) => ms(r.at)), rows.map((r) => r.node), rows.map((r) => r.from_state), rows.map((r) => r.to_state), rows.map((r) => r.cause)],
     );
   }
 
@@ -367,12 +346,7 @@ export class PostgresStore implements Store {
    * lease is held (`FOR SHARE`: a concurrent renewal or takeover waits for the write, or the write
    * re-checks against it), and refuses with XP_ERR_STORE_FENCED when nothing was written for that.
    */
-  private async fenced(
-    fence: WriteFence | undefined,
-    what: string,
-    sql: (guard: { with: string; where: string }) => string,
-    params: unknown[],
-  ): Promise<void> {
+  private async fenced(fence: WriteFence | undefined, what: string, sql: (guard: { with: string; where: string }) => string, params: unknown[]): Promise<void> {
     if (fence === undefined) {
       await this.query(sql({ with: '', where: '' }), params);
       return;

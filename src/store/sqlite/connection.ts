@@ -1,6 +1,7 @@
 // Opens an SQLite file with the settings the store relies on, and turns a
 // missing directory, a corrupt file or a locked database into one clear error
 // that names the file instead of a raw driver stack.
+import { errorText } from '../../errors.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 // Loaded with getBuiltinModule after the warning filter is in place: Node queues its
@@ -71,7 +72,7 @@ function pragmaValue(db: Connection, sql: string): unknown {
 
 function describe(err: unknown): string {
   const code = sqliteCode(err);
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return `not a valid SQLite database (${message}); move it aside or point db at another file`;
   }

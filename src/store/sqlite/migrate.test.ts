@@ -13,13 +13,19 @@ const steps: Migration[] = [
 describe('migrate', () => {
   it('applies every step in order and records when', () => {
     const db = new Connection(':memory:');
-    assert.deepEqual(migrate(db, steps, () => 42), [1, 2]);
+    assert.deepEqual(
+      migrate(db, steps, () => 42),
+      [1, 2],
+    );
     // node:sqlite answers rows without a prototype; spread them to compare with literals.
     const rows = db.prepare('SELECT version, applied_at FROM schema_migrations').all();
-    assert.deepEqual(rows.map((r) => ({ ...r })), [
-      { version: 1, applied_at: 42 },
-      { version: 2, applied_at: 42 },
-    ]);
+    assert.deepEqual(
+      rows.map((r) => ({ ...r })),
+      [
+        { version: 1, applied_at: 42 },
+        { version: 2, applied_at: 42 },
+      ],
+    );
     db.close();
   });
 

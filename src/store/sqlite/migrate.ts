@@ -17,11 +17,7 @@ export function appliedVersions(db: Connection): number[] {
  * Applies the steps of `migrations` that the database has not run and returns their versions.
  * Refuses a database that has run a step this list does not know, rather than downgrade it.
  */
-export function migrate(
-  db: Connection,
-  migrations: readonly Migration[],
-  now: () => number = Date.now,
-): number[] {
+export function migrate(db: Connection, migrations: readonly Migration[], now: () => number = Date.now): number[] {
   checkOrdered(migrations);
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const known = migrations.at(-1)?.version ?? 0;

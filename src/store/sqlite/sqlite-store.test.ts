@@ -20,11 +20,7 @@ function freshPath(): string {
 
 runStoreContract('SqliteStore (:memory:)', async () => SqliteStore.open(':memory:'));
 let lastPath = '';
-runStoreContract(
-  'SqliteStore (file)',
-  async () => SqliteStore.open((lastPath = freshPath())),
-  { openSibling: async () => SqliteStore.open(lastPath) },
-);
+runStoreContract('SqliteStore (file)', async () => SqliteStore.open((lastPath = freshPath())), { openSibling: async () => SqliteStore.open(lastPath) });
 
 function raw(path: string): Connection {
   return new Connection(path);
@@ -93,10 +89,7 @@ describe('SqliteStore on a file', () => {
     assert.throws(
       () => SqliteStore.open(path),
       (err: unknown) =>
-        err instanceof StoreError &&
-        err.code === 'XP_ERR_STORE_OPEN' &&
-        err.message.includes(path) &&
-        err.message.includes('not a valid SQLite database'),
+        err instanceof StoreError && err.code === 'XP_ERR_STORE_OPEN' && err.message.includes(path) && err.message.includes('not a valid SQLite database'),
     );
   });
 

@@ -3,15 +3,7 @@
 // use, so each query keeps a plain WHERE that its index can serve.
 import { StoreError } from '../errors.js';
 import { afterAcquire, checkFence, checkLeaseArgs, holds } from '../lease-rules.js';
-import {
-  checkDecision,
-  checkHold,
-  checkLimit,
-  checkNode,
-  checkNodeEvent,
-  checkSnapshot,
-  checkSync,
-} from '../record-checks.js';
+import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkSnapshot, checkSync } from '../record-checks.js';
 import type {
   ConfigSnapshot,
   DecisionFilter,
@@ -90,19 +82,13 @@ export class SqliteStore implements Store {
        WHERE seq < (SELECT MAX(seq) FROM config_snapshots)`,
     );
     this.selectSnapshot = prepare(db, 'SELECT commit_sha, declarations, stored_at FROM config_snapshots WHERE commit_sha = ?');
-    this.selectLatestSnapshot = prepare(
-      db,
-      'SELECT commit_sha, declarations, stored_at FROM config_snapshots ORDER BY seq DESC LIMIT 1',
-    );
+    this.selectLatestSnapshot = prepare(db, 'SELECT commit_sha, declarations, stored_at FROM config_snapshots ORDER BY seq DESC LIMIT 1');
     this.insertSync = prepare(
       db,
       `INSERT INTO sync_records (at, commit_sha, status, message, issues)
        VALUES (@at, @commit_sha, @status, @message, @issues)`,
     );
-    this.selectSyncs = prepare(
-      db,
-      'SELECT at, commit_sha, status, message, issues FROM sync_records ORDER BY at DESC, id DESC LIMIT ?',
-    );
+    this.selectSyncs = prepare(db, 'SELECT at, commit_sha, status, message, issues FROM sync_records ORDER BY at DESC, id DESC LIMIT ?');
     this.upsertNode = prepare(
       db,
       `INSERT INTO nodes (name, service, region, address, labels, state, state_since, token_hash,
@@ -135,10 +121,7 @@ export class SqliteStore implements Store {
          since = excluded.since, until = excluded.until`,
     );
     const holdColumns = 'service, region, key, commit_sha, author, since, until';
-    this.selectHoldsAt = prepare(
-      db,
-      `SELECT ${holdColumns} FROM override_holds WHERE until > ? ORDER BY service, region, key`,
-    );
+    this.selectHoldsAt = prepare(db, `SELECT ${holdColumns} FROM override_holds WHERE until > ? ORDER BY service, region, key`);
     this.selectAllHolds = prepare(db, `SELECT ${holdColumns} FROM override_holds ORDER BY service, region, key`);
 
     this.selectLease = prepare(db, 'SELECT name, holder, address, token, expires_at FROM leases WHERE name = ?');

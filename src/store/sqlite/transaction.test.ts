@@ -22,7 +22,10 @@ function count(db: Connection): unknown {
 describe('transaction', () => {
   it('commits what fn wrote and answers what it returned', () => {
     const db = withTable();
-    assert.equal(transaction(db, () => db.prepare('INSERT INTO t VALUES (1), (2)').run().changes), 2);
+    assert.equal(
+      transaction(db, () => db.prepare('INSERT INTO t VALUES (1), (2)').run().changes),
+      2,
+    );
     assert.equal(count(db), 2);
     assert.equal(db.isTransaction, false);
     db.close();
