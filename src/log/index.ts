@@ -28,7 +28,7 @@ export interface LogOptions {
 /** Creates the process's root logger. */
 export function createLogger(options: LogOptions = {}): Logger {
   const level = options.level ?? process.env.XPLANE_LOG_LEVEL ?? 'info';
-  const wantPretty = options.pretty ?? (process.stderr.isTTY === true && process.env.XPLANE_LOG_FORMAT !== 'json');
+  const wantPretty = options.pretty ?? (process.stderr.isTTY && process.env.XPLANE_LOG_FORMAT !== 'json');
   const { pino } = pinoModule();
   const base = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
   if (wantPretty) {

@@ -35,7 +35,7 @@ export interface LiteLogOptions {
 export function liteLogger(options: LiteLogOptions = {}): AgentLog {
   const name = (options.level ?? process.env.XPLANE_LOG_LEVEL ?? 'info') as keyof typeof LEVELS;
   const threshold = LEVELS[name] ?? LEVELS.info;
-  const pretty = options.pretty ?? (process.stderr.isTTY === true && process.env.XPLANE_LOG_FORMAT !== 'json');
+  const pretty = options.pretty ?? (process.stderr.isTTY && process.env.XPLANE_LOG_FORMAT !== 'json');
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const at = (level: LevelName) =>
     function log(fieldsOrMsg: object | string, msg?: string): void {

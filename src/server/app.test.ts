@@ -260,7 +260,7 @@ describe('HTTP API', () => {
           ['sg-svc-plus-1', 'sg', 'warm'],
         ],
       );
-      assert.ok('lastHeartbeat' in nodes[0]! && 'cpu' in nodes[0]!);
+      assert.ok('lastHeartbeat' in nodes[0]! && 'cpu' in nodes[0]);
       const sg = await r.app.inject({ method: 'GET', url: '/v1/nodes?region=sg&state=warm', headers: auth(TOKENS.admin) });
       assert.deepEqual(
         (sg.json() as { name: string }[]).map((n) => n.name),

@@ -47,7 +47,7 @@ export interface AppOptions {
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const requestTimeout = opts.requestTimeoutMs ?? 10_000;
   const app = Fastify({
-    loggerInstance: opts.log as FastifyBaseLogger,
+    loggerInstance: opts.log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 16 * 1024,
     requestTimeout,
@@ -74,9 +74,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Behind a follower replica, the client is the one the follower saw (it vouches with the shared secret).
     keyGenerator: (request) => clientAddress(request, opts.tokens.admin),
     errorResponseBuilder: (_req, ctx) =>
-      ({ statusCode: 429, error: { code: 'XP_ERR_RATE_LIMITED', message: `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` } }) as ErrorBody & {
-        statusCode: number;
-      },
+      ({ statusCode: 429, error: { code: 'XP_ERR_RATE_LIMITED', message: `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` } }),
   });
   await app.register(nodeRoutes, { registry: opts.registry, tokens: opts.tokens, registerPerMinute: opts.registerPerMinute ?? 600 });
   await app.register(serviceRoutes, { status: opts.serviceStatus ?? (async () => undefined), registry: opts.registry, tokens: opts.tokens });

@@ -66,7 +66,7 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, body: { error: { code: 'XP_ERR_BAD_REQUEST', message: 'the JSON body is empty', field: 'body' } } };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415 as number, body: { error: { code: 'XP_ERR_BAD_REQUEST', message: 'send the body as application/json', field: 'body' } } };
+      return { status: 415, body: { error: { code: 'XP_ERR_BAD_REQUEST', message: 'send the body as application/json', field: 'body' } } };
     default:
       break;
   }

@@ -119,7 +119,7 @@ describe('applyPoolPatches: no-op', () => {
   });
 
   it('treats an empty list for a missing key as no change', () => {
-    const source = SEED.replace(/      excluded: .*\n/, '');
+    const source = SEED.replace(/ {6}excluded: .*\n/, '');
     assert.equal(applyPoolPatches(source, 'jp', { 'svc-plus': { excluded: [] } }), source);
   });
 });

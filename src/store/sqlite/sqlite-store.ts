@@ -392,7 +392,7 @@ export class SqliteStore implements Store {
   private statement<Row>(key: string, sql: string): Stmt<Row> {
     let stmt = this.filtered.get(key);
     if (stmt === undefined) {
-      stmt = prepare<[Params], unknown>(this.db, sql);
+      stmt = prepare<[Params]>(this.db, sql);
       this.filtered.set(key, stmt);
     }
     return stmt as Stmt<Row>;
