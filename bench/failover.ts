@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryDns, RRType, writeRecordFile } from '../src/dns/index.js';
+import { errorText } from '../src/errors.js';
 import { makeGitFixture } from '../src/testing/index.js';
 import { freePort, progress, ROOT, startServe, writeResults } from '../test/helpers/serve.js';
 
@@ -186,8 +187,8 @@ api  IN LUA A "${lua}"
   const keepLog = (c: Buffer): void => {
     pdnsLog = (pdnsLog + c.toString()).slice(-8000);
   };
-  pdns.stdout?.on('data', keepLog);
-  pdns.stderr?.on('data', keepLog);
+  pdns.stdout.on('data', keepLog);
+  pdns.stderr.on('data', keepLog);
   await until(
     'PowerDNS to answer',
     async () => {
@@ -196,8 +197,8 @@ api  IN LUA A "${lua}"
       return true;
     },
     15_000,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}\n${pdnsLog}`);
+  ).catch((err: unknown) => {
+    throw new Error(`${errorText(err)}\n${pdnsLog}`);
   });
 
   const startAgent = (node: { name: string; ip: string }): void => {

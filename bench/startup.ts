@@ -59,7 +59,7 @@ function rssMiB(pid: number): number {
 async function idleRss(args: string[], cwd: string, env: Record<string, string>, seconds: number): Promise<number> {
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4_000)));
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4_000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await Promise.race([new Promise((r) => setTimeout(r, seconds * 1_000)), exited]);
   if (child.exitCode !== null) throw new Error(`node ${args.join(' ')} exited early (${child.exitCode}): ${stderr}`);

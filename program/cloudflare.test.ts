@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { fakeIp, installMocks, resolveAll, setStackConfig } from './testing/pulumi-mocks.js';
 import { writeFixtureRepo } from './testing/fixture-repo.js';
 
-const stackOutputs: Record<string, Record<string, unknown>> = {};
+const stackOutputs = new Map<string, Record<string, unknown>>();
 const mocks = await installMocks({ stack: 'jp', stackOutputs });
 const { xplaneProgram } = await import('./xplane-program.js');
 
@@ -79,10 +79,10 @@ describe('a Cloudflare region stack', () => {
     assert.equal(mocks.ofType('aws:ec2/instance:Instance').length, 3);
     const [pool] = mocks.ofType(POOL);
     assert.equal(pool?.inputs.name, 'xplane-web-jp');
-    assert.equal(pool?.inputs.accountId, 'acc-1');
-    assert.equal(pool?.inputs.monitor, 'web-monitor-id');
+    assert.equal(pool.inputs.accountId, 'acc-1');
+    assert.equal(pool.inputs.monitor, 'web-monitor-id');
     assert.deepEqual(
-      (pool?.inputs.origins as { name: string; address: string }[]).map((o) => [o.name, o.address]),
+      (pool.inputs.origins as { name: string; address: string }[]).map((o) => [o.name, o.address]),
       [
         ['jp-web-1', fakeIp('jp-web-1')],
         ['jp-web-3', fakeIp('jp-web-3')],
@@ -90,7 +90,7 @@ describe('a Cloudflare region stack', () => {
     );
     const services = outputs.services as Record<string, { poolId?: string; weight: number }>;
     assert.equal(services.web?.poolId, 'web-pool-id');
-    assert.equal(services.web?.weight, 100);
+    assert.equal(services.web.weight, 100);
   });
 
   it('keeps a weight-0 region pool (the load balancer steers 0 to it)', async () => {
@@ -119,9 +119,9 @@ describe('the global stack', () => {
     services: { web: { provider: 'cloudflare', domain: 'web.example.net', weight, nodes: [], excluded: [], ...(poolId ? { poolId } : {}) } },
   });
   const setRegions = (jp: Record<string, unknown>, sg: Record<string, unknown>): void => {
-    for (const key of Object.keys(stackOutputs)) delete stackOutputs[key];
-    stackOutputs['organization/xplane/jp'] = jp;
-    stackOutputs['organization/xplane/sg'] = sg;
+    stackOutputs.clear();
+    stackOutputs.set('organization/xplane/jp', jp);
+    stackOutputs.set('organization/xplane/sg', sg);
   };
 
   it('reads the region stacks and makes one random-steering load balancer per Cloudflare service', async () => {

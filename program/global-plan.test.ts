@@ -16,7 +16,7 @@ describe('planLoadBalancer', () => {
       { region: 'sg', poolId: 'p-sg', weight: 0, fallback: true },
     ]);
     assert.deepEqual(plan?.defaultPools, ['p-jp', 'p-sg']);
-    assert.equal(plan?.poolWeights['p-sg'], 0);
+    assert.equal(plan.poolWeights['p-sg'], 0);
   });
   it('falls back to the heaviest region marked fallback', () => {
     const plan = planLoadBalancer([
@@ -31,7 +31,7 @@ describe('planLoadBalancer', () => {
       { region: 'jp', poolId: 'p-jp', weight: 50, fallback: false },
     ]);
     assert.equal(plan?.fallbackPool, 'p-jp');
-    assert.deepEqual(plan?.defaultPools, ['p-jp', 'p-sg']);
+    assert.deepEqual(plan.defaultPools, ['p-jp', 'p-sg']);
   });
   it('makes no load balancer without pools', () => {
     assert.equal(planLoadBalancer([]), undefined);

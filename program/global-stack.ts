@@ -77,7 +77,7 @@ function regionReader(args: GlobalStackArgs): RegionReader {
       const name = `${args.settings.stackOrganization}/${args.project}/${region}`;
       const ref = new pulumi.StackReference(name);
       services = ref.getOutputDetails('services').then(
-        (details) => details.value ?? details.secretValue,
+        (details): unknown => details.value ?? details.secretValue,
         (err: unknown) => {
           throw new Error(`cannot read stack ${name} (converge the region stacks before the global one): ${errorText(err)}`);
         },

@@ -67,11 +67,11 @@ describe('local nodes', () => {
     );
     const [first] = nodes;
     assert.equal(first?.inputs.name, 'lab-svc-1');
-    assert.equal(first?.inputs.service, 'svc');
-    assert.equal(first?.inputs.region, 'lab');
-    assert.equal(first?.inputs.implementation, NODE_PROVIDER);
-    assert.equal(first?.inputs.xplaneRoot, XPLANE_ROOT);
-    assert.equal(typeof first?.inputs.__provider, 'string', 'the serialized delegating provider');
+    assert.equal(first.inputs.service, 'svc');
+    assert.equal(first.inputs.region, 'lab');
+    assert.equal(first.inputs.implementation, NODE_PROVIDER);
+    assert.equal(first.inputs.xplaneRoot, XPLANE_ROOT);
+    assert.equal(typeof first.inputs.__provider, 'string', 'the serialized delegating provider');
     assert.deepEqual(outputs.services.svc?.nodes[0], { name: 'lab-svc-1', ip: '127.2.2.1', address: '127.2.2.1:8080', pid: fakePid('lab-svc-1') });
   });
 

@@ -37,17 +37,17 @@ describe('planRegion', () => {
     assert.deepEqual(plan.notes, []);
     const [service] = plan.services;
     assert.equal(service?.machines, 'aws');
-    assert.equal(service?.dnsTarget, 'route53');
-    assert.deepEqual(service?.nodes, ['jp-r53-1', 'jp-r53-2', 'jp-r53-3']);
-    assert.deepEqual(service?.dnsNodes, ['jp-r53-1', 'jp-r53-3']);
-    assert.equal(service?.weight, 100);
+    assert.equal(service.dnsTarget, 'route53');
+    assert.deepEqual(service.nodes, ['jp-r53-1', 'jp-r53-2', 'jp-r53-3']);
+    assert.deepEqual(service.dnsNodes, ['jp-r53-1', 'jp-r53-3']);
+    assert.equal(service.weight, 100);
     assert.ok(needsAgent(plan));
   });
 
   it('keeps a weight-0 region in DNS (its records are the last resort)', () => {
     const plan = planRegion(declarations, 'jp', { r53: { weight: 0, nodes: ['jp-r53-1'], excluded: [] } });
     assert.deepEqual(plan.services[0]?.dnsNodes, ['jp-r53-1']);
-    assert.equal(plan.services[0]?.dnsTarget, 'route53');
+    assert.equal(plan.services[0].dnsTarget, 'route53');
   });
 
   it('notes a region whose every node is excluded', () => {
@@ -60,8 +60,8 @@ describe('planRegion', () => {
     const plan = planRegion(declarations, 'lab', { loc: { weight: 10, nodes: ['lab-loc-1', 'lab-loc-2'], excluded: ['lab-loc-2'] } });
     assert.deepEqual(plan.notes, []);
     assert.equal(plan.services[0]?.machines, 'local');
-    assert.equal(plan.services[0]?.dnsTarget, 'local');
-    assert.deepEqual(plan.services[0]?.dnsNodes, ['lab-loc-1']);
+    assert.equal(plan.services[0].dnsTarget, 'local');
+    assert.deepEqual(plan.services[0].dnsNodes, ['lab-loc-1']);
     assert.ok(needsAgent(plan, 'local'));
     assert.ok(!needsAgent(plan, 'aws'));
   });
@@ -69,14 +69,14 @@ describe('planRegion', () => {
   it('keeps local DNS for a region whose every node is excluded (the file then has no records)', () => {
     const plan = planRegion(declarations, 'lab', { loc: { weight: 10, nodes: ['lab-loc-1'], excluded: ['lab-loc-1'] } });
     assert.equal(plan.services[0]?.dnsTarget, 'local');
-    assert.deepEqual(plan.services[0]?.dnsNodes, []);
+    assert.deepEqual(plan.services[0].dnsNodes, []);
     assert.deepEqual(plan.notes, []);
   });
 
   it('puts no loopback address in public DNS: a local region with route53 gets its nodes and a note', () => {
     const plan = planRegion(declarations, 'lab', { r53: { weight: 10, nodes: ['lab-r53-1'], excluded: [] } });
     assert.equal(plan.services[0]?.machines, 'local');
-    assert.equal(plan.services[0]?.dnsTarget, 'none');
+    assert.equal(plan.services[0].dnsTarget, 'none');
     assert.equal(plan.notes.length, 1);
     assert.match(plan.notes[0] ?? '', /no route53 DNS for region lab: its nodes are local processes with loopback addresses/);
   });
@@ -84,7 +84,7 @@ describe('planRegion', () => {
   it('writes local DNS for aws nodes too', () => {
     const plan = planRegion(declarations, 'jp', { loc: { weight: 10, nodes: ['jp-loc-1'], excluded: [] } });
     assert.equal(plan.services[0]?.machines, 'aws');
-    assert.equal(plan.services[0]?.dnsTarget, 'local');
+    assert.equal(plan.services[0].dnsTarget, 'local');
     assert.ok(needsAgent(plan));
   });
 

@@ -79,8 +79,8 @@ describe('the seed jp stack', () => {
   it('looks up the most recent official Debian 12 amd64 AMI', () => {
     const call = mocks.calls.find((c) => c.token === 'aws:ec2/getAmi:getAmi');
     assert.deepEqual(call?.inputs.owners, ['136693071363']);
-    assert.equal(call?.inputs.mostRecent, true);
-    assert.deepEqual(call?.inputs.filters, [
+    assert.equal(call.inputs.mostRecent, true);
+    assert.deepEqual(call.inputs.filters, [
       { name: 'name', values: ['debian-12-amd64-*'] },
       { name: 'architecture', values: ['x86_64'] },
     ]);
@@ -128,7 +128,7 @@ describe('the seed jp stack', () => {
     const [record] = mocks.ofType(RECORD);
     assert.equal(record?.name, 'jp-svc-plus-1-a');
     assert.deepEqual(
-      { ...record?.inputs, weightedRoutingPolicies: undefined },
+      { ...record.inputs, weightedRoutingPolicies: undefined },
       {
         zoneId: 'Z123',
         name: 'api.svc.plus',
@@ -148,11 +148,11 @@ describe('the seed jp stack', () => {
   it('builds the health check from the gtm health block', () => {
     const [check] = mocks.ofType(HEALTH);
     assert.equal(check?.inputs.type, 'HTTP');
-    assert.equal(check?.inputs.ipAddress, fakeIp('jp-svc-plus-1'));
-    assert.equal(check?.inputs.port, 8080);
-    assert.equal(check?.inputs.resourcePath, '/healthz');
-    assert.equal(check?.inputs.requestInterval, 10); // gtm interval 5s
-    assert.equal(check?.inputs.failureThreshold, 3); // gtm fall 3
+    assert.equal(check.inputs.ipAddress, fakeIp('jp-svc-plus-1'));
+    assert.equal(check.inputs.port, 8080);
+    assert.equal(check.inputs.resourcePath, '/healthz');
+    assert.equal(check.inputs.requestInterval, 10); // gtm interval 5s
+    assert.equal(check.inputs.failureThreshold, 3); // gtm fall 3
   });
 
   it('exports weight, nodes with their IPs, excluded and record ids', () => {
@@ -186,7 +186,7 @@ describe('a 3-node jp pool with one node excluded', () => {
     // 100 over the 2 included nodes
     assert.equal(recordWeight(records.get('jp-svc-plus-1-a')), 50);
     assert.deepEqual(outputs.services['svc-plus']?.excluded, ['jp-svc-plus-2']);
-    assert.equal(outputs.services['svc-plus']?.nodes.length, 3);
+    assert.equal(outputs.services['svc-plus'].nodes.length, 3);
   });
 });
 
@@ -225,9 +225,9 @@ describe('health checks from other gtm health blocks', () => {
     await run({ 'xplane:region': 'jp', 'xplane:pools': { svc: { weight: 100, nodes: ['jp-svc-1'] } } }, { root });
     const [check] = mocks.ofType(HEALTH);
     assert.equal(check?.inputs.type, 'TCP');
-    assert.equal(check?.inputs.resourcePath, undefined);
-    assert.equal(check?.inputs.requestInterval, 30);
-    assert.equal(check?.inputs.failureThreshold, 5);
+    assert.equal(check.inputs.resourcePath, undefined);
+    assert.equal(check.inputs.requestInterval, 30);
+    assert.equal(check.inputs.failureThreshold, 5);
   });
 });
 

@@ -123,7 +123,7 @@ export function tokenFromEnvironment({ env, readText }: TokenSources): string | 
   try {
     text = readText(file);
   } catch (err) {
-    throw new Error(`cannot read XPLANE_BOOTSTRAP_TOKEN_FILE ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read XPLANE_BOOTSTRAP_TOKEN_FILE ${file}: ${(err as Error).message}`, { cause: err });
   }
   if (text.trim() === '') throw new Error(`XPLANE_BOOTSTRAP_TOKEN_FILE ${file} is empty`);
   return text.trim();

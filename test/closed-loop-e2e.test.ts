@@ -16,7 +16,7 @@ let cli: string | undefined;
 try {
   cli = await findPulumiCli(REPO_ROOT);
 } catch (err) {
-  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the end-to-end tests: ${(err as Error).message}`);
+  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the end-to-end tests: ${(err as Error).message}`, { cause: err });
 }
 
 const JP_STACK = 'stacks/Pulumi.jp.yaml';

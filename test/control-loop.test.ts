@@ -40,8 +40,9 @@ describe('control loop', () => {
 
   after(async () => {
     for (const n of nodes) await n.down();
-    await serve?.stop();
-    fixture?.cleanup();
+    // before() may have stopped before assigning them.
+    await (serve as ServeProcess | undefined)?.stop();
+    (fixture as GitFixture | undefined)?.cleanup();
     rmSync(state, { recursive: true, force: true });
   });
 

@@ -15,7 +15,7 @@ let cli: string | undefined;
 try {
   cli = await findPulumiCli(REPO_ROOT);
 } catch (err) {
-  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the engine tests: ${(err as Error).message}`);
+  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the engine tests: ${(err as Error).message}`, { cause: err });
 }
 
 interface Result {
@@ -48,7 +48,7 @@ describe('converge with the real Pulumi engine', { skip: cli === undefined ? 'no
     assert.equal(res.code, 0, res.stderr);
     const [result] = JSON.parse(res.stdout) as Result[];
     assert.equal(result?.status, 'succeeded');
-    assert.equal(result?.changes.create, 1);
+    assert.equal(result.changes.create, 1);
     assert.equal(gitSync(repo, 'status', '--porcelain'), '', 'stack creation left the checkout clean');
   });
 

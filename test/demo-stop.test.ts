@@ -19,7 +19,7 @@ let noCli = '';
 try {
   cli = await findPulumiCli(REPO_ROOT);
 } catch (err) {
-  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the end-to-end tests: ${(err as Error).message}`);
+  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the end-to-end tests: ${(err as Error).message}`, { cause: err });
   noCli = `no Pulumi CLI here: ${(err as Error).message}`;
 }
 

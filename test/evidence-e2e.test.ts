@@ -167,10 +167,10 @@ describe('exclusion needs evidence: scenarios on a real serve and remote', async
     const body = (await res.json()) as { regions: Record<string, { weight: number; unverified: { name: string; state: string; leftSeconds: number }[] }> };
     assert.equal(body.regions.jp?.weight, 100);
     assert.deepEqual(
-      body.regions.jp?.unverified.map((u) => `${u.name} ${u.state}`),
+      body.regions.jp.unverified.map((u) => `${u.name} ${u.state}`),
       ['jp-svc-plus-1 unknown', 'jp-svc-plus-2 unknown'],
     );
-    for (const u of body.regions.jp?.unverified ?? []) assert.ok(u.leftSeconds > 500 && u.leftSeconds <= 600, `${u.name}: ${u.leftSeconds} s left of 10m`);
+    for (const u of body.regions.jp.unverified) assert.ok(u.leftSeconds > 500 && u.leftSeconds <= 600, `${u.name}: ${u.leftSeconds} s left of 10m`);
   });
 
   it('3. the other region’s agents never come: after provision_timeout one commit excludes them and says why', async (t) => {

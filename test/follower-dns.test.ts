@@ -80,7 +80,8 @@ describe('the embedded DNS on a follower replica', () => {
   after(async () => {
     for (const n of nodes) await n.down();
     for (const p of planes.reverse()) await p.stop();
-    fixture?.cleanup();
+    // before() may have stopped before assigning it.
+    (fixture as GitFixture | undefined)?.cleanup();
     if (state) rmSync(state, { recursive: true, force: true });
   });
 

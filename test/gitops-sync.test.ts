@@ -42,7 +42,7 @@ describe('gitops sync', () => {
     const outcome = await r.sync.syncOnce();
     const head = gitSync(r.fixture.work, 'rev-parse', 'HEAD');
     assert.equal(outcome.status, 'changed');
-    assert.equal(outcome.status === 'changed' && outcome.commit, head);
+    assert.equal(outcome.commit, head);
     assert.equal((await r.store.latestSnapshot())?.commit, head);
     assert.deepEqual(
       r.events.map((e) => e.type),
@@ -67,7 +67,7 @@ describe('gitops sync', () => {
     const sha = r.fixture.commit({ [AUTOSCALE]: text }, 'autoscale: shorter cooldown');
     const outcome = await r.sync.syncOnce();
     assert.equal(outcome.status, 'changed');
-    assert.deepEqual(outcome.status === 'changed' && outcome.changes, [{ kind: 'autoscale', name: 'svc-plus', change: 'modified' }]);
+    assert.deepEqual(outcome.changes, [{ kind: 'autoscale', name: 'svc-plus', change: 'modified' }]);
     assert.deepEqual(r.events, [{ type: 'autoscale', commit: sha, services: ['svc-plus'] }]);
     assert.equal((await r.store.latestSnapshot())?.declarations.autoscale['svc-plus']?.global.cooldown, 90_000);
   });
@@ -79,17 +79,16 @@ describe('gitops sync', () => {
     const bad = r.fixture.commit({ [AUTOSCALE]: text }, 'typo');
     const outcome = await r.sync.syncOnce();
     assert.equal(outcome.status, 'invalid');
-    assert.ok(outcome.status === 'invalid');
     assert.equal(outcome.commit, bad);
     assert.equal(outcome.inForce, good);
     assert.equal(outcome.issues[0]?.file, AUTOSCALE);
-    assert.equal(outcome.issues[0]?.path, 'regions.jp.scale_up_cpu');
+    assert.equal(outcome.issues[0].path, 'regions.jp.scale_up_cpu');
     assert.equal((await r.store.latestSnapshot())?.commit, good);
     assert.equal(r.events.length, 0);
     const [record] = await r.store.recentSyncs(1);
     assert.equal(record?.status, 'invalid');
-    assert.equal(record?.commit, bad);
-    assert.equal(record?.issues[0]?.path, 'regions.jp.scale_up_cpu');
+    assert.equal(record.commit, bad);
+    assert.equal(record.issues[0]?.path, 'regions.jp.scale_up_cpu');
   });
 
   it('records a repeated poll of the same invalid commit once', async () => {
@@ -147,7 +146,6 @@ describe('gitops sync against a failing remote', () => {
       });
       const outcome = await broken.syncOnce();
       assert.equal(outcome.status, 'error');
-      assert.ok(outcome.status === 'error');
       assert.match(outcome.message, /cannot fetch .*gone\.git/);
       assert.equal(outcome.inForce, good);
       assert.equal((await r.store.latestSnapshot())?.commit, good);
@@ -190,7 +188,7 @@ describe('gitops sync loop', () => {
     try {
       const seen = new Promise<ConfigEvent>((resolve) => {
         r.sync.subscribe((e) => {
-          if (e.type === 'gtm' && e.commit !== undefined && r.events.length > 4) resolve(e);
+          if (e.type === 'gtm' && r.events.length > 4) resolve(e);
         });
       });
       r.sync.start(100);

@@ -28,7 +28,7 @@ describe('GitWriter', () => {
     }));
     assert.equal(outcome.status, 'pushed');
     const remoteHead = gitSync(fixture.bare, 'rev-parse', 'main');
-    assert.equal(outcome.status === 'pushed' && outcome.commit, remoteHead);
+    assert.equal(outcome.commit, remoteHead);
     assert.equal(
       gitSync(fixture.bare, 'log', '-1', '--format=%an <%ae>|%s', 'main'),
       'xplane-bot <xplane-bot@users.noreply.local>|autoscale: svc-plus jp 1→2 (cpu=0.82)',
@@ -54,7 +54,7 @@ describe('GitWriter', () => {
       return { files: { [STACK]: `${current}\n# seen ${head.slice(0, 7)}\n` }, message: 'gtm: svc-plus jp weight 100→50 (ready 1/2)\n' };
     });
     assert.equal(outcome.status, 'pushed');
-    assert.equal(outcome.status === 'pushed' && outcome.attempts, 2);
+    assert.equal(outcome.attempts, 2);
     assert.equal(heads[1], human, 'the second try starts from the human commit');
     assert.equal(gitSync(fixture.bare, 'rev-parse', 'main~1'), human);
     assert.match(gitSync(fixture.bare, 'show', `main:${STACK}`), new RegExp(`# seen ${human.slice(0, 7)}`));
@@ -79,7 +79,7 @@ describe('GitWriter', () => {
     const outcome = await local.write(async () => ({ files: { [STACK]: 'x: 1\n' }, message: 'gtm: x\n' }));
     assert.equal(outcome.status, 'unpushed');
     assert.equal(gitSync(fixture.bare, 'rev-parse', 'main'), before);
-    assert.equal(gitSync(mirror.dir, 'rev-parse', 'refs/xplane/unpushed'), outcome.status === 'unpushed' ? outcome.commit : '');
+    assert.equal(gitSync(mirror.dir, 'rev-parse', 'refs/xplane/unpushed'), outcome.commit);
   });
 
   it('shows the diff of a planned commit without touching the remote', async () => {

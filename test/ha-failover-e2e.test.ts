@@ -68,7 +68,8 @@ describe('replicas on one Postgres: leader election and failover', async () => {
   after(async () => {
     for (const n of nodes) await n.down();
     for (const r of replicas) await r.stop();
-    fixture?.cleanup();
+    // before() may have stopped before assigning it.
+    (fixture as GitFixture | undefined)?.cleanup();
     if (state) rmSync(state, { recursive: true, force: true });
     await db?.drop();
   });

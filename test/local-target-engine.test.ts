@@ -20,7 +20,7 @@ let cli: string | undefined;
 try {
   cli = await findPulumiCli(REPO_ROOT);
 } catch (err) {
-  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the engine tests: ${(err as Error).message}`);
+  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the engine tests: ${(err as Error).message}`, { cause: err });
 }
 
 /** The provider's own check: the pid is alive and is the agent of that node (not a zombie, not a recycled pid). */
@@ -172,8 +172,8 @@ describe(
       const node2 = nodeOf(result, NODE_2);
       assert.equal(node1?.address, `127.1.1.1:${port}`);
       assert.equal(node2?.address, `127.1.1.2:${port}`);
-      assert.ok(node1?.pid !== undefined && isNodeProcess(node1.pid, NODE_1), `${NODE_1} runs`);
-      assert.ok(node2?.pid !== undefined && isNodeProcess(node2.pid, NODE_2), `${NODE_2} runs too: excluded only keeps it out of DNS`);
+      assert.ok(node1.pid !== undefined && isNodeProcess(node1.pid, NODE_1), `${NODE_1} runs`);
+      assert.ok(node2.pid !== undefined && isNodeProcess(node2.pid, NODE_2), `${NODE_2} runs too: excluded only keeps it out of DNS`);
 
       const health = await fetch(`http://127.1.1.1:${port}/healthz`);
       assert.equal(health.status, 200);

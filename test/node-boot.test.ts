@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { AGENT_PATHS } from '../program/user-data.js';
+import { errorText } from '../src/errors.js';
 import { startFakeImds, type ImdsRequest } from './helpers/fake-imds.js';
 import { makeGitFixture, REPO_ROOT } from '../src/testing/index.js';
 import {
@@ -126,12 +127,12 @@ const log = (line: string): boolean => process.stderr.write(`node-boot: ${line}\
 async function bootJob(jobPath: string): Promise<void> {
   const job = JSON.parse(readFileSync(jobPath, 'utf8')) as BootJob;
   const facts: BootFacts = { imds: [] };
-  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const cleanups: (() => unknown)[] = [];
   const cleanUp = async (): Promise<void> => {
     for (const step of cleanups.splice(0).reverse())
       await Promise.resolve()
         .then(step)
-        .catch((err: Error) => log(`cleanup: ${err.message}`));
+        .catch((err: unknown) => log(`cleanup: ${errorText(err)}`));
   };
   process.once('SIGTERM', () => {
     log('SIGTERM: cleaning up');
@@ -302,13 +303,16 @@ function startServeAt(url: string, repo: string, state: string, env: Record<stri
     },
   );
   let err = '';
-  child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-20_000)));
+  child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-20_000)));
   return {
     child,
     stderr: () => err,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
         const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
           clearTimeout(kill);

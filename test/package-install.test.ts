@@ -51,7 +51,8 @@ describe('the npm package, installed with production dependencies only', () => {
   });
 
   after(() => {
-    fixture?.cleanup();
+    // before() may have stopped before assigning it.
+    (fixture as GitFixture | undefined)?.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -101,7 +102,7 @@ describe('the npm package, installed with production dependencies only', () => {
       },
     );
     let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8_000)));
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8_000)));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       const end = Date.now() + 30_000;

@@ -22,7 +22,7 @@ let cli: string | undefined;
 try {
   cli = await findPulumiCli(REPO_ROOT);
 } catch (err) {
-  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the engine tests: ${(err as Error).message}`);
+  if (process.env.CI) throw new Error(`CI must provide a Pulumi CLI for the engine tests: ${(err as Error).message}`, { cause: err });
 }
 
 /** The provider's own check: the pid is alive and is the agent of that node. */
@@ -112,7 +112,8 @@ describe(
       const text = readFileSync(gtm, 'utf8');
       assert.match(text, /^\s*port: 8080$/m, 'the playground gtm file still has its health port');
       writeFileSync(gtm, text.replace(/^(\s*)port: 8080$/m, `$1port: ${port}`));
-      const { PULUMI_BACKEND_URL: _backend, PULUMI_ACCESS_TOKEN: _token, ...inherited } = process.env;
+      // Without the developer's own backend and token: the stacks live in the temporary file backend.
+      const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'PULUMI_BACKEND_URL' && k !== 'PULUMI_ACCESS_TOKEN'));
       env = {
         ...inherited,
         PULUMI_HOME: join(repo, '.xplane', 'pulumi-home'),
@@ -153,7 +154,7 @@ describe(
       const out = await outputs();
       const node = out.services?.['svc-plus']?.nodes.find((n) => n.name === NODE);
       assert.equal(node?.address, `127.1.1.1:${port}`);
-      assert.ok(node?.pid !== undefined && isNodeProcess(node.pid, NODE), 'the agent runs');
+      assert.ok(node.pid !== undefined && isNodeProcess(node.pid, NODE), 'the agent runs');
       assert.equal((await fetch(`http://127.1.1.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) })).status, 200);
       assert.equal(out.services?.['svc-plus']?.recordFile, recordFile());
       assert.deepEqual((JSON.parse(readFileSync(recordFile(), 'utf8')) as { records: unknown[] }).records, [{ node: NODE, ip: '127.1.1.1', weight: 100 }]);

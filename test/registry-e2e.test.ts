@@ -28,8 +28,8 @@ function agent(serverUrl: string, region: string, address: string): ChildProcess
     [join(REPO_ROOT, 'bin/xplane.js'), 'agent', '--server', serverUrl, '--service', 'svc-plus', '--region', region, '--address', address, '--json'],
     { env: { ...process.env, XPLANE_BOOTSTRAP_TOKEN: BOOTSTRAP, XPLANE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  child.stdout?.resume();
-  child.stderr?.resume();
+  child.stdout.resume();
+  child.stderr.resume();
   return child;
 }
 
@@ -84,8 +84,9 @@ describe('node registry end to end', () => {
 
   after(async () => {
     for (const a of agents) a.kill('SIGKILL');
-    await serve?.stop();
-    fixture?.cleanup();
+    // before() may have stopped before assigning them.
+    await (serve as ServeProcess | undefined)?.stop();
+    (fixture as GitFixture | undefined)?.cleanup();
     rmSync(state, { recursive: true, force: true });
   });
 

@@ -34,9 +34,14 @@ interface Implementation {
  * current one.
  */
 export const delegatingProvider: pulumi.dynamic.ResourceProvider<DelegatingState, DelegatingState> = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- runs as CommonJS in the plugin process (see the header)
   create: (inputs) => (require(inputs.implementation) as Implementation).create(inputs),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- runs as CommonJS in the plugin process (see the header)
   read: (id, props) => (require((props as DelegatingState).implementation) as Implementation).read(id, props as DelegatingState),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- runs as CommonJS in the plugin process (see the header)
   diff: (id, olds, news) => (require(news.implementation) as Implementation).diff(id, olds, news),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- runs as CommonJS in the plugin process (see the header)
   update: (id, olds, news) => (require(news.implementation) as Implementation).update(id, olds, news),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- runs as CommonJS in the plugin process (see the header)
   delete: (id, props) => (require(props.implementation) as Implementation).delete(id, props),
 };

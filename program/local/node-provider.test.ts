@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type * as pulumi from '@pulumi/pulumi';
+import { errorText } from '../../src/errors.js';
 import { NODE_PROVIDER, XPLANE_ROOT } from '../components/local-node.js';
 
 interface NodeState {
@@ -157,7 +158,7 @@ describe('the LocalNode provider', () => {
       const creating = provider.create({ ...inputs, name: 'lab-svc-4', xplaneRoot: root, address: `127.0.0.1:${await freePort()}` });
       const outcome = creating.then(
         () => 'created',
-        (err: Error) => err.message,
+        (err: unknown) => errorText(err),
       );
       let pid = NaN;
       for (let i = 0; i < 100 && !(pid > 0); i += 1) {

@@ -19,7 +19,7 @@ export interface MockOptions {
   /** The stack name Pulumi reports; default `jp`. */
   stack?: string;
   /** `outputs` of StackReferences by stack name (`organization/xplane/jp`). */
-  stackOutputs?: Record<string, Record<string, unknown>>;
+  stackOutputs?: Map<string, Record<string, unknown>>;
 }
 
 /** What the mocks recorded; `reset` forgets it between runs. */
@@ -79,8 +79,8 @@ export async function installMocks(options: MockOptions = {}): Promise<MockRecor
         }
         recorder.resources.push({ type: args.type, name: args.name, inputs, secretInputs });
         if (args.type === 'pulumi:pulumi:StackReference') {
-          const stack = String(inputs.name ?? args.name);
-          const outputs = options.stackOutputs?.[stack];
+          const stack = typeof inputs.name === 'string' ? inputs.name : args.name;
+          const outputs = options.stackOutputs?.get(stack);
           if (!outputs) throw new Error(`stack ${stack} not found`);
           return { id: stack, state: { name: stack, outputs } };
         }

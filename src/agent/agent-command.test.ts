@@ -155,8 +155,8 @@ describe('agentCommand', { timeout: 30_000 }, () => {
     assert.equal(await exit, 0);
     const events = lines.map((l) => JSON.parse(l) as Record<string, string>);
     assert.equal(events[0]?.event, 'registered');
-    assert.equal(events[0]?.name, 'jp-cli-2');
-    assert.match(events[0]?.address ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.equal(events[0].name, 'jp-cli-2');
+    assert.match(events[0].address ?? '', /^127\.0\.0\.1:\d+$/);
     assert.deepEqual(events.slice(1), [
       { event: 'state', name: 'jp-cli-2', state: 'warm' },
       { event: 'state', name: 'jp-cli-2', state: 'drain' },

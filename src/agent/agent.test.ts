@@ -143,7 +143,14 @@ describe('Agent', { timeout: 30_000 }, () => {
         waits.push(ms);
         return new Promise((resolve) => {
           const t = setTimeout(resolve, Math.min(ms, 100));
-          signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              resolve();
+            },
+            { once: true },
+          );
         });
       },
     });
@@ -183,7 +190,7 @@ describe('Agent', { timeout: 30_000 }, () => {
     const { agent } = await startAgent(url, { name: 'jp-gone-1', log });
     const result = await agent.wait();
     assert.equal(result.ok, false);
-    assert.match(result.ok ? '' : result.reason, /409 XP_ERR_CONFLICT: name jp-gone-1 belongs to a deleted node/);
+    assert.match(result.reason, /409 XP_ERR_CONFLICT: name jp-gone-1 belongs to a deleted node/);
     assert.equal(fake.received('/v1/nodes/register').filter((r) => r.body.name === 'jp-gone-1').length, 1, 'no retry');
     assert.ok(lines.some((l) => l.level === 50 && l.msg.includes('deleted node')));
     await assert.rejects(healthz(agent.address ?? ''));

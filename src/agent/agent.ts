@@ -169,6 +169,7 @@ export class Agent {
         },
         signal,
       );
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort while register() is pending
       if (signal.aborted) return undefined;
       switch (outcome.kind) {
         case 'registered': {

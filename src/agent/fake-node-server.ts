@@ -98,38 +98,43 @@ export class FakeNodeServer {
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
     this.requests.push({ path, token, body, at: Date.now() });
+    const answer = this.answer(req.method, path, token, body);
+    send(res, answer.status, answer.body, answer.headers);
+  }
 
+  /** What to answer, as a value; handle() only records the request and sends this. */
+  private answer(method: string | undefined, path: string, token: string | undefined, body: Record<string, unknown>): ScriptedAnswer {
     const scripted = this.scripts.get(path)?.shift();
-    if (scripted) return send(res, scripted.status, scripted.body ?? errorBody('XP_ERR_SCRIPTED', `scripted ${scripted.status}`), scripted.headers);
-    if (req.method !== 'POST') return send(res, 405, errorBody('XP_ERR_METHOD', 'POST only'));
+    if (scripted) return { ...scripted, body: scripted.body ?? errorBody('XP_ERR_SCRIPTED', `scripted ${scripted.status}`) };
+    if (method !== 'POST') return { status: 405, body: errorBody('XP_ERR_METHOD', 'POST only') };
 
     switch (path) {
       case '/v1/nodes/register': {
-        if (token !== this.bootstrapToken) return send(res, 401, errorBody('XP_ERR_AUTH', 'bad bootstrap token'));
+        if (token !== this.bootstrapToken) return { status: 401, body: errorBody('XP_ERR_AUTH', 'bad bootstrap token') };
         if (typeof body.service !== 'string' || typeof body.region !== 'string' || typeof body.address !== 'string') {
-          return send(res, 400, errorBody('XP_ERR_BAD_INPUT', 'service, region and address are required', 'service'));
+          return { status: 400, body: errorBody('XP_ERR_BAD_INPUT', 'service, region and address are required', 'service') };
         }
         this.counter += 1;
         const name = typeof body.name === 'string' ? body.name : `${body.region}-${body.service}-${this.counter}`;
         const node: FakeNode = { name, token: `node-token-${this.counter}`, state: 'warm', beats: 0 };
         this.nodes.set(name, node);
-        return send(res, 201, { name, token: node.token, heartbeatInterval: this.heartbeatIntervalMs });
+        return { status: 201, body: { name, token: node.token, heartbeatInterval: this.heartbeatIntervalMs } };
       }
       case '/v1/nodes/heartbeat':
       case '/v1/nodes/drain': {
         const node = typeof body.name === 'string' ? this.nodes.get(body.name) : undefined;
-        if (!node) return send(res, 404, errorBody('XP_ERR_NOT_FOUND', `unknown node ${String(body.name)}`, 'name'));
-        if (token !== node.token) return send(res, 401, errorBody('XP_ERR_AUTH', 'bad node token'));
+        if (!node) return { status: 404, body: errorBody('XP_ERR_NOT_FOUND', `unknown node ${String(body.name)}`, 'name') };
+        if (token !== node.token) return { status: 401, body: errorBody('XP_ERR_AUTH', 'bad node token') };
         if (path === '/v1/nodes/drain') {
           node.state = 'drain';
         } else {
           node.beats += 1;
           if (node.state === 'warm' && node.beats >= this.rise) node.state = 'active';
         }
-        return send(res, 200, { state: node.state });
+        return { status: 200, body: { state: node.state } };
       }
       default:
-        return send(res, 404, errorBody('XP_ERR_NOT_FOUND', 'no such route'));
+        return { status: 404, body: errorBody('XP_ERR_NOT_FOUND', 'no such route') };
     }
   }
 }

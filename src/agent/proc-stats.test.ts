@@ -77,7 +77,10 @@ describe('ProcStats', () => {
   });
 
   it('reads the real /proc with values in 0..1', async (t) => {
-    if (process.platform !== 'linux') return t.skip('no /proc');
+    if (process.platform !== 'linux') {
+      t.skip('no /proc');
+      return;
+    }
     const stats = new ProcStats();
     await stats.sample();
     await new Promise((r) => setTimeout(r, 20));

@@ -28,7 +28,7 @@ const JP: AutoscaleRegion = { min_nodes: 1, max_nodes: 5, scale_up_cpu: 0.7, sca
 const SG: AutoscaleRegion = { min_nodes: 0, max_nodes: 5, scale_up_cpu: 0.6, scale_down_cpu: 0.25, scale_up_step: 1, scale_down_step: 1 };
 const US: AutoscaleRegion = { ...SG };
 
-function regionDef(name: string, cost: number | undefined, maxNodes: number | undefined = 20): RegionDef {
+function regionDef(name: string, cost: number | undefined, maxNodes = 20): RegionDef {
   const def: RegionDef = {
     name,
     provider: 'aws',
@@ -38,7 +38,7 @@ function regionDef(name: string, cost: number | undefined, maxNodes: number | un
     labels: { tier: 'general' },
   };
   if (cost !== undefined) def.cost_per_node_hour = cost;
-  if (maxNodes !== undefined) def.max_nodes = maxNodes;
+  def.max_nodes = maxNodes;
   return def;
 }
 const DEFS: Record<string, RegionDef> = { jp: regionDef('jp', 0.0208), sg: regionDef('sg', 0.0264), us: regionDef('us', 0.01), eu: regionDef('eu', undefined) };
@@ -161,8 +161,8 @@ const rows: Row[] = [
     summaries: ['autoscale: svc-plus jp 2→3 (cpu=0.90)'],
     check: (r) => {
       assert.deepEqual(r.decisions[0]?.patch, { nodes: [n('jp', 1), n('jp', 2), n('jp', 3)], excluded: [n('jp', 3)] });
-      assert.equal(r.decisions[0]?.kind, 'scale_up');
-      assert.equal(r.decisions[0]?.why.cpu, 0.9);
+      assert.equal(r.decisions[0].kind, 'scale_up');
+      assert.equal(r.decisions[0].why.cpu, 0.9);
       assert.deepEqual(r.regions.jp, {
         current: 2,
         desired: 3,
@@ -180,7 +180,7 @@ const rows: Row[] = [
     summaries: [],
     check: (r) => {
       assert.equal(r.regions.jp?.wanted, 'hold');
-      assert.equal(r.regions.jp?.reason, 'cpu=0.50 within 0.30..0.70');
+      assert.equal(r.regions.jp.reason, 'cpu=0.50 within 0.30..0.70');
       assert.equal(r.scaleDownSince.jp, undefined);
     },
   },
@@ -206,8 +206,8 @@ const rows: Row[] = [
     check: (r) => {
       const d = r.decisions[0];
       assert.equal(d?.kind, 'scale_down');
-      assert.deepEqual(d?.patch, { nodes: [n('jp', 1), n('jp', 2), n('jp', 3)], excluded: [n('jp', 2)] }, 'nodes stay until drained');
-      assert.equal(d?.why.victims, n('jp', 2));
+      assert.deepEqual(d.patch, { nodes: [n('jp', 1), n('jp', 2), n('jp', 3)], excluded: [n('jp', 2)] }, 'nodes stay until drained');
+      assert.equal(d.why.victims, n('jp', 2));
       assert.deepEqual(r.regions.jp?.draining, [n('jp', 2)]);
       assert.equal(r.scaleDownSince.jp, NOW - 300 * S, 'still wanted: the window carries on');
     },
@@ -247,7 +247,7 @@ const rows: Row[] = [
     check: (r) => {
       assert.equal(r.scaleDownSince.jp, NOW - 299 * S);
       assert.equal(r.regions.jp?.reason, 'cpu=0.12 < 0.30 for 4m59s of 5m');
-      assert.equal(r.regions.jp?.wanted, 'down');
+      assert.equal(r.regions.jp.wanted, 'down');
     },
   },
   {
@@ -286,7 +286,7 @@ const rows: Row[] = [
     summaries: [],
     check: (r) => {
       assert.equal(r.regions.jp?.reason, 'cpu=0.90 > 0.70, cooldown 60s left');
-      assert.equal(r.regions.jp?.wanted, 'up');
+      assert.equal(r.regions.jp.wanted, 'up');
     },
   },
   {
@@ -316,7 +316,7 @@ const rows: Row[] = [
     check: (r) => {
       assert.equal(r.scaleDownSince.jp, undefined, 'missing data breaks the down-want');
       assert.equal(r.regions.jp?.cpu, 'stale');
-      assert.equal(r.regions.jp?.reason, 'metrics missing: holding');
+      assert.equal(r.regions.jp.reason, 'metrics missing: holding');
     },
   },
   {
@@ -345,8 +345,8 @@ const rows: Row[] = [
     summaries: [],
     check: (r) => {
       assert.equal(r.regions.jp?.reason, 'cpu=0.90 > 0.70, waiting for 1 new node');
-      assert.equal(r.regions.jp?.coming, 1);
-      assert.equal(r.regions.jp?.current, 3, 'the coming node counts in the size');
+      assert.equal(r.regions.jp.coming, 1);
+      assert.equal(r.regions.jp.current, 3, 'the coming node counts in the size');
     },
   },
   {
@@ -383,7 +383,7 @@ const rows: Row[] = [
     removed: [n('jp', 2)],
     check: (r) => {
       assert.equal(r.decisions[0]?.kind, 'replace');
-      assert.deepEqual(r.decisions[0]?.patch, { nodes: [n('jp', 1), n('jp', 3), n('jp', 4)], excluded: [n('jp', 4)] });
+      assert.deepEqual(r.decisions[0].patch, { nodes: [n('jp', 1), n('jp', 3), n('jp', 4)], excluded: [n('jp', 4)] });
     },
   },
   {
@@ -422,7 +422,7 @@ const rows: Row[] = [
     removed: [n('jp', 3)],
     check: (r) => {
       assert.equal(r.decisions[0]?.kind, 'remove');
-      assert.deepEqual(r.decisions[0]?.patch, { nodes: [n('jp', 1), n('jp', 2)], excluded: [] });
+      assert.deepEqual(r.decisions[0].patch, { nodes: [n('jp', 1), n('jp', 2)], excluded: [] });
       assert.deepEqual(r.regions.jp?.draining, []);
     },
   },
@@ -432,7 +432,7 @@ const rows: Row[] = [
     summaries: [],
     check: (r) => {
       assert.deepEqual(r.regions.jp?.draining, [n('jp', 3)]);
-      assert.equal(r.regions.jp?.current, 2, 'a draining node is not in the size');
+      assert.equal(r.regions.jp.current, 2, 'a draining node is not in the size');
     },
   },
   {
@@ -530,7 +530,7 @@ const rows: Row[] = [
     check: (r) => {
       assert.equal(r.regions.jp?.reason, 'cpu=0.91 > 0.70, jp at quota 20; overflow 1 to sg');
       assert.equal(r.decisions[0]?.kind, 'scale_up');
-      assert.equal(r.decisions[0]?.why.source, 'jp');
+      assert.equal(r.decisions[0].why.source, 'jp');
     },
   },
   {
@@ -668,7 +668,7 @@ const rows: Row[] = [
     summaries: ['autoscale: svc-plus sg 1→2 (cpu=0.90)'],
     check: (r) => {
       assert.equal(r.regions.jp?.reason, 'held by a human change');
-      assert.equal(r.regions.jp?.wanted, 'up');
+      assert.equal(r.regions.jp.wanted, 'up');
     },
   },
   {
@@ -788,7 +788,7 @@ test('a scale-down victim already excluded is not picked twice once the executor
   const second = computeAutoscale({ ...next, now: NOW + 120 * S, drainMs: 180 * S });
   assert.deepEqual(second.drain, [n('jp', 2)]);
   assert.deepEqual(second.decisions[0]?.patch.excluded, [n('jp', 3), n('jp', 2)]);
-  assert.equal(second.decisions[0]?.summary, 'autoscale: svc-plus jp 2→1 (cpu=0.10)');
+  assert.equal(second.decisions[0].summary, 'autoscale: svc-plus jp 2→1 (cpu=0.10)');
 });
 
 // A small world that reacts to the executor the way the registry does: new names

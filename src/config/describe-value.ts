@@ -13,5 +13,7 @@ export function describeValue(value: unknown): string {
     // A pasted blob would drown the message; the position says where the rest is.
     return JSON.stringify(value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}...` : value);
   }
-  return String(value);
+  // What YAML leaves is a number or a boolean.
+  const scalar = value as number | boolean;
+  return String(scalar);
 }

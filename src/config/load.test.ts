@@ -289,10 +289,10 @@ describe('parseDeclarations', () => {
     assert.ok(result.ok);
     const { gtm, autoscale, regions, stacks } = result.declarations;
     assert.deepEqual(gtm['svc-plus']?.health, { type: 'http', path: '/healthz', port: 8080, interval: 5_000, timeout: 2_000, rise: 2, fall: 3 });
-    assert.deepEqual(gtm['svc-plus']?.latency, { rtt_threshold: 300, rtt_factor: 0.7, error_rate_threshold: 0.05, error_factor: 0.5 });
-    assert.deepEqual(gtm['svc-plus']?.regions[1], { name: 'sg', weight: 10, min_ready_nodes: 1, fallback: false });
+    assert.deepEqual(gtm['svc-plus'].latency, { rtt_threshold: 300, rtt_factor: 0.7, error_rate_threshold: 0.05, error_factor: 0.5 });
+    assert.deepEqual(gtm['svc-plus'].regions[1], { name: 'sg', weight: 10, min_ready_nodes: 1, fallback: false });
     assert.equal(autoscale['svc-plus']?.global.drain, 60_000);
-    assert.equal(autoscale['svc-plus']?.global.on_missing_metrics, 'hold');
+    assert.equal(autoscale['svc-plus'].global.on_missing_metrics, 'hold');
     assert.deepEqual(regions.sg, { name: 'sg', provider: 'local', node_template: 'containerd-only', labels: {} });
     assert.deepEqual(stacks.jp, {
       region: 'jp',

@@ -52,7 +52,7 @@ describe('converge', () => {
       sleep: async (ms) => void waits.push(ms),
     });
     assert.equal(result?.status, 'succeeded');
-    assert.equal(result?.attempts, 3);
+    assert.equal(result.attempts, 3);
     assert.deepEqual(waits, [100, 200]);
   });
 
@@ -68,8 +68,8 @@ describe('converge', () => {
       sleep: async () => undefined,
     });
     assert.equal(result?.status, 'failed');
-    assert.equal(result?.attempts, 3);
-    assert.match(result?.error ?? '', /stayed locked after 3 tries/);
+    assert.equal(result.attempts, 3);
+    assert.match(result.error ?? '', /stayed locked after 3 tries/);
   });
 
   it('does not retry a real failure, and keeps converging the other stacks', async () => {

@@ -43,6 +43,9 @@ interface Row {
   started: number;
 }
 
+/** Where TtyReporter draws: a stream that is not a terminal after all has no width. */
+export type Terminal = Pick<NodeJS.WriteStream, 'write'> & { readonly columns?: number };
+
 /** One live line per stack, redrawn in place on a terminal. */
 export class TtyReporter implements ConvergeReporter {
   private readonly rows = new Map<string, Row>();
@@ -51,7 +54,7 @@ export class TtyReporter implements ConvergeReporter {
 
   constructor(
     private readonly stacks: string[],
-    private readonly out: NodeJS.WriteStream = process.stderr,
+    private readonly out: Terminal = process.stderr,
   ) {
     for (const s of stacks) this.rows.set(s, { action: '', state: 'waiting', steps: 0, last: '', started: 0 });
     this.timer = setInterval(() => this.draw(), 250);

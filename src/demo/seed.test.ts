@@ -18,9 +18,9 @@ describe('writePlaygroundRepo', () => {
       assert.equal(d.regions.jp?.provider, 'local');
       assert.equal(d.regions.sg?.provider, 'local');
       assert.equal(d.gtm['svc-plus']?.dns.provider, 'local');
-      assert.equal(d.gtm['svc-plus']?.health.interval, 1_000);
+      assert.equal(d.gtm['svc-plus'].health.interval, 1_000);
       assert.equal(d.autoscale['svc-plus']?.global.cooldown, 20_000);
-      assert.equal(d.autoscale['svc-plus']?.global.drain, 10_000);
+      assert.equal(d.autoscale['svc-plus'].global.drain, 10_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -42,16 +42,16 @@ export function exchangeUdp(packet: Uint8Array, opts: QueryOptions): Promise<Uin
     const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
     const timer = setTimeout(() => finish(new Error(`no UDP reply from ${host}:${opts.port}`)), opts.timeoutMs ?? 2000);
     let done = false;
-    const finish = (err: Error | undefined, msg?: Buffer): void => {
+    const finish = (outcome: Error | Buffer): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.close();
-      if (msg !== undefined) resolve(msg);
-      else reject(err);
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
     };
     socket.once('error', (err) => finish(err));
-    socket.once('message', (msg) => finish(undefined, msg));
+    socket.once('message', (msg) => finish(msg));
     socket.send(packet, opts.port, host);
   });
 }

@@ -58,7 +58,7 @@ const recordFileSchema = z
   })
   .refine((f) => f.zone === undefined || f.domain === f.zone || f.domain.endsWith(`.${f.zone}`), {
     path: ['zone'],
-    message: 'expected a zone that contains the domain',
+    error: 'expected a zone that contains the domain',
   });
 
 /** Lowercases a name and drops a trailing dot, the form files and lookups use. */

@@ -93,7 +93,7 @@ describe('RecordStore', () => {
     const { dir, store } = fresh();
     const logged: string[] = [];
     const log = silentLogger();
-    log.warn = ((obj: { path?: string }) => void logged.push(obj.path ?? ''));
+    log.warn = (obj: { path?: string }) => void logged.push(obj.path ?? '');
     const watched = new RecordStore({ dir, log });
     await writeRecordFile(dir, jp);
     await mkdir(join(dir, 'bad.svc.plus'), { recursive: true });

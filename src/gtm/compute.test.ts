@@ -122,15 +122,15 @@ describe('computeGtm: weight factors', () => {
       const status = computeGtm(r.in).regions[r.region];
       const base = r.in.policy.regions.find((x) => x.name === r.region)?.weight;
       assert.deepEqual(status?.factors, { base, health_ratio: r.factors[0], ready_nodes_factor: r.factors[1], latency_factor: r.factors[2] });
-      assert.equal(status?.computed, r.computed);
-      assert.ok(Number.isInteger(status?.computed));
+      assert.equal(status.computed, r.computed);
+      assert.ok(Number.isInteger(status.computed));
     });
   }
 
   it('counts ready and desired nodes in the status', () => {
     const status = computeGtm(input({ jp: pv('jp', 35, ['active', 'down', 'warm', 'drain', 'deleted', 'unknown']) })).regions.jp;
     assert.equal(status?.ready, 1);
-    assert.equal(status?.desired, 2, 'active and down nodes should serve; joining and leaving ones do not count');
+    assert.equal(status.desired, 2, 'active and down nodes should serve; joining and leaving ones do not count');
   });
 
   it('treats a serving name with no observation as not registered yet: it serves on trust', () => {
@@ -307,7 +307,7 @@ describe('computeGtm: decisions and their commit lines', () => {
   it('marks a fallback weight in why', () => {
     const [d] = computeGtm(input({ jp: pv('jp', 0, ['down']), sg: pv('sg', 0, ['active']) }, { policy: seedPolicy({ sg: { min_ready_nodes: 2 } }) })).decisions;
     assert.equal(d?.why.fallback, true);
-    assert.equal(d?.why.urgent, true);
+    assert.equal(d.why.urgent, true);
   });
 });
 
@@ -373,8 +373,8 @@ describe('computeGtm: never all-zero', () => {
     const status = computeGtm(input({ jp: pv('jp', 0, ['down']), sg: pv('sg', 10, ['active']) }, { policy: seedPolicy({ sg: { min_ready_nodes: 2 } }) }))
       .regions.sg;
     assert.equal(status?.reason, 'fallback: every region would be 0');
-    assert.equal(status?.computed, 0);
-    assert.equal(status?.weight, 10);
+    assert.equal(status.computed, 0);
+    assert.equal(status.weight, 10);
   });
 });
 
@@ -408,7 +408,7 @@ describe('computeGtm: fail static when no region has a ready node', () => {
       reason: 'fail static: no region has a ready node, weights and exclusions left as they are (ready 0/2)',
     });
     assert.equal(result.regions.sg?.reason, 'fail static: no region has a ready node, weights and exclusions left as they are (ready 0/1)');
-    assert.equal(result.regions.sg?.weight, 10);
+    assert.equal(result.regions.sg.weight, 10);
   });
 
   it('acts again as soon as one node anywhere is ready', () => {
@@ -483,7 +483,7 @@ describe('computeGtm: no flapping', () => {
   it('says in the status what a waiting region waits for', () => {
     const status = computeGtm(input({}, { metrics: { jp: m(412) }, last: { jp: NOW - 10_000 } })).regions.jp;
     assert.equal(status?.reason, 'waiting: last change 10s ago < min_change_interval 1m; keeps 100, wants 70 (rtt=412ms > 300ms)');
-    assert.equal(status?.computed, 70);
+    assert.equal(status.computed, 70);
   });
 
   it('marks an urgent change in why', () => {
@@ -597,14 +597,14 @@ describe('computeGtm: human-override holds', () => {
   it('shows the held weight and what the factors would give', () => {
     const status = computeGtm(input({ jp: pv('jp', 100, ['active', 'down']) }, { holds: ['jp:weight'] })).regions.jp;
     assert.equal(status?.weight, 100);
-    assert.equal(status?.computed, 50);
-    assert.equal(status?.reason, 'held by a human override at 100 (wants 50: ready 1/2)');
+    assert.equal(status.computed, 50);
+    assert.equal(status.reason, 'held by a human override at 100 (wants 50: ready 1/2)');
   });
 
   it('shows the held excluded list as it is', () => {
     const status = computeGtm(input({ jp: pv('jp', 50, ['active', 'down'], []) }, { holds: ['jp:excluded'] })).regions.jp;
     assert.deepEqual(status?.excluded, []);
-    assert.equal(status?.reason, 'ready 1/2; excluded held by a human override');
+    assert.equal(status.reason, 'ready 1/2; excluded held by a human override');
   });
 });
 
@@ -746,8 +746,8 @@ describe('computeGtm: exclusion needs evidence (contract §3)', () => {
       { node: 'jp-svc-plus-1', state: 'unknown', since: NOW - 4 * MIN, until: NOW + 6 * MIN },
       { node: 'jp-svc-plus-2', state: 'warm', since: NOW - 1_000, until: NOW - 1_000 + 10 * MIN },
     ]);
-    assert.equal(result.regions.jp?.weight, 100);
-    assert.match(result.regions.jp?.reason ?? '', /^keeps 100: 2 serving on trust \(jp-svc-plus-1, jp-svc-plus-2\); wants 0/);
+    assert.equal(result.regions.jp.weight, 100);
+    assert.match(result.regions.jp.reason, /^keeps 100: 2 serving on trust \(jp-svc-plus-1, jp-svc-plus-2\); wants 0/);
   });
 });
 
@@ -767,7 +767,7 @@ describe('computeGtm: apply the decisions, recompute → nothing left to do', ()
       assert.equal(again.alert, result.alert);
       for (const [region, status] of Object.entries(result.regions)) {
         assert.equal(again.regions[region]?.weight, status.weight, `${region} weight`);
-        assert.deepEqual(again.regions[region]?.excluded, status.excluded, `${region} excluded`);
+        assert.deepEqual(again.regions[region].excluded, status.excluded, `${region} excluded`);
         const pool = after[region];
         if (pool && !first.holds.has(`${region}:excluded`) && result.alert === null) {
           for (const name of pool.excluded) assert.ok(pool.nodes.includes(name), `${region}: excluded ${name} is not in nodes`);

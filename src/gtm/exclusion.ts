@@ -54,7 +54,8 @@ export function judgeNode(name: string, serving: boolean, judge: Judge): NodeVer
   const state: ObservedState = o?.state ?? 'unknown';
   if (state === 'active') return { out: false, because: 'active', state };
   if (state === 'drain' || state === 'deleted') return { out: true, because: state, state };
-  const unverified = state === 'unknown' || state === 'warm' || (state === 'down' && o?.loaded === true);
+  // What is left is `down`: unverified only when loaded from the store, not seen in this term.
+  const unverified = state === 'unknown' || state === 'warm' || o?.loaded === true;
   if (!unverified) return { out: true, because: 'down', state };
   const words = state === 'down' ? 'down before this term, not confirmed' : stateWords(state);
   if (!serving) return { out: true, because: words, state };

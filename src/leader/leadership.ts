@@ -117,6 +117,7 @@ export class Leadership {
     if (token === null || !this.isLeader) throw new Error('not the leader: the lease lapsed; leaving the write to the new leader');
     const started = this.clock();
     const held = await this.opts.store.renewLease(CONTROLLER_LEASE, this.id, token, this.opts.ttlMs);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- isLeader reads the clock, and the lease may have lapsed during the await above
     if (this.token !== token || !this.isLeader) throw new Error('not the leader: the lease lapsed while it was being renewed');
     if (!held) {
       await this.depose('the lease was taken by another replica');
@@ -227,7 +228,10 @@ export class Leadership {
   private expire(): void {
     this.deadlineTimer = null;
     if (this.token === null) return;
-    if (this.clock() < this.deadline) return this.arm();
+    if (this.clock() < this.deadline) {
+      this.arm();
+      return;
+    }
     void this.depose(`lease not renewed before it lapsed (${this.lastError ?? 'the store has not answered the last renewal'})`);
   }
 

@@ -83,7 +83,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadTotals> {
         second.sent += 1;
         totals.sent += 1;
         let address = 'unresolved';
-        let ok = false;
+        let ok: boolean;
         try {
           [address = 'unresolved'] = await resolver.resolve4(opts.name);
           ok = await get(address, opts.port, 2_000);

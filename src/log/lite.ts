@@ -33,8 +33,9 @@ export interface LiteLogOptions {
 
 /** A logger that writes pino-shaped JSON lines (or short lines for a person) to stderr. */
 export function liteLogger(options: LiteLogOptions = {}): AgentLog {
-  const name = (options.level ?? process.env.XPLANE_LOG_LEVEL ?? 'info') as keyof typeof LEVELS;
-  const threshold = LEVELS[name] ?? LEVELS.info;
+  // The level name comes from outside (options or the environment) and may be unknown.
+  const levels: Readonly<Record<string, number | undefined>> = LEVELS;
+  const threshold = levels[options.level ?? process.env.XPLANE_LOG_LEVEL ?? 'info'] ?? LEVELS.info;
   const pretty = options.pretty ?? (process.stderr.isTTY && process.env.XPLANE_LOG_FORMAT !== 'json');
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const at = (level: LevelName) =>
@@ -72,6 +73,8 @@ function safeJson(value: unknown): string {
   try {
     return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   } catch {
-    return JSON.stringify({ msg: String((value as { msg?: unknown }).msg ?? ''), logError: 'a field could not be serialized' });
+    // Keep the line's message: a log record's msg is always a string when present.
+    const msg = (value as { msg?: unknown }).msg;
+    return JSON.stringify({ msg: typeof msg === 'string' ? msg : '', logError: 'a field could not be serialized' });
   }
 }

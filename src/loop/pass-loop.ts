@@ -79,11 +79,13 @@ export class PassLoop {
         delay = Math.max(0, Math.min(delay, gap));
       }
       if (delay > 0) await this.sleep(delay);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while the sleep above is pending
       if (this.stopped) break;
       if (this.pending) {
         // A trigger may have arrived while sleeping; respect the minimum gap.
         const gap = (this.opts.minGapMs ?? 0) - (Date.now() - this.lastStart);
         if (gap > 0) await this.sleep(gap);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while the sleep above is pending
         if (this.stopped) break;
       }
       this.pending = false;

@@ -26,8 +26,8 @@ describe('MetricsWindow', () => {
     w.add(2_000, s(0.5));
     const a = w.average(3_000);
     assert.equal(a?.qps, 100);
-    assert.equal(a?.rttMs, 10);
-    assert.equal(a?.errorRate, null);
+    assert.equal(a.rttMs, 10);
+    assert.equal(a.errorRate, null);
   });
 
   it('is null, not zero, before any sample', () => {
@@ -71,7 +71,7 @@ describe('MetricsWindow', () => {
     const a = w.average(13_000);
     close(a?.cpu, 0.4);
     assert.equal(a?.samples, 3);
-    assert.equal(a?.newest, 12_000);
+    assert.equal(a.newest, 12_000);
   });
 
   it('drops a sample older than what its bucket slot now holds', () => {
@@ -80,7 +80,7 @@ describe('MetricsWindow', () => {
     w.add(0, s(1.0)); // slice 0 maps to slot 0 too, but is long gone
     const a = w.average(1_300);
     assert.equal(a?.samples, 1);
-    close(a?.cpu, 0.5);
+    close(a.cpu, 0.5);
   });
 
   it('ignores non-finite values', () => {
@@ -89,7 +89,7 @@ describe('MetricsWindow', () => {
     w.add(1_000, s(0.5, { qps: Number.POSITIVE_INFINITY }));
     const a = w.average(2_000);
     assert.equal(a?.samples, 1);
-    assert.equal(a?.qps, null);
+    assert.equal(a.qps, null);
   });
 
   it('keeps history across a resize and applies the new window length', () => {
@@ -99,7 +99,7 @@ describe('MetricsWindow', () => {
     w.resize(30_000);
     const a = w.average(55_000);
     assert.equal(a?.samples, 1, 'the sample 45 s old is outside the new 30 s window');
-    close(a?.cpu, 0.4);
+    close(a.cpu, 0.4);
     w.resize(120_000);
     assert.equal(w.average(100_000)?.samples, 2, 'growing the window brings back what is still within it');
     assert.equal(w.average(140_000)?.samples, 1);

@@ -118,14 +118,16 @@ export class Prober {
     entry.inFlight = true;
     // Scheduled from the start, so the cadence does not drift by the probe's duration.
     entry.due = started + health.interval * (1 + PROBE_JITTER * (2 * this.random() - 1));
+    const failed = (err: unknown): ProbeOutcome => ({ ok: false, hard: false, detail: errorText(err), ms: this.now() - started });
     let attempt: Promise<ProbeOutcome>;
     try {
       attempt = this.probe(host, health);
     } catch (err) {
-      attempt = Promise.reject(err);
+      // A probe that throws before returning its promise fails like one that rejects.
+      attempt = Promise.resolve(failed(err));
     }
     const run = attempt
-      .catch((err: unknown): ProbeOutcome => ({ ok: false, hard: false, detail: errorText(err), ms: this.now() - started }))
+      .catch(failed)
       .then((outcome) => {
         entry.inFlight = false;
         // A target removed (or replaced) meanwhile is forgotten: its result would describe a node that is gone.

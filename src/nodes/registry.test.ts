@@ -242,8 +242,8 @@ describe('NodeRegistry', () => {
     await first.registry.stop();
     const stored = await first.store.getNode(name);
     assert.equal(stored?.state, 'active');
-    assert.equal(stored?.metrics?.cpu, 0.4);
-    assert.notEqual(stored?.tokenHash, token, 'the token itself is never stored');
+    assert.equal(stored.metrics?.cpu, 0.4);
+    assert.notEqual(stored.tokenHash, token, 'the token itself is never stored');
     const events = await first.store.listNodeEvents({ node: name });
     assert.deepEqual(
       events.map((e) => `${e.from ?? '∅'}→${e.to}`),

@@ -262,7 +262,7 @@ describe('planPass: both controllers, one plan', () => {
     const moved = { ...world, pools: { ...world.pools, kr: { other: pool(1, ['kr-other-1']) } } };
     const second = planPass(inputOf(moved));
     assert.deepEqual(summaries(second), summaries(first));
-    assert.deepEqual(second.services[SVC]?.frozen, first.services[SVC]?.frozen, 'the freeze is judged as the first try judged it');
+    assert.deepEqual(second.services[SVC]?.frozen, first.services[SVC].frozen, 'the freeze is judged as the first try judged it');
     assert.deepEqual({ ...second.nextMemory, firstSeen: undefined }, { ...first.nextMemory, firstSeen: undefined });
     // Planned again from the first try's next memory instead, the same outage no longer looks sudden.
     const fromLeftovers = planPass({ ...inputOf(world), memory: first.nextMemory });

@@ -197,17 +197,17 @@ describe('planPass: self-protection', () => {
     });
     assert.deepEqual(kinds(frozen), [], 'nothing is taken away');
     assert.match(
-      frozen.services.svc?.gtm?.regions.jp?.reason ?? '',
+      frozen.services.svc.gtm?.regions.jp?.reason ?? '',
       /frozen \(panic\): keeps 100, wants 25 \(ready 1\/4\); frozen \(panic\): not excluding jp-svc-1 \(down\), jp-svc-2 \(down\), jp-svc-3 \(down\)/,
     );
-    assert.match(frozen.services.svc?.autoscale?.regions.jp?.reason ?? '', /frozen \(panic\): not scaling down 4→3 \(cpu=0\.10\)/);
+    assert.match(frozen.services.svc.autoscale?.regions.jp?.reason ?? '', /frozen \(panic\): not scaling down 4→3 \(cpu=0\.10\)/);
 
     // Past replace_after the down nodes would be replaced; frozen, they stay.
     const later = f.pass(NOW + 7 * M);
     assert.equal(later.services.svc?.frozen?.since, NOW + M, 'still the same freeze');
     assert.deepEqual(kinds(later), []);
     assert.match(
-      later.services.svc?.autoscale?.regions.jp?.reason ?? '',
+      later.services.svc.autoscale?.regions.jp?.reason ?? '',
       /not replacing jp-svc-1 \(down 6m\), not replacing jp-svc-2 \(down 6m\), not replacing jp-svc-3 \(down 6m\)/,
     );
 

@@ -62,8 +62,8 @@ describe('self-protection', () => {
     assert.equal(await gauge(r, 'panic'), 1);
     const frozen = await r.status.get('svc-plus');
     assert.equal(frozen?.frozen?.reason, 'panic');
-    assert.equal(frozen?.frozen?.detail, '3 of 4 nodes went down at once (more than panic_threshold 0.5)');
-    assert.match(frozen?.regions.jp?.gtmReason ?? '', /frozen \(panic\): keeps 100, wants 0/);
+    assert.equal(frozen.frozen.detail, '3 of 4 nodes went down at once (more than panic_threshold 0.5)');
+    assert.match(frozen.regions.jp?.gtmReason ?? '', /frozen \(panic\): keeps 100, wants 0/);
 
     // Past replace_after, a free loop would replace all three.
     r.clock.t += 6 * 60_000;

@@ -64,12 +64,12 @@ export class ServiceStatus {
       const [last] = await this.deps.store.listDecisions({ service, region, limit: 1 });
       out[region] = {
         readyNodes: nodes.filter((n) => n.state === 'active').length,
-        desiredNodes: a?.desired ?? decl?.stacks[region]?.pools[service]?.nodes.length ?? null,
+        desiredNodes: a?.desired ?? decl.stacks[region]?.pools[service]?.nodes.length ?? null,
         nodes: nodes.map((n) => ({ name: n.name, state: n.state })),
-        weight: g?.weight ?? decl?.stacks[region]?.pools[service]?.weight ?? null,
+        weight: g?.weight ?? decl.stacks[region]?.pools[service]?.weight ?? null,
         computedWeight: g?.computed ?? null,
         factors: g ? { ...g.factors } : null,
-        excluded: g?.excluded ?? decl?.stacks[region]?.pools[service]?.excluded ?? [],
+        excluded: g?.excluded ?? decl.stacks[region]?.pools[service]?.excluded ?? [],
         unverified: (g?.unverified ?? []).map((u) => ({
           name: u.node,
           state: u.state,

@@ -95,10 +95,10 @@ describe('API property', () => {
                   method: 'POST',
                   url: '/v1/nodes/register',
                   headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-                  payload: JSON.stringify(o.body) ?? 'null',
+                  payload: JSON.stringify(o.body),
                 });
                 if (res.statusCode === 201) {
-                  const body = res.json() as { name: string; token: string };
+                  const body = res.json<{ name: string; token: string }>();
                   const i = nodes.findIndex((n) => n.name === body.name);
                   if (i >= 0) nodes[i] = body;
                   else nodes.push(body);
@@ -135,7 +135,7 @@ describe('API property', () => {
                 break;
             }
             assert.ok(res.statusCode < 500, `${o.op} answered ${res.statusCode}: ${res.body}`);
-            if (res.statusCode >= 400) assert.ok((res.json() as { error?: { code?: string } }).error?.code, `error shape: ${res.body}`);
+            if (res.statusCode >= 400) assert.ok(res.json<{ error?: { code?: string } }>().error?.code, `error shape: ${res.body}`);
           }
           const listed = registry.list();
           assert.equal(new Set(listed.map((n) => n.name)).size, listed.length);

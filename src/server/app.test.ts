@@ -38,7 +38,7 @@ async function rig(options: { registerPerMinute?: number; config?: Declarations 
 }
 
 function errorOf(res: LightMyRequestResponse): { code: string; message: string; field?: string } {
-  return (res.json() as { error: { code: string; message: string; field?: string } }).error;
+  return res.json<{ error: { code: string; message: string; field?: string } }>().error;
 }
 
 const NODE = { service: 'svc-plus', region: 'jp', address: '127.0.0.2:8080' };
@@ -64,7 +64,7 @@ describe('HTTP API', () => {
     it('answers 201 with a name, a token and the heartbeat interval in ms', async () => {
       const res = await register();
       assert.equal(res.statusCode, 201);
-      const body = res.json() as { name: string; token: string; heartbeatInterval: number };
+      const body = res.json<{ name: string; token: string; heartbeatInterval: number }>();
       assert.equal(body.name, 'jp-svc-plus-1');
       assert.ok(body.token.length >= 32);
       assert.equal(body.heartbeatInterval, 5000);
@@ -92,9 +92,9 @@ describe('HTTP API', () => {
 
     it('gives the next name to the next node and keeps a name asked for', async () => {
       await register();
-      assert.equal((await register()).json().name, 'jp-svc-plus-2');
-      assert.equal((await register({ ...NODE, name: 'jp-svc-plus-7' })).json().name, 'jp-svc-plus-7');
-      assert.equal((await register()).json().name, 'jp-svc-plus-8');
+      assert.equal((await register()).json<{ name: string }>().name, 'jp-svc-plus-2');
+      assert.equal((await register({ ...NODE, name: 'jp-svc-plus-7' })).json<{ name: string }>().name, 'jp-svc-plus-7');
+      assert.equal((await register()).json<{ name: string }>().name, 'jp-svc-plus-8');
     });
 
     const bad: { name: string; body: unknown; token?: string; status: number; code: string; field?: string }[] = [
@@ -171,7 +171,7 @@ describe('HTTP API', () => {
 
   describe('POST /v1/nodes/heartbeat', () => {
     async function registered(body: Record<string, unknown> = NODE): Promise<{ name: string; token: string }> {
-      return (await register(body)).json() as { name: string; token: string };
+      return (await register(body)).json<{ name: string; token: string }>();
     }
     const beat = (token: string, payload: Record<string, unknown>) =>
       r.app.inject({ method: 'POST', url: '/v1/nodes/heartbeat', headers: token === '' ? {} : auth(token), payload });
@@ -204,7 +204,7 @@ describe('HTTP API', () => {
 
     it('stops accepting the old token after a re-registration', async () => {
       const first = await registered();
-      const again = (await register({ ...NODE, name: first.name })).json() as { token: string };
+      const again = (await register({ ...NODE, name: first.name })).json<{ token: string }>();
       assert.equal((await beat(first.token, { name: first.name, cpu: 0.1 })).statusCode, 401);
       assert.equal((await beat(again.token, { name: first.name, cpu: 0.1 })).statusCode, 200);
     });
@@ -229,8 +229,8 @@ describe('HTTP API', () => {
 
   describe('POST /v1/nodes/drain and GET /v1/nodes', () => {
     it('drains with the admin token and with the node’s own token, not another’s', async () => {
-      const a = (await register()).json() as { name: string; token: string };
-      const b = (await register()).json() as { name: string; token: string };
+      const a = (await register()).json<{ name: string; token: string }>();
+      const b = (await register()).json<{ name: string; token: string }>();
       const drain = (token: string, name: string) => r.app.inject({ method: 'POST', url: '/v1/nodes/drain', headers: auth(token), payload: { name } });
       assert.equal((await drain(b.token, a.name)).statusCode, 403);
       assert.equal((await drain(TOKENS.bootstrap, a.name)).statusCode, 403);
@@ -244,15 +244,17 @@ describe('HTTP API', () => {
       await register({ ...NODE, region: 'sg', address: '127.0.0.3' });
       const all = await r.app.inject({ method: 'GET', url: '/v1/nodes', headers: auth(TOKENS.admin) });
       assert.equal(all.statusCode, 200);
-      const nodes = all.json() as {
-        name: string;
-        service: string;
-        region: string;
-        address: string;
-        state: string;
-        lastHeartbeat: string | null;
-        cpu: number | null;
-      }[];
+      const nodes = all.json<
+        {
+          name: string;
+          service: string;
+          region: string;
+          address: string;
+          state: string;
+          lastHeartbeat: string | null;
+          cpu: number | null;
+        }[]
+      >();
       assert.deepEqual(
         nodes.map((n) => [n.name, n.region, n.state]),
         [
@@ -263,7 +265,7 @@ describe('HTTP API', () => {
       assert.ok('lastHeartbeat' in nodes[0]! && 'cpu' in nodes[0]);
       const sg = await r.app.inject({ method: 'GET', url: '/v1/nodes?region=sg&state=warm', headers: auth(TOKENS.admin) });
       assert.deepEqual(
-        (sg.json() as { name: string }[]).map((n) => n.name),
+        sg.json<{ name: string }[]>().map((n) => n.name),
         ['sg-svc-plus-1'],
       );
     });
@@ -292,7 +294,7 @@ describe('HTTP API', () => {
     });
 
     it('exposes node counts and heartbeats in Prometheus text', async () => {
-      const node = (await register()).json() as { name: string; token: string };
+      const node = (await register()).json<{ name: string; token: string }>();
       await r.app.inject({ method: 'POST', url: '/v1/nodes/heartbeat', headers: auth(node.token), payload: { name: node.name, cpu: 0.2 } });
       const res = await r.app.inject({ method: 'GET', url: '/metrics' });
       assert.equal(res.statusCode, 200);

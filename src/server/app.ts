@@ -46,8 +46,11 @@ export interface AppOptions {
 /** Builds the API app. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const requestTimeout = opts.requestTimeoutMs ?? 10_000;
+  // Fastify's own logger type, so the app is the plain FastifyInstance the plugins take: given
+  // pino's Logger it would infer FastifyInstance<…, Logger>, which they do not accept.
+  const loggerInstance: FastifyBaseLogger = opts.log;
   const app = Fastify({
-    loggerInstance: opts.log,
+    loggerInstance,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 16 * 1024,
     requestTimeout,
@@ -74,7 +77,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Behind a follower replica, the client is the one the follower saw (it vouches with the shared secret).
     keyGenerator: (request) => clientAddress(request, opts.tokens.admin),
     errorResponseBuilder: (_req, ctx) =>
-      ({ statusCode: 429, error: { code: 'XP_ERR_RATE_LIMITED', message: `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` } }),
+      ({
+        statusCode: 429,
+        error: { code: 'XP_ERR_RATE_LIMITED', message: `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` },
+      }) satisfies ErrorBody & { statusCode: number },
   });
   await app.register(nodeRoutes, { registry: opts.registry, tokens: opts.tokens, registerPerMinute: opts.registerPerMinute ?? 600 });
   await app.register(serviceRoutes, { status: opts.serviceStatus ?? (async () => undefined), registry: opts.registry, tokens: opts.tokens });

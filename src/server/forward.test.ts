@@ -61,8 +61,8 @@ describe('followers forward /v1/* to the leader', () => {
     target = { kind: 'leader', url: leader.url };
   });
   after(async () => {
-    await follower?.app.close();
-    await leader?.app.close();
+    await follower.app.close();
+    await leader.app.close();
   });
 
   it('registers, heartbeats and lists through the follower; the leader holds the node', async () => {

@@ -24,7 +24,7 @@ export async function loadSettings(
   } catch (err) {
     const explicit = configPath !== undefined || env.XPLANE_CONFIG !== undefined;
     if (explicit || (err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`cannot read settings file ${path}: ${(err as Error).message}`);
+      throw new Error(`cannot read settings file ${path}: ${(err as Error).message}`, { cause: err });
     }
   }
   return resolveSettings({ flags, env, file: text === undefined ? undefined : { path, text } });

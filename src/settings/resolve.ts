@@ -77,23 +77,25 @@ function readFile(file: { path: string; text: string }, problems: string[]): Map
   for (const err of doc.errors) problems.push(`${where(err.pos[0])} ${err.message.split('\n')[0]}`);
   if (doc.errors.length > 0 || doc.contents === null) return values;
   if (!isMap(doc.contents)) {
-    problems.push(`${where(doc.contents.range?.[0])} expected a map of settings`);
+    problems.push(`${where(doc.contents.range[0])} expected a map of settings`);
     return values;
   }
   for (const pair of doc.contents.items) {
     const keyNode = isScalar(pair.key) ? pair.key : null;
-    const key = String(keyNode?.value ?? '');
+    // A parsed YAML scalar is a string, number, boolean or null, each of which String spells as written.
+    const keyValue = (keyNode?.value ?? '') as string | number | boolean;
+    const key = String(keyValue);
     if (!(key in SETTINGS)) {
-      problems.push(`${where(keyNode?.range?.[0])} ${key}: unknown setting (expected one of: ${KEYS.join(', ')})`);
+      problems.push(`${where(keyNode?.range[0])} ${key}: unknown setting (expected one of: ${KEYS.join(', ')})`);
       continue;
     }
     if (!isScalar(pair.value)) {
-      problems.push(`${where(keyNode?.range?.[0])} ${key}: expected a single value, got ${pair.value === null ? 'nothing' : 'a map or list'}`);
+      problems.push(`${where(keyNode?.range[0])} ${key}: expected a single value, got ${pair.value === null ? 'nothing' : 'a map or list'}`);
       continue;
     }
     const raw = pair.value.value;
     const converted = convert(SETTINGS[key as SettingKey], raw);
-    if ('error' in converted) problems.push(`${where(pair.value.range?.[0])} ${key}: ${converted.error}`);
+    if ('error' in converted) problems.push(`${where(pair.value.range[0])} ${key}: ${converted.error}`);
     values.set(key as SettingKey, raw);
   }
   return values;

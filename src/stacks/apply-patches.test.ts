@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyPoolPatches } from './apply-patches.js';
 import { readPools } from './read-pools.js';
-import { StackFileError } from './stack-file.js';
 import { SEED, STACK } from './test-fixtures.js';
 
 /**

@@ -27,7 +27,7 @@ export function verifyWhole(result: string, patches: Record<string, PoolPatch>):
   try {
     st = parseStackText(result);
   } catch (e) {
-    throw new Error(`internal: the edited stack file does not parse (${errorText(e)})`);
+    throw new Error(`internal: the edited stack file does not parse (${errorText(e)})`, { cause: e });
   }
   const { pools } = poolsSlots(st);
   for (const [service, patch] of Object.entries(patches)) {

@@ -60,9 +60,9 @@ function hold(over: Partial<OverrideHold> = {}): OverrideHold {
   return { service: 'svc-plus', region: 'jp', key: 'weight', commit: 'abc', author: 'ann', since: 1_000, until: 2_000, ...over };
 }
 
-// Values a caller could pass despite the types, to provoke a failed write.
-function unchecked<T>(value: unknown): T {
-  return value as T;
+// Values a caller could pass despite the types, to provoke a failed write: `never` fits any field.
+function unchecked(value: unknown): never {
+  return value as never;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -106,11 +106,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       await Promise.all(siblings.splice(0).map((s) => s.close()));
       await store.close();
     });
-    const sibling = async (): Promise<Store> => {
-      const opened = await options.openSibling!();
-      siblings.push(opened);
-      return opened;
-    };
 
     describe('config snapshots', () => {
       it('has no snapshot before one is stored', async () => {
@@ -187,7 +182,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       });
 
       it('rejects a sync record with an unknown status', async () => {
-        await assert.rejects(store.recordSync(sync(1, { status: unchecked<SyncRecord['status']>('meh') })));
+        await assert.rejects(store.recordSync(sync(1, { status: unchecked('meh') })));
         assert.deepEqual(await store.recentSyncs(10), []);
       });
     });
@@ -239,13 +234,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
 
       it('stores none of a batch that holds a node with an unknown state', async () => {
         await store.upsertNodes([node('jp-1')]);
-        const bad = node('jp-3', { state: unchecked<NodeRecord['state']>('gone') });
+        const bad = node('jp-3', { state: unchecked('gone') });
         await assert.rejects(store.upsertNodes([node('jp-1', { state: 'drain' }), node('jp-2'), bad]));
         assert.deepEqual(await store.listNodes(), [node('jp-1')]);
       });
 
       it('stores none of a batch that holds a node whose labels cannot be stored', async () => {
-        const bad = node('jp-2', { labels: unchecked<Record<string, string>>({ big: 1n }) });
+        const bad = node('jp-2', { labels: unchecked({ big: 1n }) });
         await assert.rejects(store.upsertNodes([node('jp-1'), bad]));
         assert.deepEqual(await store.listNodes(), []);
       });
@@ -283,7 +278,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       });
 
       it('stores none of a batch that holds an event to an unknown state', async () => {
-        const bad = event(2, 'jp-1', { to: unchecked<NodeEvent['to']>('gone') });
+        const bad = event(2, 'jp-1', { to: unchecked('gone') });
         await assert.rejects(store.appendNodeEvents([event(1, 'jp-1'), bad]));
         assert.deepEqual(await store.listNodeEvents({}), []);
       });
@@ -316,13 +311,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       });
 
       it('stores none of a batch that holds a decision from an unknown controller', async () => {
-        const bad = decision(2, { controller: unchecked<DecisionRecord['controller']>('human') });
+        const bad = decision(2, { controller: unchecked('human') });
         await assert.rejects(store.appendDecisions([decision(1), bad]));
         assert.deepEqual(await store.listDecisions(), []);
       });
 
       it('stores none of a batch that holds a decision whose reasons cannot be stored', async () => {
-        const bad = decision(2, { why: unchecked<DecisionRecord['why']>({ cpu: 1n }) });
+        const bad = decision(2, { why: unchecked({ cpu: 1n }) });
         await assert.rejects(store.appendDecisions([decision(1), bad]));
         assert.deepEqual(await store.listDecisions(), []);
       });
@@ -357,7 +352,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       });
 
       it('rejects a hold on an unknown key', async () => {
-        await assert.rejects(store.putHold(hold({ key: unchecked<OverrideHold['key']>('labels') })));
+        await assert.rejects(store.putHold(hold({ key: unchecked('labels') })));
         assert.deepEqual(await store.listHolds(), []);
       });
     });
@@ -435,7 +430,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         await store.releaseLease('controller', 'a', first.token);
         const released = await store.currentLease('controller');
         assert.equal(released?.holder, 'a');
-        assert.equal(released?.token, first.token);
+        assert.equal(released.token, first.token);
         assert.ok(released.expiresAt <= Date.now() + CLOCK_SLACK);
         assert.equal(await store.renewLease('controller', 'a', first.token, LONG_TTL), false);
         const next = await store.acquireLease('controller', 'b', 'http://b:7070', LONG_TTL);
@@ -572,8 +567,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       });
     });
 
-    if (options.openSibling)
+    const { openSibling } = options;
+    if (openSibling)
       describe('two stores on one database', () => {
+        const sibling = async (): Promise<Store> => {
+          const opened = await openSibling();
+          siblings.push(opened);
+          return opened;
+        };
         it('agree on one lease holder when both contend', async () => {
           const other = await sibling();
           const [a, b] = await Promise.all([
@@ -628,7 +629,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         const got = await store.getNode('jp-1');
         assert.ok(got);
         got.labels['zone'] = 'changed too';
-        (await store.listNodes())[0]!.state = 'down';
+        const [listed] = await store.listNodes();
+        assert.ok(listed);
+        listed.state = 'down';
         assert.deepEqual(await store.getNode('jp-1'), node('jp-1'));
 
         const snap = { commit: 'a1', declarations: structuredClone(declarations), storedAt: 1 };
@@ -636,7 +639,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         snap.declarations.regions = {};
         const latest = await store.latestSnapshot();
         assert.ok(latest);
-        latest.declarations.gtm['x'] = unchecked<Declarations['gtm'][string]>({});
+        latest.declarations.gtm['x'] = unchecked({});
         assert.deepEqual((await store.getSnapshot('a1'))?.declarations, declarations);
       });
 

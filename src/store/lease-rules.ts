@@ -31,7 +31,11 @@ export function holds(current: Lease | undefined, holder: string, token: number,
 /** Refuses lease arguments a store could not keep: empty names, a TTL that is not a positive whole number of ms. */
 export function checkLeaseArgs(args: { name: string; holder: string; address?: string; ttlMs?: number; token?: number }): void {
   const bad = (field: string, value: unknown): never => {
-    throw new StoreError('XP_ERR_STORE_INVALID_RECORD', `lease ${args.name}: invalid ${field} ${JSON.stringify(value) ?? String(value)}`);
+    // JSON.stringify answers undefined for undefined, which its type leaves out.
+    throw new StoreError(
+      'XP_ERR_STORE_INVALID_RECORD',
+      `lease ${args.name}: invalid ${field} ${(JSON.stringify(value) as string | undefined) ?? String(value)}`,
+    );
   };
   if (typeof args.name !== 'string' || args.name === '') bad('name', args.name);
   if (typeof args.holder !== 'string' || args.holder === '') bad('holder', args.holder);

@@ -40,7 +40,7 @@ describe('MemoryStore calls', () => {
     passed.labels.zone = 'b';
     const call = store.calls[0];
     assert.equal(call?.method, 'upsertNodes');
-    assert.deepEqual(call.method === 'upsertNodes' && call.args[0][0]?.labels, { zone: 'a' });
+    assert.deepEqual(call.args[0][0]?.labels, { zone: 'a' });
   });
 
   it('records a call that fails', async () => {

@@ -10,7 +10,8 @@ const CONTROLLERS: ReadonlySet<string> = new Set<DecisionRecord['controller']>([
 const HOLD_KEYS: ReadonlySet<string> = new Set<OverrideHold['key']>(['weight', 'nodes', 'excluded']);
 
 function fail(what: string, field: string, value: unknown): never {
-  throw new StoreError('XP_ERR_STORE_INVALID_RECORD', `${what}: invalid ${field} ${JSON.stringify(value) ?? String(value)}`);
+  // JSON.stringify answers undefined for undefined, which its type leaves out.
+  throw new StoreError('XP_ERR_STORE_INVALID_RECORD', `${what}: invalid ${field} ${(JSON.stringify(value) as string | undefined) ?? String(value)}`);
 }
 
 function checkOneOf(set: ReadonlySet<string>, what: string, field: string, value: unknown): void {

@@ -69,14 +69,9 @@ export interface HoldRow {
   until: number;
 }
 
-function parse<T>(text: string): T {
-  const value: unknown = JSON.parse(text);
-  return value as T;
-}
-
 /** Row → snapshot. */
 export function toSnapshot(row: SnapshotRow): ConfigSnapshot {
-  return { commit: row.commit_sha, declarations: parse<Declarations>(row.declarations), storedAt: row.stored_at };
+  return { commit: row.commit_sha, declarations: JSON.parse(row.declarations) as Declarations, storedAt: row.stored_at };
 }
 
 /** Sync record → row. */
@@ -91,7 +86,7 @@ export function toSync(row: SyncRow): SyncRecord {
     commit: row.commit_sha,
     status: row.status,
     message: row.message,
-    issues: parse<ConfigIssue[]>(row.issues),
+    issues: JSON.parse(row.issues) as ConfigIssue[],
   };
 }
 
@@ -119,13 +114,13 @@ export function toNode(row: NodeRow): NodeRecord {
     service: row.service,
     region: row.region,
     address: row.address,
-    labels: parse<Record<string, string>>(row.labels),
+    labels: JSON.parse(row.labels) as Record<string, string>,
     state: row.state,
     stateSince: row.state_since,
     tokenHash: row.token_hash,
     registeredAt: row.registered_at,
     lastHeartbeat: row.last_heartbeat,
-    metrics: row.metrics === null ? null : parse<NodeMetrics>(row.metrics),
+    metrics: row.metrics === null ? null : (JSON.parse(row.metrics) as NodeMetrics),
   };
 }
 
@@ -162,7 +157,7 @@ export function toDecision(row: DecisionRow): DecisionRecord {
     region: row.region,
     kind: row.kind,
     summary: row.summary,
-    why: parse<DecisionRecord['why']>(row.why),
+    why: JSON.parse(row.why) as DecisionRecord['why'],
     commit: row.commit_sha,
   };
 }

@@ -52,7 +52,8 @@ interface Rig {
 async function rig(): Promise<Rig> {
   const store = new MemoryStore();
   // JSON round trip: the config in force comes out of the store as parsed JSON, with prototypes.
-  await store.putSnapshot({ commit: 'c0ffee'.padEnd(40, '0'), declarations: JSON.parse(JSON.stringify(await seedDeclarations())), storedAt: 1 });
+  const seed = await seedDeclarations();
+  await store.putSnapshot({ commit: 'c0ffee'.padEnd(40, '0'), declarations: JSON.parse(JSON.stringify(seed)) as typeof seed, storedAt: 1 });
   const inForce = new ConfigInForce(store);
   await inForce.refresh();
   const registry = new NodeRegistry({ store, log: silentLogger(), config: () => inForce.declarations });
@@ -135,7 +136,7 @@ async function check(r: Rig, p: Probe, answer: { status: number; text: string },
     assert.deepEqual(Object.keys(body), ['error'], what);
     assert.match(String(body.error?.code), /^XP_ERR_[A-Z_]+$/, what);
     assert.ok(typeof body.error?.message === 'string' && body.error.message.length > 0, what);
-    if (answer.status === 400) assert.ok(typeof body.error?.field === 'string' && body.error.field.length > 0, `a 400 names a field: ${what}`);
+    if (answer.status === 400) assert.ok(typeof body.error.field === 'string' && body.error.field.length > 0, `a 400 names a field: ${what}`);
   }
   assert.equal(stateOf(r), before, `a rejected request changed state: ${what}`);
 }
@@ -185,7 +186,7 @@ const mutatedBody = fc
     const keys = Object.keys(base);
     const key = keys[pick % keys.length] ?? 'name';
     // Written as JSON text by hand: JSON.stringify would never emit an own "__proto__" key.
-    const member = (k: string, v: unknown): string => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`;
+    const member = (k: string, v: unknown): string => `${JSON.stringify(k)}:${(JSON.stringify(v) as string | undefined) ?? 'null'}`;
     let text: string;
     switch (change.kind) {
       case 'replace':
@@ -193,8 +194,7 @@ const mutatedBody = fc
         text = JSON.stringify(base);
         break;
       case 'drop':
-        delete base[key];
-        text = JSON.stringify(base);
+        text = JSON.stringify(Object.fromEntries(Object.entries(base).filter(([k]) => k !== key)));
         break;
       case 'add':
         text = `{${[...Object.entries(base).map(([k, v]) => member(k, v)), member(change.key, change.value)].join(',')}}`;

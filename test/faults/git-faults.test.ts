@@ -84,7 +84,7 @@ async function gitHttp(root: string, port = 0): Promise<GitHttp> {
       QUERY_STRING: url.search.slice(1),
       CONTENT_TYPE: req.headers['content-type'] ?? '',
     };
-    if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = String(req.headers['content-encoding']);
+    if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = req.headers['content-encoding'];
     if (req.headers['git-protocol']) env.GIT_PROTOCOL = String(req.headers['git-protocol']);
     const cgi = spawn('git', ['http-backend'], { env });
     req.pipe(cgi.stdin);

@@ -30,7 +30,7 @@ async function holdWriteLock(path: string, holdMs: number): Promise<ChildProcess
   const args = ['--disable-warning=ExperimentalWarning', '-e', script, path, String(holdMs)];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout?.once('data', () => resolve());
+    child.stdout.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`lock holder exited with ${code} before locking`)));
   });
   return child;

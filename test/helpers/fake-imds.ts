@@ -44,26 +44,29 @@ export async function startFakeImds(options: FakeImdsOptions): Promise<FakeImds>
   const tokens = new Map<string, number>(); // token → expiry (ms)
   const requests: ImdsRequest[] = [];
 
-  const answer = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const reply = (status: number, body = ''): void => {
-      requests.push({ method: req.method ?? '', path, status });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
-    };
+  // The status and body of one request (a token request stores the token it issues).
+  const decide = (req: IncomingMessage, path: string): { status: number; body?: string } => {
     if (path === TOKEN_PATH) {
-      if (req.method !== 'PUT') return reply(405);
+      if (req.method !== 'PUT') return { status: 405 };
       const ttl = Number(req.headers['x-aws-ec2-metadata-token-ttl-seconds']);
-      if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS) return reply(400);
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS) return { status: 400 };
       const token = randomBytes(24).toString('base64url');
       tokens.set(token, Date.now() + ttl * 1000);
-      return reply(200, token);
+      return { status: 200, body: token };
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405 };
     const token = req.headers['x-aws-ec2-metadata-token'];
     const expiry = typeof token === 'string' ? tokens.get(token) : undefined;
-    if (expiry === undefined || expiry < Date.now()) return reply(401);
+    if (expiry === undefined || expiry < Date.now()) return { status: 401 };
     const value = path.startsWith(META_PREFIX) ? options.metadata[path.slice(META_PREFIX.length)] : undefined;
-    return value === undefined ? reply(404) : reply(200, value);
+    return value === undefined ? { status: 404 } : { status: 200, body: value };
+  };
+
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const { status, body = '' } = decide(req, path);
+    requests.push({ method: req.method ?? '', path, status });
+    res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
   };
 
   const server = createServer((req, res) => {

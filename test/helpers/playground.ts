@@ -100,8 +100,8 @@ export async function startPlayground(dir: string, cli: string): Promise<Playgro
   );
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8000)));
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8000)));
   const api = `http://127.0.0.1:${apiPort}`;
   const auth = { authorization: `Bearer ${DEMO_ADMIN}` };
   const bare = join(dir, 'platform.git');
@@ -144,7 +144,7 @@ export async function startPlayground(dir: string, cli: string): Promise<Playgro
       }
     },
     killAgents() {
-      let files: string[] = [];
+      let files: string[];
       try {
         files = readdirSync(nodesDir);
       } catch {

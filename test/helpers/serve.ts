@@ -40,10 +40,10 @@ export async function startServe(args: string[], env: Record<string, string>, ti
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr?.on('data', (c: Buffer) => {
+  child.stderr.on('data', (c: Buffer) => {
     err = (err + c.toString()).slice(-20_000);
   });
-  child.stdout?.resume();
+  child.stdout.resume();
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`xplane serve exited with ${child.exitCode}: ${err}`);
@@ -65,7 +65,10 @@ export async function startServe(args: string[], env: Record<string, string>, ti
     stderr: () => err,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 10_000).unref();

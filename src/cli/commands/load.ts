@@ -32,7 +32,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
     },
     false,
   );
-  const number = (flag: string, raw: unknown, fallback: number): number => {
+  const number = (flag: string, raw: string | boolean | undefined, fallback: number): number => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected a whole number >= 1, got "${String(raw)}"`);

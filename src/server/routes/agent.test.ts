@@ -48,7 +48,7 @@ describe('GET /v1/agent/xplane-agent.mjs', () => {
   it('says what to do while the bundle is not built', async () => {
     const res = await (await app(join(dir, 'missing.mjs'))).inject({ method: 'GET', url: '/v1/agent/xplane-agent.mjs' });
     assert.equal(res.statusCode, 503);
-    assert.match((res.json() as { error: { message: string } }).error.message, /npm run build/);
+    assert.match(res.json<{ error: { message: string } }>().error.message, /npm run build/);
   });
 
   it('is served by a replica that does not lead, not forwarded', async () => {

@@ -53,7 +53,7 @@ describe('POST /v1/hooks/git', () => {
         payload: body,
       });
       assert.equal(res.statusCode, 401);
-      assert.equal((res.json() as { error: { code: string } }).error.code, 'XP_ERR_UNAUTHORIZED');
+      assert.equal(res.json<{ error: { code: string } }>().error.code, 'XP_ERR_UNAUTHORIZED');
     }
     assert.equal(triggered(), 0);
   });

@@ -16,21 +16,20 @@ export interface PoolOptions {
   statementTimeoutMs?: number;
 }
 
-const INT8_OID = 20;
-const JSON_OID = 114;
-const JSONB_OID = 3802;
+const { INT8, JSON: JSON_TYPE, JSONB } = pg.types.builtins;
 
 // bigint columns hold epoch ms and ids, all below 2^53: numbers, not the
 // driver's default strings. json and jsonb stay text, so the row mapping that
 // SQLite uses parses them (and reads `declarations` in its stored key order).
 const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+  getTypeParser: (oid, format) => {
     if (format !== 'binary') {
-      if (oid === INT8_OID) return (text: string) => Number(text);
-      if (oid === JSON_OID || oid === JSONB_OID) return (text: string) => text;
+      if (oid === INT8) return (text: string) => Number(text);
+      if (oid === JSON_TYPE || oid === JSONB) return (text: string) => text;
     }
-    return pg.types.getTypeParser(oid, format ?? 'text');
-  }) as pg.CustomTypesConfig['getTypeParser'],
+    // pg-types types its parsers as `any`; each takes a column's text and answers its value.
+    return pg.types.getTypeParser(oid, format ?? 'text') as (text: string) => unknown;
+  },
 };
 
 /** A pool on `url` with bounded size, timeouts and xplane's type parsing; it does not connect yet. */

@@ -68,7 +68,7 @@ describe('Postgres migrate', { skip }, () => {
       (err: unknown) => err instanceof StoreError && err.code === 'XP_ERR_STORE_MIGRATION' && err.message.includes('db-name: schema migration 3 (broken)'),
     );
     assert.deepEqual(await versions(pool), [1, 2]);
-    assert.equal((await pool.query(`SELECT to_regclass('c') AS t`)).rows[0].t, null);
+    assert.equal((await pool.query<{ t: string | null }>(`SELECT to_regclass('c') AS t`)).rows[0]?.t, null);
   });
 
   it('refuses a database that has run a step it does not know', async () => {

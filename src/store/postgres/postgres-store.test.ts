@@ -66,9 +66,9 @@ describe('PostgresStore on a server', { skip }, () => {
   it('records each migration once, and applies nothing when opened again', async () => {
     const db = await freshDb();
     await (await PostgresStore.open(db.url)).close();
-    const before = await sql(db.url, 'SELECT version, applied_at FROM schema_migrations ORDER BY version');
+    const before = await sql<{ version: number; applied_at: number }>(db.url, 'SELECT version, applied_at FROM schema_migrations ORDER BY version');
     assert.deepEqual(
-      before.map((r) => r['version']),
+      before.map((r) => r.version),
       PG_MIGRATIONS.map((m) => m.version),
     );
     await (await PostgresStore.open(db.url)).close();

@@ -299,9 +299,10 @@ export class PostgresStore implements Store {
       [name, holder, address, ttlMs],
     );
     if (taken[0]) return toLease(taken[0]);
-    const held = await this.query<LeaseRow>(`SELECT ${LEASE_COLUMNS} FROM leases WHERE name = $1`, [name]);
+    const [held] = await this.query<LeaseRow>(`SELECT ${LEASE_COLUMNS} FROM leases WHERE name = $1`, [name]);
     // The row existed a moment ago and leases are never deleted.
-    return toLease(held[0]!);
+    if (!held) throw new StoreError('XP_ERR_STORE_UNAVAILABLE', `store ${redactUrl(this.url)}: lease ${name} vanished while being acquired`);
+    return toLease(held);
   }
 
   /** Extends the lease if `holder` still holds it with `token`; false when it was lost. */

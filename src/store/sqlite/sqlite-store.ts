@@ -278,9 +278,8 @@ export class SqliteStore implements Store {
   async acquireLease(name: string, holder: string, address: string, ttlMs: number): Promise<Lease> {
     this.checkOpen();
     checkLeaseArgs({ name, holder, address, ttlMs });
-    const lease = this.changeLease(name, (current) => afterAcquire(current, { name, holder, address, ttlMs }, this.now()));
     // afterAcquire always answers a lease, so the transaction does too.
-    return lease!;
+    return this.changeLease(name, (current) => afterAcquire(current, { name, holder, address, ttlMs }, this.now()));
   }
 
   /** Extends the lease if `holder` still holds it with `token`; false when it was lost. */
@@ -366,6 +365,9 @@ export class SqliteStore implements Store {
 
   // Read, decide and write under one write lock, so two processes on the same
   // file cannot both see the lease free and both take it.
+  // A change that always answers a lease leaves one; one that may answer undefined (no change) may find none.
+  private changeLease(name: string, change: (current: Lease | undefined) => Lease): Lease;
+  private changeLease(name: string, change: (current: Lease | undefined) => Lease | undefined): Lease | undefined;
   private changeLease(name: string, change: (current: Lease | undefined) => Lease | undefined): Lease | undefined {
     return transaction(
       this.db,
