@@ -5,19 +5,8 @@
 import { StoreError } from './errors.js';
 import { afterAcquire, checkFence, checkLeaseArgs, holds } from './lease-rules.js';
 import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkSnapshot, checkSync } from './record-checks.js';
-import type {
-  ConfigSnapshot,
-  DecisionFilter,
-  DecisionRecord,
-  Lease,
-  NodeEvent,
-  NodeFilter,
-  NodeRecord,
-  OverrideHold,
-  Store,
-  SyncRecord,
-  WriteFence,
-} from './types.js';
+import type { ConfigSnapshot, DecisionFilter, DecisionRecord, Lease, NodeEvent, NodeFilter } from './types.js';
+import type { NodeRecord, OverrideHold, Store, SyncRecord, WriteFence } from './types.js';
 
 /** One call made to a MemoryStore, with a copy of its arguments. */
 export type StoreCall = { [M in keyof Store]: { method: M; args: Parameters<Store[M]> } }[keyof Store];

@@ -9,40 +9,11 @@ import { StoreError } from '../errors.js';
 import { checkLeaseArgs, fencedError } from '../lease-rules.js';
 import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkSnapshot, checkSync } from '../record-checks.js';
 import { redactUrl } from '../redact.js';
-import {
-  fromDecision,
-  fromHold,
-  fromNode,
-  fromNodeEvent,
-  fromSync,
-  toDecision,
-  toHold,
-  toLease,
-  toNode,
-  toNodeEvent,
-  toSnapshot,
-  toSync,
-  type DecisionRow,
-  type HoldRow,
-  type LeaseRow,
-  type NodeEventRow,
-  type NodeRow,
-  type SnapshotRow,
-  type SyncRow,
-} from '../rows.js';
-import type {
-  ConfigSnapshot,
-  DecisionFilter,
-  DecisionRecord,
-  Lease,
-  NodeEvent,
-  NodeFilter,
-  NodeRecord,
-  OverrideHold,
-  Store,
-  SyncRecord,
-  WriteFence,
-} from '../types.js';
+import { fromDecision, fromHold, fromNode, fromNodeEvent, fromSync, toDecision, toHold, toLease } from '../rows.js';
+import { toNode, toNodeEvent, toSnapshot, toSync, type DecisionRow, type HoldRow, type LeaseRow } from '../rows.js';
+import { type NodeEventRow, type NodeRow, type SnapshotRow, type SyncRow } from '../rows.js';
+import type { ConfigSnapshot, DecisionFilter, DecisionRecord, Lease, NodeEvent, NodeFilter } from '../types.js';
+import type { NodeRecord, OverrideHold, Store, SyncRecord, WriteFence } from '../types.js';
 import { NOW_MS } from './clock.js';
 import { createPool, isUnreachable, openError, unavailableError, type PoolOptions } from './connection.js';
 import { migrate } from './migrate.js';

@@ -4,47 +4,18 @@
 import { StoreError } from '../errors.js';
 import { afterAcquire, checkFence, checkLeaseArgs, holds } from '../lease-rules.js';
 import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkSnapshot, checkSync } from '../record-checks.js';
-import type {
-  ConfigSnapshot,
-  DecisionFilter,
-  DecisionRecord,
-  Lease,
-  NodeEvent,
-  NodeFilter,
-  NodeRecord,
-  OverrideHold,
-  Store,
-  SyncRecord,
-  WriteFence,
-} from '../types.js';
+import type { ConfigSnapshot, DecisionFilter, DecisionRecord, Lease, NodeEvent, NodeFilter } from '../types.js';
+import type { NodeRecord, OverrideHold, Store, SyncRecord, WriteFence } from '../types.js';
 import { openConnection, type Connection } from './connection.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { sqliteCode } from './result-code.js';
 import { prepare, type Statement } from './statement.js';
 import { transaction } from './transaction.js';
-import {
-  fromDecision,
-  fromHold,
-  fromLease,
-  fromNode,
-  fromNodeEvent,
-  fromSync,
-  toDecision,
-  toHold,
-  toLease,
-  toNode,
-  toNodeEvent,
-  toSnapshot,
-  toSync,
-  type DecisionRow,
-  type HoldRow,
-  type LeaseRow,
-  type NodeEventRow,
-  type NodeRow,
-  type SnapshotRow,
-  type SyncRow,
-} from '../rows.js';
+import { fromDecision, fromHold, fromLease, fromNode, fromNodeEvent, fromSync, toDecision } from '../rows.js';
+import { toHold, toLease, toNode, toNodeEvent, toSnapshot, toSync, type DecisionRow } from '../rows.js';
+import { type HoldRow, type LeaseRow, type NodeEventRow, type NodeRow, type SnapshotRow } from '../rows.js';
+import { type SyncRow } from '../rows.js';
 
 type Params = Record<string, string | number>;
 type Stmt<Row> = Statement<[Params], Row>;
