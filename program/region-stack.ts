@@ -32,6 +32,8 @@ export interface RegionStackArgs {
   bootstrapToken?: pulumi.Input<string>;
   /** Absolute directory of the local target's node logs, pid files and DNS record files. */
   localStateDir: string;
+  /** Unix time of the commit being converged: the embedded DNS's SOA serial. */
+  commitTime?: number;
 }
 
 /** The control plane local agents register with when `xplane:controlPlaneUrl` is not set: `xplane serve`'s default. */
@@ -140,6 +142,7 @@ function dnsFor(service: ServicePlan, ips: Record<string, pulumi.Output<string>>
       regionWeight: service.weight,
       nodes,
       stateDir: args.localStateDir,
+      ...(args.commitTime === undefined ? {} : { serial: args.commitTime }),
     });
     return { recordFile: file.path };
   }

@@ -6,6 +6,7 @@
 // projectName: 'xplane', program: xplaneProgram({ root }) })`.
 // The stack config keys are listed in settings.ts. The repo root also anchors
 // the local target's state (`xplane:localStateDir`, default .xplane/local).
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
@@ -57,7 +58,18 @@ export function xplaneProgram(options: XplaneProgramOptions = {}): () => Promise
       // xplane:controlPlaneUrl: `converge: inline` tells the program where its control plane listens.
       const server = (options.env ?? process.env).XPLANE_SERVER;
       const withServer = settings.controlPlaneUrl === undefined && server ? { ...settings, controlPlaneUrl: server } : settings;
-      return { ...regionStack({ declarations, region, pools, settings: withServer, localStateDir, ...(bootstrapToken ? { bootstrapToken } : {}) }) };
+      const commitTime = headCommitTime(root);
+      return {
+        ...regionStack({
+          declarations,
+          region,
+          pools,
+          settings: withServer,
+          localStateDir,
+          ...(bootstrapToken ? { bootstrapToken } : {}),
+          ...(commitTime === undefined ? {} : { commitTime }),
+        }),
+      };
     } catch (err) {
       // The program throws plain Errors for configuration mistakes: show those as one message, not a stack
       // trace through the program. Anything else (a TypeError, …) is a bug and keeps its trace.
@@ -65,4 +77,15 @@ export function xplaneProgram(options: XplaneProgramOptions = {}): () => Promise
       throw err;
     }
   };
+}
+
+/** Unix time of the commit checked out at `root` (the configuration converged), or undefined outside a Git work tree. */
+export function headCommitTime(root: string): number | undefined {
+  try {
+    const out = execFileSync('git', ['-C', root, 'log', '-1', '--format=%ct', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const seconds = Number(out.trim());
+    return Number.isInteger(seconds) && seconds > 0 ? seconds : undefined;
+  } catch {
+    return undefined;
+  }
 }

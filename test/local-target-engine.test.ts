@@ -185,6 +185,8 @@ describe(
         region: 'jp',
         ttl: 30,
         zone: 'svc.plus',
+        // The SOA serial of the embedded DNS: the commit time of the configuration converged.
+        serial: Number(gitSync(repo, 'log', '-1', '--format=%ct', 'HEAD')),
         records: [{ node: NODE_1, ip: '127.1.1.1', weight: 100 }],
       });
       assert.equal(readdirSync(join(stateDir(), 'dns', 'api.svc.plus')).length, 1, 'no temp file left behind');

@@ -40,6 +40,13 @@ export interface LocalDnsRecordsArgs {
   nodes: LocalRecordNode[];
   /** The record file goes to `<stateDir>/dns/`. */
   stateDir: string;
+  /**
+   * The SOA serial: Unix time of the commit converged. Written with the
+   * records but not compared: a commit that leaves the records as they were
+   * does not rewrite the file, so the serial stays that of the commit that
+   * last changed them.
+   */
+  serial?: number;
 }
 
 /** The record file of one region for one service. */
@@ -61,6 +68,7 @@ export class LocalDnsRecords extends pulumi.dynamic.Resource {
         ...(args.zone === undefined ? {} : { zone: args.zone }),
         region: args.region,
         ttl: args.ttl,
+        ...(args.serial === undefined ? {} : { serial: args.serial }),
         records: args.nodes.map((node) => ({ node: node.name, ip: node.ip, weight })),
         path: undefined,
       },

@@ -41,7 +41,9 @@ function fileOf(inputs) {
 
 async function write(inputs) {
   const { writeRecordFile } = await loadRecordFiles();
-  const file = await writeRecordFile(dnsDir(inputs.stateDir), fileOf(inputs));
+  // The serial goes into the file but not into fileOf, which diff compares (see LocalDnsRecordsArgs.serial).
+  const serial = Number.isInteger(inputs.serial) ? { serial: inputs.serial } : {};
+  const file = await writeRecordFile(dnsDir(inputs.stateDir), { ...fileOf(inputs), ...serial });
   return { ...inputs, path: file };
 }
 

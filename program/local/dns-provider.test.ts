@@ -72,6 +72,15 @@ describe('the LocalDnsRecords provider', () => {
     assert.deepEqual(readdirSync(join(stateDir, 'dns', 'api.svc.plus')), ['jp.json'], 'no temp file left behind');
   });
 
+  it('writes the serial it is given, and a new serial alone does not rewrite the file', async () => {
+    const withSerial = { ...inputs, records: [], serial: 1_780_000_000 };
+    assert.deepEqual(await provider.diff(state.path, state, withSerial), { changes: false, replaces: [] });
+    const changed = { ...withSerial, ttl: 60 };
+    assert.deepEqual(await provider.diff(state.path, state, changed), { changes: true, replaces: [] });
+    state = (await provider.update(state.path, state, changed)).outs;
+    assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { serial?: number }).serial, 1_780_000_000);
+  });
+
   it('replaces the resource when the file would move', async () => {
     assert.deepEqual((await provider.diff(state.path, state, { ...inputs, region: 'sg' })).replaces, ['region']);
     assert.deepEqual((await provider.diff(state.path, state, { ...inputs, domain: 'www.svc.plus' })).replaces, ['domain']);

@@ -4,7 +4,8 @@ import { answerQuery, chooseRecord, respond, servfail, type AnswerContext } from
 import { encodeQuery } from './client.js';
 import type { RecordFile } from './record-file.js';
 import { buildTable } from './table.js';
-import { RRType, Rcode, decodeMessage, type DnsMessage } from './wire.js';
+import { SERVER_UDP_SIZE } from './edns.js';
+import { RRType, Rcode, decodeMessage, encodeMessage, type DnsMessage } from './wire.js';
 import { seededRandom } from '../testing/index.js';
 
 const jp: RecordFile = {
@@ -29,7 +30,7 @@ const idle: RecordFile = {
 };
 const empty: RecordFile = { domain: 'deep.www.svc.plus', region: 'jp', ttl: 30, records: [] };
 
-const table = buildTable([jp, sg, idle, empty], ['other.example'], 9);
+const table = buildTable([{ ...jp, serial: 1_780_000_000 }, sg, idle, empty], { zones: ['other.example'], selfAddress: '127.0.0.53' });
 
 function ctx(down: string[] = [], random: () => number = seededRandom(1)): AnswerContext {
   const set = new Set(down);
@@ -37,7 +38,7 @@ function ctx(down: string[] = [], random: () => number = seededRandom(1)): Answe
 }
 
 function ask(name: string, type: number = RRType.A, context = ctx()): DnsMessage {
-  const bytes = respond(encodeQuery(name, type, 42), context);
+  const bytes = respond(encodeQuery(name, type, 42), context)?.bytes;
   assert.ok(bytes, 'expected a response');
   const result = decodeMessage(bytes);
   assert.ok(result.ok);
@@ -51,8 +52,8 @@ function answerIp(msg: DnsMessage): string | undefined {
   return data?.kind === 'a' ? data.address : undefined;
 }
 
-function decodedQuery(name: string): DnsMessage {
-  const result = decodeMessage(encodeQuery(name));
+function decodedQuery(name: string, type: number = RRType.A): DnsMessage {
+  const result = decodeMessage(encodeQuery(name, type));
   assert.ok(result.ok);
   return result.message;
 }
@@ -251,9 +252,10 @@ describe('answering a query', () => {
     const msg = ask('svc.plus', RRType.SOA);
     const data = msg.answers[0]?.data;
     assert.equal(data?.kind, 'soa');
-    assert.equal(data.soa.serial, 9);
+    // The newest commit time any file carries; files without one do not lower it.
+    assert.equal(data.soa.serial, 1_780_000_000);
     assert.equal(data.soa.minimum, 30);
-    assert.deepEqual(data.soa.mname, ['ns', 'svc', 'plus']);
+    assert.deepEqual(data.soa.mname, ['ns1', 'svc', 'plus']);
   });
 
   it('refuses other classes and does not implement other opcodes', () => {
@@ -270,7 +272,7 @@ describe('answering a query', () => {
 
   it('answers FORMERR to a malformed query, and nothing to a response or a headerless packet', () => {
     const broken = Uint8Array.from([0, 9, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12]);
-    const bytes = respond(broken, ctx());
+    const bytes = respond(broken, ctx())?.bytes;
     assert.ok(bytes);
     const msg = decodeMessage(bytes);
     assert.ok(msg.ok);
@@ -283,7 +285,7 @@ describe('answering a query', () => {
   });
 
   it('truncates a response larger than the limit so the client retries over TCP', () => {
-    const bytes = respond(encodeQuery('api.svc.plus'), ctx(), 40);
+    const bytes = respond(encodeQuery('api.svc.plus'), ctx(), 40)?.bytes;
     assert.ok(bytes);
     const msg = decodeMessage(bytes);
     assert.ok(msg.ok);
@@ -292,12 +294,120 @@ describe('answering a query', () => {
   });
 
   it('builds SERVFAIL from whatever header a packet has', () => {
-    const bytes = servfail(encodeQuery('api.svc.plus', RRType.A, 5));
+    const bytes = servfail(encodeQuery('api.svc.plus', RRType.A, 5))?.bytes;
     assert.ok(bytes);
     const msg = decodeMessage(bytes);
     assert.ok(msg.ok);
     assert.equal(msg.message.header.rcode, Rcode.SERVFAIL);
     assert.equal(msg.message.questions.length, 1);
     assert.equal(servfail(Uint8Array.from([1])), undefined);
+  });
+
+  it('answers NS at the apex with glue for a name server inside the zone, and that name server A', () => {
+    const msg = ask('svc.plus', RRType.NS);
+    assert.deepEqual(
+      msg.answers.map((rr) => (rr.data.kind === 'ns' ? rr.data.host.join('.') : rr.data.kind)),
+      ['ns1.svc.plus'],
+    );
+    assert.deepEqual(
+      msg.additional.map((rr) => (rr.data.kind === 'a' ? rr.data.address : rr.data.kind)),
+      ['127.0.0.53'],
+    );
+    assert.equal(answerIp(ask('NS1.svc.plus')), '127.0.0.53');
+    const nodata = ask('ns1.svc.plus', RRType.AAAA);
+    assert.equal(nodata.header.rcode, Rcode.NOERROR);
+    assert.equal(nodata.answers.length, 0);
+  });
+
+  it('takes configured name servers; one outside every zone gets no glue', () => {
+    const named = buildTable([jp], {
+      nameServers: [
+        { name: 'a.ns.svc.plus', ip: '192.0.2.1' },
+        { name: 'ns.example.net', ip: '192.0.2.2' },
+      ],
+    });
+    const msg = answerQuery(decodedQuery('svc.plus', RRType.NS), { table: named, isDown: () => false, random: Math.random });
+    assert.equal(msg.answers.length, 2);
+    assert.deepEqual(
+      msg.additional.map((rr) => rr.labels.join('.')),
+      ['a.ns.svc.plus'],
+    );
+    const soa = answerQuery(decodedQuery('svc.plus', RRType.SOA), { table: named, isDown: () => false, random: Math.random }).answers[0]?.data;
+    assert.equal(soa?.kind === 'soa' ? soa.soa.mname.join('.') : '', 'a.ns.svc.plus');
+  });
+
+  it('refuses zone transfers', () => {
+    for (const type of [RRType.AXFR, RRType.IXFR]) {
+      const msg = ask('svc.plus', type);
+      assert.equal(msg.header.rcode, Rcode.REFUSED);
+      assert.equal(msg.answers.length, 0);
+    }
+  });
+});
+
+describe('EDNS(0) and malformed queries', () => {
+  /** A query with `opts` OPT records (owner `owner`, version `version`, payload `size`) and `extra` bytes at the end. */
+  function ednsQuery(options: { opts?: number; owner?: string[]; version?: number; size?: number; dnssecOk?: boolean; extra?: number[] } = {}): Uint8Array {
+    const opt = {
+      labels: options.owner ?? [],
+      type: RRType.OPT,
+      class: options.size ?? 4096,
+      ttl: (((options.version ?? 0) << 16) | (options.dnssecOk ? 0x8000 : 0)) >>> 0,
+      data: { kind: 'raw' as const, bytes: new Uint8Array(0) },
+    };
+    const query = encodeMessage({
+      header: { id: 7, qr: false, opcode: 0, aa: false, tc: false, rd: false, ra: false, rcode: 0 },
+      questions: [{ labels: ['api', 'svc', 'plus'], type: RRType.A, class: 1 }],
+      answers: [],
+      authority: [],
+      additional: Array.from({ length: options.opts ?? 1 }, () => opt),
+    });
+    return Uint8Array.from([...query, ...(options.extra ?? [])]);
+  }
+
+  function reply(bytes: Uint8Array, limit: 'udp' | number = 'udp'): { message: DnsMessage; rcode: number } {
+    const r = respond(bytes, ctx(), limit);
+    assert.ok(r);
+    const decoded = decodeMessage(r.bytes);
+    assert.ok(decoded.ok, 'the reply decodes');
+    return { message: decoded.message, rcode: r.rcode };
+  }
+
+  it('puts an OPT with the server payload size in the reply to a query that has one, DO copied', () => {
+    const { message } = reply(ednsQuery({ dnssecOk: true }));
+    assert.equal(message.header.rcode, Rcode.NOERROR);
+    assert.equal(message.answers.length, 1);
+    const opt = message.additional.find((rr) => rr.type === RRType.OPT);
+    assert.ok(opt);
+    assert.equal(opt.class, SERVER_UDP_SIZE);
+    assert.equal(opt.ttl, 0x8000);
+    assert.equal(reply(encodeQuery('api.svc.plus')).message.additional.length, 0, 'no OPT without one in the query');
+  });
+
+  it('answers BADVERS (extended rcode 1 in the OPT) to an unknown EDNS version', () => {
+    const { message, rcode } = reply(ednsQuery({ version: 1 }));
+    assert.equal(rcode, Rcode.BADVERS);
+    assert.equal(message.header.rcode, 0);
+    assert.equal(message.answers.length, 0);
+    assert.equal((message.additional[0]?.ttl ?? 0) >>> 24, 1);
+  });
+
+  it('answers FORMERR to two OPTs, an OPT with an owner, counts that do not match and trailing bytes', () => {
+    const noRecord = encodeQuery('api.svc.plus');
+    noRecord[7] = 1; // ANCOUNT = 1 with no record after the question
+    for (const bytes of [ednsQuery({ opts: 2 }), ednsQuery({ owner: ['api'] }), noRecord, ednsQuery({ opts: 0, extra: [0, 0, 0] })]) {
+      const { message, rcode } = reply(bytes);
+      assert.equal(rcode, Rcode.FORMERR);
+      assert.equal(message.header.id === 7 || message.header.id === 1, true);
+      assert.equal(message.answers.length, 0);
+    }
+  });
+
+  it('truncates to the smaller of the client size and its own, keeping the OPT', () => {
+    const { message } = reply(ednsQuery({ size: 100 }));
+    assert.equal(message.header.tc, false, 'sizes under 512 count as 512');
+    const cut = reply(ednsQuery(), 40).message;
+    assert.equal(cut.header.tc, true);
+    assert.equal(cut.additional[0]?.type, RRType.OPT);
   });
 });

@@ -17,7 +17,8 @@ import {
   type DnsQuestion,
   type ResourceRecord,
 } from './wire.js';
-import { findZone, type DnsTable, type NameRecord } from './table.js';
+import { readEdns, replyOpt, udpLimit } from './edns.js';
+import { findZone, type DnsTable } from './table.js';
 
 /** What answering needs besides the query. */
 export interface AnswerContext {
@@ -27,9 +28,6 @@ export interface AnswerContext {
   /** Uniform in [0, 1); Math.random in production, seeded in tests. */
   random: () => number;
 }
-
-/** Largest UDP response without EDNS (RFC 1035 §4.2.1). */
-export const UDP_MAX_SIZE = 512;
 
 /**
  * Picks one record: drops down nodes (all come back when none is left),
@@ -57,94 +55,148 @@ export function chooseRecord<T extends { node: string; weight: number }>(
   return weighted[weighted.length - 1];
 }
 
-/** Answers a decoded query. */
+/** Answers a decoded query: the records, without EDNS (the caller adds the OPT). */
 export function answerQuery(query: DnsMessage, ctx: AnswerContext): DnsMessage {
   const h = query.header;
-  const reply = (rcode: number, aa: boolean, questions: DnsQuestion[], answers: ResourceRecord[] = [], authority: ResourceRecord[] = []): DnsMessage => ({
+  const reply = (
+    rcode: number,
+    aa: boolean,
+    questions: DnsQuestion[],
+    sections: Partial<Pick<DnsMessage, 'answers' | 'authority' | 'additional'>> = {},
+  ): DnsMessage => ({
     header: { id: h.id, qr: true, opcode: h.opcode, aa, tc: false, rd: h.rd, ra: false, rcode },
     questions,
-    answers,
-    authority,
-    additional: [],
+    answers: sections.answers ?? [],
+    authority: sections.authority ?? [],
+    additional: sections.additional ?? [],
   });
   const [q] = query.questions;
   if (h.opcode !== 0) return reply(Rcode.NOTIMP, false, query.questions.length === 1 && q ? [q] : []);
   if (query.questions.length !== 1 || q === undefined) return reply(Rcode.FORMERR, false, []);
   if (q.class !== CLASS_IN && q.class !== CLASS_ANY) return reply(Rcode.REFUSED, false, [q]);
+  // Zone transfers are refused: the answers are computed per query (weights, health), there is no zone to copy.
+  if (q.type === RRType.AXFR || q.type === RRType.IXFR) return reply(Rcode.REFUSED, false, [q]);
 
   const name = lowerAscii(joinLabels(q.labels));
   const zone = findZone(ctx.table, name);
   if (zone === undefined) return reply(Rcode.REFUSED, false, [q]);
 
   const soa = soaRecord(zone, ctx.table);
-  const records = ctx.table.names.get(name);
-  if (records !== undefined) {
-    if (q.type === RRType.A || q.type === RRType.ANY) {
-      const chosen = chooseRecord(records, ctx.isDown, ctx.random);
-      if (chosen !== undefined) return reply(Rcode.NOERROR, true, [q], [aRecord(q.labels, chosen)]);
+  const wants = (type: number): boolean => q.type === type || q.type === RRType.ANY;
+  const answers: ResourceRecord[] = [];
+  const additional: ResourceRecord[] = [];
+  const apex = name === zone;
+  if (apex && wants(RRType.SOA)) answers.push(soa);
+  if (apex && wants(RRType.NS)) {
+    for (const host of ctx.table.nameServers.get(zone) ?? []) {
+      answers.push(nsRecord(q.labels, host, soa.ttl));
+      const glue = ctx.table.hosts.get(host);
+      if (glue !== undefined) additional.push(aRecord(host.split('.'), glue, soa.ttl));
     }
-    if (name === zone && q.type === RRType.SOA) return reply(Rcode.NOERROR, true, [q], [soa]);
-    return reply(Rcode.NOERROR, true, [q], [], [soa]);
   }
-  if (name === zone) {
-    if (q.type === RRType.SOA || q.type === RRType.ANY) return reply(Rcode.NOERROR, true, [q], [soa]);
-    return reply(Rcode.NOERROR, true, [q], [], [soa]);
+  const records = ctx.table.names.get(name);
+  const host = ctx.table.hosts.get(name);
+  if (wants(RRType.A)) {
+    const chosen = records === undefined ? undefined : chooseRecord(records, ctx.isDown, ctx.random);
+    if (chosen !== undefined) answers.push(aRecord(q.labels, chosen.ip, chosen.ttl));
+    else if (records === undefined && host !== undefined) answers.push(aRecord(q.labels, host, soa.ttl));
   }
-  if (ctx.table.interior.has(name)) return reply(Rcode.NOERROR, true, [q], [], [soa]);
-  return reply(Rcode.NXDOMAIN, true, [q], [], [soa]);
+  if (answers.length > 0) return reply(Rcode.NOERROR, true, [q], { answers, additional });
+  // The name exists (NODATA) when it has records of another type, is an apex or a name server, or lies above a served name (RFC 8020).
+  const exists = records !== undefined || apex || host !== undefined || ctx.table.interior.has(name);
+  return reply(exists ? Rcode.NOERROR : Rcode.NXDOMAIN, true, [q], { authority: [soa] });
+}
+
+/** A reply's bytes and its rcode (extended rcodes included), for metrics. */
+export interface Reply {
+  bytes: Uint8Array;
+  rcode: number;
 }
 
 /**
- * Turns request bytes into response bytes, or undefined to send nothing:
- * for bytes without a whole header, and for responses (answering those
- * would let two servers bounce packets forever). A response larger than
- * `maxSize` is sent truncated (TC) so the client retries over TCP.
+ * Turns request bytes into a reply, or undefined to send nothing: for bytes
+ * without a whole header, and for responses (answering those would let two
+ * servers bounce packets forever). A malformed query (counts that do not
+ * match its bytes, trailing bytes, a bad OPT) gets FORMERR; a query with an
+ * OPT gets one back (RFC 6891). `limit` is `udp` (512 octets, or what EDNS
+ * allows) or a fixed size (TCP's 65535); a longer reply is sent truncated
+ * (TC) so the client retries over TCP.
  */
-export function respond(packet: Uint8Array, ctx: AnswerContext, maxSize = UDP_MAX_SIZE): Uint8Array | undefined {
-  const decoded = decodeMessage(packet, 'questions');
-  if (!decoded.ok) {
-    if (decoded.header === undefined || decoded.header.qr) return undefined;
-    return encodeMessage({ header: errorHeader(decoded.header, Rcode.FORMERR), questions: [], answers: [], authority: [], additional: [] });
+export function respond(packet: Uint8Array, ctx: AnswerContext, limit: 'udp' | number = 'udp'): Reply | undefined {
+  const decoded = decodeMessage(packet, 'all');
+  if (!decoded.ok) return formerr(packet);
+  const query = decoded.message;
+  if (query.header.qr) return undefined;
+  const ednsRead = readEdns(query);
+  if (ednsRead.kind === 'malformed') return formerr(packet);
+  const edns = ednsRead.kind === 'ok' ? ednsRead.edns : undefined;
+  let answer: DnsMessage;
+  if (edns !== undefined && edns.version > 0) {
+    // An unknown version gets BADVERS and an OPT of the version spoken here, and nothing else (§6.1.3).
+    answer = {
+      header: errorHeader(query.header, Rcode.BADVERS),
+      questions: query.questions.length === 1 ? query.questions : [],
+      answers: [],
+      authority: [],
+      additional: [],
+    };
+  } else {
+    answer = answerQuery(query, ctx);
   }
-  if (decoded.message.header.qr) return undefined;
-  const answer = answerQuery(decoded.message, ctx);
-  const bytes = encodeMessage(answer);
-  if (bytes.length <= maxSize) return bytes;
-  return encodeMessage({ ...answer, header: { ...answer.header, tc: true }, answers: [], authority: [], additional: [] });
+  const rcode = answer.header.rcode;
+  const withOpt = (message: DnsMessage): DnsMessage =>
+    edns === undefined
+      ? message
+      : { ...message, header: { ...message.header, rcode: rcode & 0xf }, additional: [...message.additional, replyOpt(rcode, edns)] };
+  const maxSize = limit === 'udp' ? udpLimit(edns) : limit;
+  const bytes = encodeMessage(withOpt(answer));
+  if (bytes.length <= maxSize) return { bytes, rcode };
+  return { bytes: encodeMessage(withOpt({ ...answer, header: { ...answer.header, tc: true }, answers: [], authority: [], additional: [] })), rcode };
 }
 
 /** A SERVFAIL for `packet`, for when answering failed unexpectedly; undefined when the packet has no usable header. */
-export function servfail(packet: Uint8Array): Uint8Array | undefined {
+export function servfail(packet: Uint8Array): Reply | undefined {
+  return errorReply(packet, Rcode.SERVFAIL);
+}
+
+function formerr(packet: Uint8Array): Reply | undefined {
+  return errorReply(packet, Rcode.FORMERR);
+}
+
+// An error reply keeps the question when it can be read, so the client can match it; a FORMERR carries no OPT (the OPT may be what was wrong).
+function errorReply(packet: Uint8Array, rcode: number): Reply | undefined {
   const decoded = decodeMessage(packet, 'questions');
   const header = decoded.ok ? decoded.message.header : decoded.header;
   if (header === undefined || header.qr) return undefined;
   const questions = decoded.ok && decoded.message.questions.length === 1 ? decoded.message.questions : [];
-  return encodeMessage({ header: errorHeader(header, Rcode.SERVFAIL), questions, answers: [], authority: [], additional: [] });
+  return { bytes: encodeMessage({ header: errorHeader(header, rcode), questions, answers: [], authority: [], additional: [] }), rcode };
 }
 
 function errorHeader(h: DnsHeader, rcode: number): DnsHeader {
   return { id: h.id, qr: true, opcode: h.opcode, aa: false, tc: false, rd: h.rd, ra: false, rcode };
 }
 
-function aRecord(labels: string[], record: NameRecord): ResourceRecord {
-  return { labels, type: RRType.A, class: CLASS_IN, ttl: record.ttl, data: { kind: 'a', address: record.ip } };
+function aRecord(labels: string[], address: string, ttl: number): ResourceRecord {
+  return { labels, type: RRType.A, class: CLASS_IN, ttl, data: { kind: 'a', address } };
+}
+
+function nsRecord(labels: string[], host: string, ttl: number): ResourceRecord {
+  return { labels, type: RRType.NS, class: CLASS_IN, ttl, data: { kind: 'ns', host: host.split('.') } };
 }
 
 // Negative answers carry the zone's SOA so resolvers cache them for the
 // SOA minimum (RFC 2308) instead of not at all or for their own default.
+// MNAME is the zone's first name server; RNAME hostmaster@ the zone.
 function soaRecord(zone: string, table: DnsTable): ResourceRecord {
   const labels = zone.split('.');
-  // A zone near the 255-octet limit has no room for a prefix; its own name still makes a valid SOA.
-  const under = (label: string): string[] => (zone.length + label.length <= 252 ? [label, ...labels] : labels);
+  const mname = table.nameServers.get(zone)?.[0]?.split('.') ?? labels;
+  const rname = zone.length <= 242 ? ['hostmaster', ...labels] : labels;
   return {
     labels,
     type: RRType.SOA,
     class: CLASS_IN,
     ttl: table.negativeTtl,
-    data: {
-      kind: 'soa',
-      soa: { mname: under('ns'), rname: under('hostmaster'), serial: table.serial, refresh: 3600, retry: 600, expire: 86_400, minimum: table.negativeTtl },
-    },
+    data: { kind: 'soa', soa: { mname, rname, serial: table.serial, refresh: 3600, retry: 600, expire: 86_400, minimum: table.negativeTtl } },
   };
 }
 

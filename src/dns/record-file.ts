@@ -31,6 +31,8 @@ export interface RecordFile {
   zone?: string;
   /** One per node not excluded; may be empty. */
   records: RecordEntry[];
+  /** The SOA serial: Unix time (seconds) of the commit of the stack configuration these records came from. */
+  serial?: number;
 }
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
@@ -47,6 +49,7 @@ const recordFileSchema = z
     region: z.string().regex(REGION, 'expected a region name like jp'),
     ttl: z.number().int().min(0).max(2_147_483_647),
     zone: dnsName.optional(),
+    serial: z.number().int().min(0).max(4_294_967_295).optional(),
     records: z.array(
       z.object({
         node: z.string().min(1),

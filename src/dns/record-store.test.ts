@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,8 +20,8 @@ after(async () => {
 });
 
 /** A fresh folder and a store over it with a hand-driven clock. */
-function fresh(): { dir: string; store: RecordStore; clock: { t: number } } {
-  const dir = join(root, `case-${++n}`);
+function fresh(existing?: string): { dir: string; store: RecordStore; clock: { t: number } } {
+  const dir = existing ?? join(root, `case-${++n}`);
   const clock = { t: 0 };
   return { dir, store: new RecordStore({ dir, log: silentLogger(), now: () => clock.t }), clock };
 }
@@ -73,20 +74,31 @@ describe('RecordStore', () => {
 
   it('checks the folder at most once per interval, then sees rewrites and removals', async () => {
     const { dir, store, clock } = fresh();
-    await writeRecordFile(dir, jp);
+    await writeRecordFile(dir, { ...jp, serial: 1_780_000_000 });
     const first = store.table();
-    await writeRecordFile(dir, { ...jp, records: [{ node: 'jp-svc-plus-2', ip: '127.1.1.2', weight: 1 }] });
+    await writeRecordFile(dir, { ...jp, serial: 1_780_000_060, records: [{ node: 'jp-svc-plus-2', ip: '127.1.1.2', weight: 1 }] });
     clock.t = 199;
     assert.equal(store.table(), first, 'no check before 200 ms');
     clock.t = 200;
     const second = store.table();
     assert.equal(second.names.get('api.svc.plus')?.[0]?.ip, '127.1.1.2');
-    assert.ok(second.serial > first.serial);
+    // The serial is the commit time the files carry, not a reload count: the same on every replica and after a restart.
+    assert.equal(first.serial, 1_780_000_000);
+    assert.equal(second.serial, 1_780_000_060);
     clock.t = 400;
     assert.equal(store.table(), second, 'an unchanged folder keeps the same table');
     await removeRecordFile(dir, 'api.svc.plus', 'jp');
     clock.t = 600;
     assert.equal(store.table().names.size, 0);
+  });
+
+  it('takes a serial that stays the same across restarts from files written without one: their mtime', async () => {
+    const { dir, store } = fresh();
+    const path = await writeRecordFile(dir, jp);
+    const mtime = new Date('2026-11-30T12:00:00Z');
+    utimesSync(path, mtime, mtime);
+    assert.equal(store.table().serial, mtime.getTime() / 1000);
+    assert.equal(fresh(dir).store.table().serial, mtime.getTime() / 1000);
   });
 
   it('skips a corrupt or mislabelled file and keeps the others', async () => {

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from '../log/index.js';
 import { parseRecordFile, type RecordFile } from './record-file.js';
-import { buildTable, type DnsTable } from './table.js';
+import { buildTable, type DnsTable, type NameServer } from './table.js';
 
 /** Options of a RecordStore. */
 export interface RecordStoreOptions {
@@ -18,6 +18,10 @@ export interface RecordStoreOptions {
   log: Logger;
   /** Zones served besides those named by files (config `dns.zone`): unknown names there get NXDOMAIN, not REFUSED. */
   zones?: string[];
+  /** The name servers of every zone; default `ns1.<zone>` at `selfAddress`. */
+  nameServers?: readonly NameServer[];
+  /** The server's own IPv4 address, the default name server's. */
+  selfAddress?: string;
   /** Minimum time between two checks of the folder; default 200 ms. */
   reloadIntervalMs?: number;
   /** Clock, for tests. */
@@ -39,6 +43,8 @@ const MAX_FILE_BYTES = 1 << 20;
 interface Entry {
   /** mtime:size:inode of the version read. */
   version: string;
+  /** Its mtime in whole seconds: the serial of a file written before files carried one. */
+  mtimeSeconds: number;
   /** undefined when that version is bad (logged once). */
   file: RecordFile | undefined;
 }
@@ -47,21 +53,24 @@ interface Entry {
 export class RecordStore implements RecordSource {
   private readonly dir: string;
   private readonly log: Logger;
-  private readonly zones: string[];
+  private readonly tableOptions: { zones: string[]; nameServers?: readonly NameServer[]; selfAddress?: string };
   private readonly interval: number;
   private readonly now: () => number;
   private entries = new Map<string, Entry>();
   private current: DnsTable;
   private lastCheck = Number.NEGATIVE_INFINITY;
-  private serial = 0;
 
   constructor(opts: RecordStoreOptions) {
     this.dir = opts.dir;
     this.log = opts.log;
-    this.zones = opts.zones ?? [];
+    this.tableOptions = {
+      zones: opts.zones ?? [],
+      ...(opts.nameServers === undefined ? {} : { nameServers: opts.nameServers }),
+      ...(opts.selfAddress === undefined ? {} : { selfAddress: opts.selfAddress }),
+    };
     this.interval = opts.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS;
     this.now = opts.now ?? Date.now;
-    this.current = buildTable([], this.zones, ++this.serial);
+    this.current = buildTable([], this.tableOptions);
   }
 
   /** The current table, checking the folder first when the last check is older than the interval. */
@@ -84,8 +93,10 @@ export class RecordStore implements RecordSource {
     if (next.size !== this.entries.size) changed = true;
     this.entries = next;
     if (changed) {
-      const files = [...next.values()].flatMap((e) => (e.file === undefined ? [] : [e.file]));
-      this.current = buildTable(files, this.zones, ++this.serial);
+      const valid = [...next.values()].filter((e) => e.file !== undefined);
+      const files = valid.flatMap((e) => (e.file === undefined ? [] : [e.file]));
+      const fallbackSerial = Math.max(1, ...valid.map((e) => e.mtimeSeconds));
+      this.current = buildTable(files, { ...this.tableOptions, fallbackSerial });
       this.log.debug({ dir: this.dir, files: files.length, names: this.current.names.size }, 'dns records loaded');
     }
     return this.current;
@@ -131,11 +142,13 @@ export class RecordStore implements RecordSource {
   private readIfChanged(path: string): Entry | undefined {
     let version: string;
     let size: number;
+    let mtimeSeconds: number;
     try {
       const st = statSync(path);
       if (!st.isFile()) return undefined;
       version = `${st.mtimeMs}:${st.size}:${st.ino}`;
       size = st.size;
+      mtimeSeconds = Math.floor(st.mtimeMs / 1000);
     } catch {
       return undefined;
     }
@@ -144,9 +157,9 @@ export class RecordStore implements RecordSource {
     const result = size > MAX_FILE_BYTES ? { ok: false as const, error: `larger than ${MAX_FILE_BYTES} bytes` } : this.parse(path);
     if (!result.ok) {
       this.log.warn({ path, error: result.error }, 'dns record file skipped');
-      return { version, file: undefined };
+      return { version, mtimeSeconds, file: undefined };
     }
-    return { version, file: result.file };
+    return { version, mtimeSeconds, file: result.file };
   }
 
   private parse(path: string): { ok: true; file: RecordFile } | { ok: false; error: string } {

@@ -5,8 +5,9 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log/index.js';
-import { respond, servfail, UDP_MAX_SIZE } from './answer.js';
+import { respond, servfail, type Reply } from './answer.js';
 import type { RecordSource } from './record-store.js';
+import { rcodeName } from './wire.js';
 
 /** Options of a DnsServer. */
 export interface DnsServerOptions {
@@ -21,6 +22,8 @@ export interface DnsServerOptions {
   tcpIdleMs?: number;
   /** Most TCP connections open at once; default 256. */
   maxTcpConnections?: number;
+  /** Called with the rcode name (`NOERROR`, `NXDOMAIN`, ...) of every reply sent, for metrics. */
+  onReply?: (rcode: string) => void;
 }
 
 /** Address used when none is given. */
@@ -79,9 +82,19 @@ export class DnsServer {
   }
 
   /** Response bytes for one query; never throws, so one bad packet cannot take the server down. */
-  private handle(packet: Uint8Array, maxSize: number, transport: 'udp' | 'tcp'): Uint8Array | undefined {
+  private handle(packet: Uint8Array, transport: 'udp' | 'tcp'): Uint8Array | undefined {
+    const reply = this.answer(packet, transport);
+    if (reply !== undefined) this.opts.onReply?.(rcodeName(reply.rcode));
+    return reply?.bytes;
+  }
+
+  private answer(packet: Uint8Array, transport: 'udp' | 'tcp'): Reply | undefined {
     try {
-      return respond(packet, { table: this.opts.records.table(), isDown: this.opts.isDown, random: this.random }, maxSize);
+      return respond(
+        packet,
+        { table: this.opts.records.table(), isDown: this.opts.isDown, random: this.random },
+        transport === 'udp' ? 'udp' : TCP_MAX_MESSAGE,
+      );
     } catch (err) {
       this.opts.log.error({ err, transport }, 'dns query failed');
       try {
@@ -100,7 +113,7 @@ export class DnsServer {
         socket.off('error', reject);
         socket.on('error', (err) => this.opts.log.warn({ err }, 'dns udp socket error'));
         socket.on('message', (msg, rinfo) => {
-          const reply = this.handle(msg, UDP_MAX_SIZE, 'udp');
+          const reply = this.handle(msg, 'udp');
           if (reply !== undefined) socket.send(reply, rinfo.port, rinfo.address);
         });
         resolve(socket);
@@ -137,7 +150,7 @@ export class DnsServer {
         if (pending.length < 2 + length) break;
         const message = pending.subarray(2, 2 + length);
         pending = pending.subarray(2 + length);
-        const reply = this.handle(message, TCP_MAX_MESSAGE, 'tcp');
+        const reply = this.handle(message, 'tcp');
         if (reply === undefined) {
           // Not even a header: the stream cannot be trusted to be in sync.
           socket.destroy();

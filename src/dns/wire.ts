@@ -1,18 +1,25 @@
 // The DNS wire format (RFC 1035 §4), only as much as an authoritative server
-// for A records needs: a header, questions, and A / SOA / opaque records.
+// for A records needs: a header, questions, and A / NS / SOA / opaque records
+// (EDNS's OPT is an opaque record whose class and TTL carry its fields, edns.ts).
 // Decoding never trusts the packet: every read is bounds-checked, compression
 // pointers must point strictly before everything already walked (so a name
 // cannot loop), and names are capped at 255 octets. Failures come back as a
 // value, not an exception, because a DNS server sees hostile bytes all day.
 
 /** Record types this server knows by name. */
-export const RRType = { A: 1, NS: 2, CNAME: 5, SOA: 6, AAAA: 28, OPT: 41, ANY: 255 } as const;
+export const RRType = { A: 1, NS: 2, CNAME: 5, SOA: 6, AAAA: 28, OPT: 41, IXFR: 251, AXFR: 252, ANY: 255 } as const;
 /** The Internet class; the only one served. */
 export const CLASS_IN = 1;
 /** QCLASS `*` (RFC 1035 §3.2.5). */
 export const CLASS_ANY = 255;
 /** Response codes used here (RFC 1035 §4.1.1). */
-export const Rcode = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+export const Rcode = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, BADVERS: 16 } as const;
+
+/** The name of an rcode, for logs and metrics (`NOERROR`, `BADVERS`, ...; `RCODE<n>` for others). */
+export function rcodeName(rcode: number): string {
+  const entry = Object.entries(Rcode).find(([, value]) => value === rcode);
+  return entry?.[0] ?? `RCODE${rcode}`;
+}
 
 /** The fixed 12-octet header; section counts are derived when encoding. */
 export interface DnsHeader {
@@ -49,8 +56,8 @@ export interface SoaData {
   minimum: number;
 }
 
-/** Record data: A and SOA are understood, everything else is carried as bytes. */
-export type RecordData = { kind: 'a'; address: string } | { kind: 'soa'; soa: SoaData } | { kind: 'raw'; bytes: Uint8Array };
+/** Record data: A, NS and SOA are understood, everything else is carried as bytes. */
+export type RecordData = { kind: 'a'; address: string } | { kind: 'ns'; host: string[] } | { kind: 'soa'; soa: SoaData } | { kind: 'raw'; bytes: Uint8Array };
 
 /** One resource record. */
 export interface ResourceRecord {
@@ -73,7 +80,12 @@ export interface DnsMessage {
 /** What decoding gives: a message, or why not and the header when at least that could be read. */
 export type DecodeResult = { ok: true; message: DnsMessage } | { ok: false; error: string; header: DnsHeader | undefined };
 
-/** How much of a message to decode: a server needs only the questions, and extra sections (EDNS OPT) must not make a query fail. */
+/**
+ * How much of a message to decode. `all` reads every section and refuses
+ * bytes after the last record, as a server must (a query whose counts do not
+ * match its bytes is malformed); `questions` stops after the question, for
+ * making the best error reply out of a message `all` refused.
+ */
 export type DecodeDepth = 'questions' | 'all';
 
 const HEADER_SIZE = 12;
@@ -111,6 +123,7 @@ export function decodeMessage(bytes: Uint8Array, depth: DecodeDepth = 'all'): De
       }
     }
     const [answers = [], authority = [], additional = []] = sections;
+    if (depth === 'all' && !reader.atEnd()) throw new WireError('bytes after the last record');
     return { ok: true, message: { header, questions, answers, authority, additional } };
   } catch (err) {
     if (err instanceof WireError) return { ok: false, error: err.message, header };
@@ -174,6 +187,10 @@ class Reader {
     let data: RecordData;
     if (type === RRType.A && klass === CLASS_IN && length === 4) {
       data = { kind: 'a', address: Array.from(this.bytes.subarray(this.pos, end)).join('.') };
+    } else if (type === RRType.NS) {
+      const host = this.name();
+      if (this.pos !== end) throw new WireError('NS data does not fill its length');
+      data = { kind: 'ns', host };
     } else if (type === RRType.SOA) {
       const mname = this.name();
       const rname = this.name();
@@ -181,10 +198,16 @@ class Reader {
       if (this.pos !== end) throw new WireError('SOA data does not fill its length');
       data = { kind: 'soa', soa };
     } else {
-      data = { kind: 'raw', bytes: this.bytes.slice(this.pos, end) };
+      // A copy, and a plain Uint8Array even when the packet is a Buffer.
+      data = { kind: 'raw', bytes: new Uint8Array(this.bytes.subarray(this.pos, end)) };
     }
     this.pos = end;
     return { labels, type, class: klass, ttl, data };
+  }
+
+  /** True when every octet has been read. */
+  atEnd(): boolean {
+    return this.pos === this.bytes.length;
   }
 
   /** Reads a possibly compressed name and leaves the position after its first encoding. */
@@ -240,19 +263,34 @@ class Reader {
   }
 }
 
+/** A name written, for compression: its labels and where each suffix starts. */
+interface WrittenName {
+  labels: readonly string[];
+  /** offsets[i]: where labels[i..] starts, or -1 past the 14-bit pointer range. */
+  offsets: number[];
+}
+
+// Encoding is synchronous and never re-entered, so one scratch buffer serves
+// every message and only the finished bytes are copied out: allocating a
+// fresh typed array per message cost more than the whole encoding.
+let scratch = new Uint8Array(4096);
+let scratchView = new DataView(scratch.buffer);
+
 class Writer {
-  private buf = new Uint8Array(512);
-  private view = new DataView(this.buf.buffer);
+  private buf = scratch;
+  private view = scratchView;
   private length = 0;
-  /** Offsets of name suffixes already written, for compression pointers. */
-  private readonly suffixes = new Map<string, number>();
+  /** Names written so far; a message has a handful, so a scan beats hashing keys. */
+  private readonly written: WrittenName[] = [];
 
   private reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
-    next.set(this.buf);
+    next.set(this.buf.subarray(0, this.length));
     this.buf = next;
     this.view = new DataView(next.buffer);
+    scratch = next;
+    scratchView = this.view;
   }
 
   u8(v: number): void {
@@ -279,24 +317,52 @@ class Writer {
   }
 
   name(labels: readonly string[]): void {
+    const offsets: number[] = [];
     let octets = 1;
     for (let i = 0; i < labels.length; i++) {
-      const key = joinLabels(labels.slice(i));
-      const at = this.suffixes.get(key);
-      if (at !== undefined) {
+      const at = this.pointerTo(labels, i);
+      if (at >= 0) {
         this.u16(0xc000 | at);
+        this.written.push({ labels, offsets });
         return;
       }
-      const raw = fromLatin1(labels[i] ?? '');
-      if (raw.length === 0 || raw.length > MAX_LABEL_OCTETS) throw new RangeError(`label must be 1..63 octets: "${labels[i]}"`);
-      octets += raw.length + 1;
+      const label = labels[i] ?? '';
+      if (label.length === 0 || label.length > MAX_LABEL_OCTETS) throw new RangeError(`label must be 1..63 octets: "${label}"`);
+      octets += label.length + 1;
       if (octets > MAX_NAME_OCTETS) throw new RangeError(`name longer than 255 octets: ${joinLabels(labels)}`);
       // Pointers carry 14 bits, so only suffixes that start early enough can be targets.
-      if (this.length <= 0x3fff) this.suffixes.set(key, this.length);
-      this.u8(raw.length);
-      this.bytes(raw);
+      offsets.push(this.length <= 0x3fff ? this.length : -1);
+      this.u8(label.length);
+      this.latin1(label);
     }
     this.u8(0);
+    this.written.push({ labels, offsets });
+  }
+
+  /** Where labels[from..] was written before (compared case-sensitively, so names keep their case), or -1. */
+  private pointerTo(labels: readonly string[], from: number): number {
+    const wanted = labels.length - from;
+    for (const name of this.written) {
+      // Only the suffixes of `name` written out in full (before its own pointer) can be targets.
+      const start = name.labels.length - wanted;
+      if (start < 0 || start >= name.offsets.length) continue;
+      const at = name.offsets[start] ?? -1;
+      if (at < 0) continue;
+      let same = true;
+      for (let k = 0; k < wanted && same; k++) same = name.labels[start + k] === labels[from + k];
+      if (same) return at;
+    }
+    return -1;
+  }
+
+  /** A label's octets: one per char (latin1, see below); a char above 0xff is not an octet. */
+  private latin1(text: string): void {
+    this.reserve(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0xff) throw new RangeError(`label has a character that is not an octet: "${text}"`);
+      this.buf[this.length++] = code;
+    }
   }
 
   record(rr: ResourceRecord): void {
@@ -309,6 +375,7 @@ class Writer {
     const start = this.length;
     const d = rr.data;
     if (d.kind === 'a') this.bytes(ipv4Bytes(d.address));
+    else if (d.kind === 'ns') this.name(d.host);
     else if (d.kind === 'soa') {
       this.name(d.soa.mname);
       this.name(d.soa.rname);
@@ -317,26 +384,42 @@ class Writer {
     this.view.setUint16(lengthAt, this.length - start);
   }
 
+  /** The message, copied out of the scratch buffer (into Node's pooled Buffer memory: cheap for small messages). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    const pooled = Buffer.allocUnsafe(this.length);
+    pooled.set(this.buf.subarray(0, this.length));
+    return new Uint8Array(pooled.buffer, pooled.byteOffset, this.length);
   }
 }
 
-/** The 4 octets of a dotted-quad IPv4 address; throws on anything else. */
+/** The 4 octets of a dotted-quad IPv4 address (no leading zeros); throws on anything else. */
 export function ipv4Bytes(address: string): Uint8Array {
-  const parts = address.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^(?:0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) {
-    throw new RangeError(`not an IPv4 address: "${address}"`);
+  const out = new Uint8Array(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= address.length; i++) {
+    const code = i < address.length ? address.charCodeAt(i) : 0x2e;
+    if (code === 0x2e) {
+      if (digits === 0 || value > 255 || part > 3) throw new RangeError(`not an IPv4 address: "${address}"`);
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (code >= 0x30 && code <= 0x39 && !(digits === 1 && value === 0) && digits < 3) {
+      value = value * 10 + (code - 0x30);
+      digits++;
+    } else {
+      throw new RangeError(`not an IPv4 address: "${address}"`);
+    }
   }
-  return Uint8Array.from(parts.map(Number));
+  if (part !== 4) throw new RangeError(`not an IPv4 address: "${address}"`);
+  return out;
 }
 
 // Labels are octets, not text (RFC 2181 §11): latin1 maps each octet to one
 // char and back, so any label survives a round trip unchanged.
 function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-}
-
-function fromLatin1(text: string): Uint8Array {
-  return Buffer.from(text, 'latin1');
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return text;
 }

@@ -134,7 +134,16 @@ export async function startControlPlane(settings: Settings, log: Logger, options
     const dnsAddress =
       settings.dns_listen === 'off'
         ? null
-        : await startEmbeddedDns({ listen: settings.dns_listen, dir: settings.dns_dir, declarations: inForce.declarations, registry, downView, stops, log });
+        : await startEmbeddedDns({
+            listen: settings.dns_listen,
+            nameServers: settings.dns_nameservers,
+            dir: settings.dns_dir,
+            declarations: inForce.declarations,
+            registry,
+            downView,
+            stops,
+            log,
+          });
 
     if (settings.converge !== 'ci' && settings.converge !== 'inline') throw new Error(`converge: expected ci or inline, got "${settings.converge}"`);
     const term = new LeaderTerm({

@@ -5,7 +5,8 @@
 import { errorText } from '../errors.js';
 import { resolve } from 'node:path';
 import type { Declarations } from '../config/index.js';
-import { DnsServer, RecordStore } from '../dns/index.js';
+import { isIPv4 } from 'node:net';
+import { DnsServer, parseListenAddress, RecordStore, type NameServer } from '../dns/index.js';
 import type { Logger } from '../log/index.js';
 import type { NodeRecord } from '../store/index.js';
 import type { ShutdownSteps } from './shutdown-steps.js';
@@ -14,6 +15,10 @@ import type { ShutdownSteps } from './shutdown-steps.js';
 export interface EmbeddedDnsOptions {
   /** Where it listens (host:port). */
   listen: string;
+  /** The `dns_nameservers` setting: `auto` or a comma-separated list of `name` or `name=ipv4`. */
+  nameServers: string;
+  /** Counts each reply by rcode name. */
+  onReply?: (rcode: string) => void;
   /** The record files' folder. */
   dir: string;
   /** The declarations in force when it starts: their `local` zones are served. */
@@ -33,8 +38,22 @@ export async function startEmbeddedDns(opts: EmbeddedDnsOptions): Promise<string
   const zones = Object.values(opts.declarations?.gtm ?? {})
     .filter((g) => g.dns.provider === 'local')
     .map((g) => g.dns.zone);
+  const nameServers = parseNameServers(opts.nameServers);
+  const listenHost = parseListenAddress(opts.listen).host;
+  // The default name server is this server itself, at the address it listens on when that is one address a resolver can reach.
+  const selfAddress = isIPv4(listenHost) && listenHost !== '0.0.0.0' ? listenHost : undefined;
+  if (nameServers === undefined && selfAddress === undefined) {
+    log.warn({ dns: opts.listen }, 'xplane serve: the DNS listens on no single IPv4 address, so ns1.<zone> has no address; set dns_nameservers to name=ip');
+  }
   const dns = new DnsServer({
-    records: new RecordStore({ dir: resolve(opts.dir), log, zones }),
+    records: new RecordStore({
+      dir: resolve(opts.dir),
+      log,
+      zones,
+      ...(nameServers === undefined ? {} : { nameServers }),
+      ...(selfAddress === undefined ? {} : { selfAddress }),
+    }),
+    ...(opts.onReply === undefined ? {} : { onReply: opts.onReply }),
     isDown: (node) => {
       const known = registry.record(node);
       return known ? known.state === 'down' : downView.isDown(node);
@@ -53,4 +72,22 @@ export async function startEmbeddedDns(opts: EmbeddedDnsOptions): Promise<string
     log.warn({ err: errorText(err), dns: opts.listen }, 'xplane serve: the embedded DNS server could not start; continuing without it');
     return null;
   }
+}
+
+/**
+ * The `dns_nameservers` setting: undefined for `auto`, else its entries.
+ * Throws with the setting's name and the bad entry, so serve stops before it
+ * starts answering with a broken delegation.
+ */
+export function parseNameServers(text: string): NameServer[] | undefined {
+  if (text.trim() === 'auto') return undefined;
+  const entries = text.split(',').map((entry) => entry.trim());
+  return entries.map((entry) => {
+    const [name = '', ip, ...rest] = entry.split('=').map((part) => part.trim());
+    const label = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+    if (!new RegExp(`^(?=.{1,253}\\.?$)${label}(?:\\.${label})+\\.?$`).test(name) || rest.length > 0 || (ip !== undefined && !isIPv4(ip))) {
+      throw new Error(`dns_nameservers: expected "auto" or comma-separated name or name=ipv4 entries like ns1.example.com=192.0.2.1, got "${entry}"`);
+    }
+    return ip === undefined ? { name } : { name, ip };
+  });
 }

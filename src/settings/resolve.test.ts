@@ -65,7 +65,7 @@ describe('resolveSettings', () => {
       name: 'an unknown key and a bad value in the file, with positions',
       input: { flags: {}, env: {}, file: file('branch: main\nsync_intervall: 5s\nreconcile_interval: fast\n') },
       want: [
-        'xplane.yaml:2:1 sync_intervall: unknown setting (expected one of: repo, branch, workdir, db, listen, sync_interval, reconcile_interval, push, dry_run, author, probe, register_per_minute, metrics_public, dns_listen, dns_dir, lease_ttl, advertise, panic_threshold, converge)',
+        'xplane.yaml:2:1 sync_intervall: unknown setting (expected one of: repo, branch, workdir, db, listen, sync_interval, reconcile_interval, push, dry_run, author, probe, register_per_minute, metrics_public, dns_listen, dns_nameservers, dns_dir, lease_ttl, advertise, panic_threshold, converge)',
         'xplane.yaml:3:21 reconcile_interval: expected a duration like 500ms, 5s, 1m or 2h, got "fast"',
       ],
     },

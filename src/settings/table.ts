@@ -28,6 +28,11 @@ export const SETTINGS = {
   register_per_minute: { kind: 'int', default: 600, help: 'node registrations accepted per minute per client address' },
   metrics_public: { kind: 'bool', default: true, help: 'serve /metrics without a token (false: admin token)' },
   dns_listen: { kind: 'string', default: '127.0.0.1:5353', help: 'embedded DNS server for the local provider, host:port (off: none)' },
+  dns_nameservers: {
+    kind: 'string',
+    default: 'auto',
+    help: 'NS records at each zone apex, comma-separated name or name=ipv4 (auto: ns1.<zone> at the DNS listen address)',
+  },
   dns_dir: { kind: 'string', default: '.xplane/local/dns', help: 'where the local target writes its DNS record files' },
   lease_ttl: {
     kind: 'duration',
