@@ -3,9 +3,21 @@
 // collide. Values that already live elsewhere (node counts, heartbeats) are
 // read at scrape time instead of being updated on the hot path.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { packageVersion } from '../package/index.js';
 import type { NodeState } from '../store/index.js';
 
 const STATES: NodeState[] = ['warm', 'active', 'drain', 'down', 'deleted'];
+
+/** The rcode names `xplane_dns_queries_total` counts by (RFC 1035 §4.1.1, RFC 6891 §9 for BADVERS). */
+export const DNS_RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'BADVERS'] as const;
+
+/** The route label of a request no route matched: one value, so a scanner's URLs cannot add series. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+// prom-client's default gauges that end in _total, which `promtool check metrics` rejects (only a
+// counter may). Each is the sum of the by-type gauge of the same name without _total, which stays:
+// sum(nodejs_active_handles) is nodejs_active_handles_total.
+const TOTAL_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /** Where scrape-time values come from. */
 export interface MetricsSources {
@@ -30,10 +42,22 @@ export class Metrics {
   readonly syncLastSuccess: Gauge;
   readonly configValid: Gauge;
   readonly selfProtection: Gauge<'service' | 'reason'>;
+  /** One sample per HTTP answer; `route` is the route's template (`/v1/services/:service`) or UNMATCHED_ROUTE. */
+  readonly httpRequestDuration: Histogram<'route' | 'method' | 'status'>;
+  /** DNS answers by rcode: the DNS server calls `dnsQueries.inc({ rcode })` once per answer it sends. */
+  readonly dnsQueries: Counter<'rcode'>;
 
-  constructor(sources: MetricsSources, options: { defaultMetrics?: boolean } = {}) {
+  /** `version` labels xplane_build_info (default: this package's version, as `xplane --version` prints it). */
+  constructor(sources: MetricsSources, options: { defaultMetrics?: boolean; version?: string } = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      for (const name of TOTAL_GAUGES) this.registry.removeSingleMetric(name);
+    }
+    new Gauge({ name: 'xplane_build_info', help: 'Always 1; version = the running xplane package version', labelNames: ['version'], registers }).set(
+      { version: options.version ?? packageVersion() },
+      1,
+    );
     this.regionWeight = new Gauge({
       name: 'xplane_region_weight',
       help: 'Effective DNS weight of a region for a service (0 = out of rotation)',
@@ -64,6 +88,16 @@ export class Metrics {
       labelNames: ['service', 'reason'],
       registers,
     });
+    this.httpRequestDuration = new Histogram({
+      name: 'xplane_http_request_duration_seconds',
+      help: 'Time from a request arriving to its answer being sent, by route template, method and status',
+      labelNames: ['route', 'method', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.dnsQueries = new Counter({ name: 'xplane_dns_queries_total', help: 'DNS queries answered, by response code', labelNames: ['rcode'], registers });
+    // Every rcode from 0, so rate() sees the first NXDOMAIN of a process as an increase.
+    for (const rcode of DNS_RCODES) this.dnsQueries.inc({ rcode }, 0);
     new Gauge({
       name: 'xplane_nodes',
       help: 'Registered nodes by state',

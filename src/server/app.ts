@@ -9,7 +9,9 @@ import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import type { ServerTokens } from './auth.js';
 import { answerClientError, installErrorHandlers, toErrorBody, type ErrorBody } from './errors.js';
-import { clientAddress, installForwarding, type ForwardOptions } from './forward.js';
+import { installExpectContinue } from './expect-continue.js';
+import { clientAddress, installForwarding, servedWhere, type ForwardOptions } from './forward.js';
+import { installRequestMetrics } from './request-metrics.js';
 import { agentRoutes } from './routes/agent.js';
 import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
@@ -71,6 +73,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Slow clients: the whole header block must arrive within the request timeout too.
   app.server.headersTimeout = requestTimeout;
   installErrorHandlers(app);
+  // Bodies are JSON (the webhook reads its own raw): any other content type is 415, not a string the schema calls 400.
+  app.removeContentTypeParser('text/plain');
+  installRequestMetrics(app, opts.metrics);
+  installExpectContinue(app, {
+    tokens: opts.tokens,
+    // A replica that forwards a request does not hold the node tokens: a token it does not know is the leader's to judge.
+    nodeTokens: (request) => {
+      const here = !opts.forward || servedWhere(request.url, opts.forward).kind === 'local';
+      return (token) => opts.registry.isNodeToken(token) || (here ? false : undefined);
+    },
+    webhookSecret: opts.webhook?.secret,
+  });
   if (opts.forward) installForwarding(app, opts.forward);
   await app.register(rateLimit, {
     global: false,

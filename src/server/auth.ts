@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { forbidden, unauthorized } from '../errors.js';
+import { forbidden, unauthorized, type XplaneError } from '../errors.js';
 import { secretsEqual } from '../nodes/index.js';
 
 /** The shared tokens the server checks. */
@@ -15,18 +15,19 @@ export interface ServerTokens {
   admin: string;
 }
 
-/** The bearer token of a request, or undefined. */
-export function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+const MISSING_TOKEN = 'missing Authorization: Bearer <token>';
+
+/** The bearer token an Authorization header carries, or undefined. */
+export function bearer(authorization: string | string[] | undefined): string | undefined {
+  if (typeof authorization !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   return match?.[1];
 }
 
 /** Throws 401 when the request carries no token, and returns it otherwise. */
 export function requireBearer(request: FastifyRequest): string {
-  const token = bearer(request);
-  if (token === undefined) throw unauthorized('missing Authorization: Bearer <token>');
+  const token = bearer(request.headers.authorization);
+  if (token === undefined) throw unauthorized(MISSING_TOKEN);
   return token;
 }
 
@@ -38,13 +39,48 @@ export function tokenRole(token: string, tokens: ServerTokens, isNodeToken: (t: 
   return undefined;
 }
 
+/** Which tokens a route takes, as far as the headers tell (a heartbeat's node is named in its body). */
+export type TokenRule = 'admin' | 'bootstrap' | 'node' | 'admin-or-node';
+
+/** Whether a token is a live node's; undefined when this replica cannot tell (it forwards to the leader, which holds the registry). */
+export type NodeTokenCheck = (token: string) => boolean | undefined;
+
+/**
+ * The error an Authorization header earns on a route that takes `rule`, or undefined when it passes.
+ * A token only the leader could judge passes here: the leader judges it again.
+ */
+export function tokenRefusal(
+  rule: TokenRule,
+  authorization: string | string[] | undefined,
+  tokens: ServerTokens,
+  isNodeToken: NodeTokenCheck,
+): XplaneError | undefined {
+  const token = bearer(authorization);
+  if (token === undefined) return unauthorized(MISSING_TOKEN);
+  const role = tokenRole(token, tokens, (t) => isNodeToken(t) === true);
+  if (role === undefined) return isNodeToken(token) === undefined ? undefined : unauthorized('invalid token');
+  switch (rule) {
+    case 'admin':
+      return role === 'admin' ? undefined : forbidden(`the ${role} token may not use admin routes`);
+    case 'bootstrap':
+      return role === 'bootstrap' ? undefined : forbidden(`register with the bootstrap token, not the ${role} token`);
+    case 'node':
+      return role === 'node' ? undefined : unauthorized(`the ${role} token is not a node token`);
+    case 'admin-or-node':
+      return role === 'bootstrap' ? forbidden('drain takes the admin token or the node’s own token') : undefined;
+  }
+}
+
+/** Throws unless the request's token passes `rule`; returns the token. */
+export function requireToken(request: FastifyRequest, rule: TokenRule, tokens: ServerTokens, isNodeToken: (t: string) => boolean): string {
+  const refusal = tokenRefusal(rule, request.headers.authorization, tokens, isNodeToken);
+  if (refusal) throw refusal;
+  return requireBearer(request);
+}
+
 /** Throws unless the request carries the admin token: 401 for no or an unknown token, 403 for another valid one. */
 export function requireAdmin(request: FastifyRequest, tokens: ServerTokens, isNodeToken: (t: string) => boolean): void {
-  const token = requireBearer(request);
-  const role = tokenRole(token, tokens, isNodeToken);
-  if (role === 'admin') return;
-  if (role === undefined) throw unauthorized('invalid token');
-  throw forbidden(`the ${role} token may not use admin routes`);
+  requireToken(request, 'admin', tokens, isNodeToken);
 }
 
 /** Where a token comes from for `loadTokens`. */

@@ -9,7 +9,7 @@ import { silentLogger } from '../log/index.js';
 import { Metrics } from '../metrics/index.js';
 import { NodeRegistry } from '../nodes/index.js';
 import { MemoryStore } from '../store/index.js';
-import { seedDeclarations } from '../testing/index.js';
+import { rawExchange, seedDeclarations } from '../testing/index.js';
 import { buildApp } from './app.js';
 import type { ForwardTarget } from './forward.js';
 
@@ -85,6 +85,29 @@ describe('followers forward /v1/* to the leader', () => {
       ((await list.json()) as { name: string }[]).map((n) => n.name),
       [name],
     );
+  });
+
+  it('refuses before 100 Continue what a follower can judge, and leaves node tokens to the leader', async () => {
+    const port = Number(new URL(follower.url).port);
+    const expecting = (path: string, token: string | undefined, body: string): string =>
+      `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `${token === undefined ? '' : `authorization: Bearer ${token}\r\n`}expect: 100-continue\r\n\r\n`;
+    const registration = JSON.stringify({ service: 'svc-plus', region: 'jp', address: '127.0.0.11:8080' });
+
+    const missing = await rawExchange(port, expecting('/v1/nodes/register', undefined, registration), registration);
+    assert.deepEqual([missing.statusLines[0], missing.bodySent], ['HTTP/1.1 401 Unauthorized', false]);
+    const adminOnRegister = await rawExchange(port, expecting('/v1/nodes/register', TOKENS.admin, registration), registration);
+    assert.deepEqual([adminOnRegister.statusLines[0], adminOnRegister.bodySent], ['HTTP/1.1 403 Forbidden', false]);
+
+    const registered = await rawExchange(port, expecting('/v1/nodes/register', TOKENS.bootstrap, registration), registration);
+    assert.deepEqual(registered.statusLines, ['HTTP/1.1 100 Continue', 'HTTP/1.1 201 Created']);
+    const { name, token } = JSON.parse(registered.body) as { name: string; token: string };
+    // The follower holds no node tokens: only the leader can tell this one, so the body goes on to it.
+    const beat = JSON.stringify({ name, cpu: 0.2 });
+    const heartbeat = await rawExchange(port, expecting('/v1/nodes/heartbeat', token, beat), beat);
+    assert.deepEqual(heartbeat.statusLines, ['HTTP/1.1 100 Continue', 'HTTP/1.1 200 OK']);
+    const junk = await rawExchange(port, expecting('/v1/nodes/heartbeat', 'junk', beat), beat);
+    assert.deepEqual(junk.statusLines, ['HTTP/1.1 100 Continue', 'HTTP/1.1 401 Unauthorized'], 'the leader refuses what the follower could not judge');
   });
 
   it('passes the leader’s errors through unchanged', async () => {

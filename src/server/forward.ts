@@ -43,14 +43,19 @@ export function clientAddress(request: FastifyRequest, replicaSecret: string | u
   return request.ip;
 }
 
+/** Where a request for `url` is served: under /v1/ where the leader is, the rest here. */
+export function servedWhere(url: string, opts: ForwardOptions): ForwardTarget {
+  if (!url.startsWith('/v1/')) return { kind: 'local' };
+  // The same file on every replica: served here, leader or not.
+  if (url.startsWith(AGENT_ROUTE)) return { kind: 'local' };
+  return opts.target();
+}
+
 /** Installs the forwarding hook; call before the routes are registered. */
 export function installForwarding(app: FastifyInstance, opts: ForwardOptions): void {
   // preValidation: after the route's rate limit and the body parser, before the schema and the handler.
   app.addHook('preValidation', async (request, reply) => {
-    if (!request.url.startsWith('/v1/')) return;
-    // The same file on every replica: served here, leader or not.
-    if (request.url.startsWith(AGENT_ROUTE)) return;
-    const target = opts.target();
+    const target = servedWhere(request.url, opts);
     if (target.kind === 'local') return;
     if (target.kind === 'none') return unavailable(reply, `no leader to serve this request: ${target.reason}`);
     if (request.headers[FORWARDED_HEADER] !== undefined) {

@@ -7,3 +7,4 @@ export * from './git-fixture.js';
 export * from './postgres.js';
 export * from './seeded-random.js';
 export * from './store-records.js';
+export * from './raw-http.js';

@@ -406,7 +406,7 @@ describe('fuzzed API bodies against a listening server', () => {
     {
       name: 'a text/plain registration',
       probe: { method: 'POST', path: '/v1/nodes/register', contentType: 'text/plain', body: enc(JSON.stringify(VALID.register)), token: 'bootstrap' },
-      status: 400,
+      status: 415,
       field: 'body',
     },
     {

@@ -25,7 +25,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     return reply.code(503).send({ status: 'not ready', reason });
   });
 
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { config: opts.publicMetrics ? {} : { auth: 'admin' } }, async (request, reply) => {
     if (!opts.publicMetrics) requireAdmin(request, opts.tokens, (t) => opts.registry.isNodeToken(t));
     const text = await opts.metrics.text();
     return reply.header('content-type', opts.metrics.contentType).send(text);

@@ -2,8 +2,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { NodeState } from '../../store/index.js';
 import type { HeartbeatInput, NodeRegistry, RegisterInput } from '../../nodes/index.js';
-import { requireAdmin, requireBearer, tokenRole, type ServerTokens } from '../auth.js';
-import { forbidden, notReady, unauthorized } from '../../errors.js';
+import { requireAdmin, requireBearer, requireToken, tokenRole, type ServerTokens } from '../auth.js';
+import { notReady } from '../../errors.js';
 
 /** Options of the node routes. */
 export interface NodeRoutesOptions {
@@ -70,12 +70,9 @@ export const nodeRoutes: FastifyPluginAsync<NodeRoutesOptions> = async (app, opt
 
   app.post<{ Body: RegisterInput }>(
     '/v1/nodes/register',
-    { schema: registerSchema, config: { rateLimit: { max: opts.registerPerMinute, timeWindow: 60_000 } } },
+    { schema: registerSchema, config: { auth: 'bootstrap', rateLimit: { max: opts.registerPerMinute, timeWindow: 60_000 } } },
     async (request, reply) => {
-      const token = requireBearer(request);
-      const role = tokenRole(token, tokens, isNodeToken);
-      if (role === undefined) throw unauthorized('invalid token');
-      if (role !== 'bootstrap') throw forbidden(`register with the bootstrap token, not the ${role} token`);
+      requireToken(request, 'bootstrap', tokens, isNodeToken);
       const registration = registry.register(request.body);
       // Durable before the token is handed out: a leader that dies now must not leave the agent with a token nobody knows.
       try {
@@ -87,22 +84,24 @@ export const nodeRoutes: FastifyPluginAsync<NodeRoutesOptions> = async (app, opt
     },
   );
 
-  app.post<{ Body: HeartbeatInput }>('/v1/nodes/heartbeat', { schema: heartbeatSchema }, async (request) => {
+  // Which node a token must belong to is in the body: the registry checks that.
+  app.post<{ Body: HeartbeatInput }>('/v1/nodes/heartbeat', { schema: heartbeatSchema, config: { auth: 'node' } }, async (request) => {
     const token = requireBearer(request);
     return { state: registry.heartbeat(token, request.body) };
   });
 
-  app.post<{ Body: { name: string } }>('/v1/nodes/drain', { schema: drainSchema }, async (request) => {
-    const token = requireBearer(request);
-    const role = tokenRole(token, tokens, isNodeToken);
-    if (role === 'admin') return { state: registry.drain(request.body.name) };
-    if (role === 'node') return { state: registry.drain(request.body.name, token) };
-    if (role === undefined) throw unauthorized('invalid token');
-    throw forbidden('drain takes the admin token or the node’s own token');
+  app.post<{ Body: { name: string } }>('/v1/nodes/drain', { schema: drainSchema, config: { auth: 'admin-or-node' } }, async (request) => {
+    const token = requireToken(request, 'admin-or-node', tokens, isNodeToken);
+    // Past the rule the token is the admin's or a node's; a node drains only itself.
+    return { state: tokenRole(token, tokens, isNodeToken) === 'admin' ? registry.drain(request.body.name) : registry.drain(request.body.name, token) };
   });
 
-  app.get<{ Querystring: { service?: string; region?: string; state?: NodeState } }>('/v1/nodes', { schema: listSchema }, async (request) => {
-    requireAdmin(request, tokens, isNodeToken);
-    return registry.list(request.query);
-  });
+  app.get<{ Querystring: { service?: string; region?: string; state?: NodeState } }>(
+    '/v1/nodes',
+    { schema: listSchema, config: { auth: 'admin' } },
+    async (request) => {
+      requireAdmin(request, tokens, isNodeToken);
+      return registry.list(request.query);
+    },
+  );
 };

@@ -16,7 +16,10 @@ export interface ServiceRoutesOptions {
 export const serviceRoutes: FastifyPluginAsync<ServiceRoutesOptions> = async (app, opts) => {
   app.get<{ Params: { service: string } }>(
     '/v1/services/:service',
-    { schema: { params: { type: 'object', properties: { service: { type: 'string', maxLength: 63 } }, required: ['service'] } } },
+    {
+      schema: { params: { type: 'object', properties: { service: { type: 'string', maxLength: 63 } }, required: ['service'] } },
+      config: { auth: 'admin' },
+    },
     async (request) => {
       requireAdmin(request, opts.tokens, (t) => opts.registry.isNodeToken(t));
       const status = await opts.status(request.params.service);
