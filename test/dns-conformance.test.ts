@@ -134,6 +134,19 @@ describe('the embedded DNS, checked by dig, kdig, dnspython and unbound', { skip
     assert.match(await python(base), /^NOERROR 4242 1 0$/, 'the same query unaltered is answered');
   });
 
+  it('counts each reply by rcode in xplane_dns_queries_total', async () => {
+    const count = async (rcode: string): Promise<number> => {
+      const text = await (await fetch(`${serve.url}/metrics`)).text();
+      return Number(new RegExp(`^xplane_dns_queries_total\\{rcode="${rcode}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    const before = { badvers: await count('BADVERS'), refused: await count('REFUSED') };
+    await dig('+edns=1', '+noednsneg', 'api.svc.plus');
+    await dig('example.com', 'A');
+    await dig('example.com', 'A');
+    assert.equal(await count('BADVERS'), before.badvers + 1);
+    assert.equal(await count('REFUSED'), before.refused + 2);
+  });
+
   it('serves the same SOA serial after a restart: the commit time the records carry', async () => {
     await serve.stop();
     serve = await startServe(

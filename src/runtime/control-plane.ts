@@ -137,6 +137,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
         : await startEmbeddedDns({
             listen: settings.dns_listen,
             nameServers: settings.dns_nameservers,
+            onReply: (rcode) => metrics.dnsQueries.inc({ rcode }),
             dir: settings.dns_dir,
             declarations: inForce.declarations,
             registry,
