@@ -9,5 +9,6 @@ export { git, GitError, readBlobs, type Blob, type GitRunOptions } from './git.j
 export { ConfigInForce } from './in-force.js';
 export { findHumanChanges, ownedKeyChanges, type HumanChange, type OverrideScan } from './overrides.js';
 export { parseIdentity, type Identity } from './identity.js';
+export { readCommitSigning, type CommitSigning } from './signing.js';
 export { GitWriter, type WriteOutcome, type GitWriterOptions } from './writer.js';
 export { diffDeclarations, eventsFor, describeChange, type ConfigChange, type ConfigEvent, type ConfigKind } from './diff.js';

@@ -11,6 +11,7 @@ import { RemoteError } from './errors.js';
 import { git, GitError, readBlobs, type Blob } from './git.js';
 import type { Identity } from './identity.js';
 import type { GitRemote, HistoryCommit, HistoryRange, PlannedCommit } from './remote.js';
+import { readCommitSigning, signingArgs, signingFailure } from './signing.js';
 
 /** Author and subject of a commit. */
 export interface CommitInfo {
@@ -122,7 +123,8 @@ export class GitMirror implements GitRemote {
 
   /**
    * Creates a commit with `planned.files` on top of `head` (objects only; no
-   * ref, no working tree). Five git processes whatever the number of files:
+   * ref, no working tree), signed when the git configuration says
+   * `commit.gpgsign` (signing.ts). Six git processes (eight when signing) whatever the number of files:
    * each spawn costs milliseconds, so the blobs are written by one
    * `hash-object --stdin-paths` and staged by one `update-index --index-info`.
    */
@@ -147,14 +149,19 @@ export class GitMirror implements GitRemote {
         const info = entries.map(([path], i) => `100644 ${oids[i] ?? ''}\t${path}\0`).join('');
         await git(dir, ['update-index', '-z', '--index-info'], { env, input: info });
       }
-      const tree = (await git(dir, ['write-tree'], { env })).trim();
+      // Read per commit, so a key installed or rotated while serve runs is used from the next commit on.
+      const [tree, signing] = await Promise.all([git(dir, ['write-tree'], { env }).then((t) => t.trim()), readCommitSigning(dir)]);
       const { name, email } = author;
-      return (
-        await git(dir, ['commit-tree', tree, '-p', head, '-F', '-'], {
-          input: planned.message,
-          env: { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email },
-        })
-      ).trim();
+      try {
+        return (
+          await git(dir, ['commit-tree', ...signingArgs(signing), tree, '-p', head, '-F', '-'], {
+            input: planned.message,
+            env: { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email },
+          })
+        ).trim();
+      } catch (err) {
+        throw err instanceof GitError && signing.sign ? signingFailure(err, signing) : err;
+      }
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
