@@ -310,6 +310,19 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         assert.deepEqual(await ats({ limit: 1 }), [5]);
       });
 
+      it('pages decisions by time: since is inclusive, before exclusive, both with the filters and the limit', async () => {
+        await store.appendDecisions([decision(10), decision(20), decision(20, { region: 'us' }), decision(30), decision(40, { service: 'other' })]);
+        const ats = async (f: Parameters<Store['listDecisions']>[0]) => (await store.listDecisions(f)).map((d) => d.at);
+        assert.deepEqual(await ats({ since: 20 }), [40, 30, 20, 20]);
+        assert.deepEqual(await ats({ before: 30 }), [20, 20, 10]);
+        assert.deepEqual(await ats({ since: 20, before: 40 }), [30, 20, 20]);
+        assert.deepEqual(await ats({ service: 'svc-plus', region: 'jp', since: 15, before: 40 }), [30, 20]);
+        assert.deepEqual(await ats({ before: 40, limit: 2 }), [30, 20]);
+        assert.deepEqual(await ats({ since: 41 }), []);
+        assert.deepEqual(await ats({ since: 29.5, before: 30.5 }), [30], 'a fractional bound counts as the time it is');
+        await assert.rejects(store.listDecisions({ since: Number.NaN }));
+      });
+
       it('stores none of a batch that holds a decision from an unknown controller', async () => {
         const bad = decision(2, { controller: unchecked('human') });
         await assert.rejects(store.appendDecisions([decision(1), bad]));

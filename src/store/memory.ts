@@ -5,6 +5,7 @@
 import { StoreError } from './errors.js';
 import { afterAcquire, checkFence, checkLeaseArgs, holds } from './lease-rules.js';
 import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkSnapshot, checkSync } from './record-checks.js';
+import { checkBound } from './record-checks.js';
 import type { ConfigSnapshot, DecisionFilter, DecisionRecord, Lease, NodeEvent, NodeFilter } from './types.js';
 import type { NodeRecord, OverrideHold, Store, SyncRecord, WriteFence } from './types.js';
 
@@ -145,9 +146,15 @@ export class MemoryStore implements Store {
   async listDecisions(filter: DecisionFilter = {}): Promise<DecisionRecord[]> {
     this.enter({ method: 'listDecisions', args: [filter] });
     const limit = checkLimit(filter.limit);
+    const since = checkBound('since', filter.since);
+    const before = checkBound('before', filter.before);
     return newestFirst(
       this.decisions.filter(
-        (d) => (filter.service === undefined || d.service === filter.service) && (filter.region === undefined || d.region === filter.region),
+        (d) =>
+          (filter.service === undefined || d.service === filter.service) &&
+          (filter.region === undefined || d.region === filter.region) &&
+          (since === undefined || d.at >= since) &&
+          (before === undefined || d.at < before),
       ),
       limit,
     );

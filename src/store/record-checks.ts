@@ -72,6 +72,12 @@ export function checkSnapshot(commit: string, storedAt: number): void {
   checkTime(`snapshot ${commit}`, 'storedAt', storedAt);
 }
 
+/** A query's time bound (epoch ms), or undefined for none; refuses one that is not a finite number. */
+export function checkBound(field: string, value: number | undefined): number | undefined {
+  if (value !== undefined) checkTime('query', field, value);
+  return value;
+}
+
 /** The row limit to apply, or undefined for none; refuses negative or fractional limits. */
 export function checkLimit(limit: number | undefined): number | undefined {
   if (limit === undefined) return undefined;

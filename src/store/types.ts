@@ -92,6 +92,10 @@ export interface DecisionRecord {
 export interface DecisionFilter {
   service?: string;
   region?: string;
+  /** Only decisions made at or after this time (epoch ms). */
+  since?: number;
+  /** Only decisions made before this time (epoch ms): the cursor of the next page, newest first. */
+  before?: number;
   limit?: number;
 }
 

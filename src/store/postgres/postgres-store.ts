@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { StoreError } from '../errors.js';
 import { checkLeaseArgs, fencedError } from '../lease-rules.js';
 import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkSnapshot, checkSync } from '../record-checks.js';
+import { checkBound } from '../record-checks.js';
 import { redactUrl } from '../redact.js';
 import { fromDecision, fromHold, fromNode, fromNodeEvent, fromSync, toDecision, toHold, toLease } from '../rows.js';
 import { toNode, toNodeEvent, toSnapshot, toSync, type DecisionRow, type HoldRow, type LeaseRow } from '../rows.js';
@@ -219,7 +220,10 @@ export class PostgresStore implements Store {
   async listDecisions(filter: DecisionFilter = {}): Promise<DecisionRecord[]> {
     this.checkOpen();
     const limit = checkLimit(filter.limit) ?? null;
-    const { where, params } = conditions({ service: filter.service, region: filter.region });
+    const { where, params } = timeBounds(conditions({ service: filter.service, region: filter.region }), {
+      since: checkBound('since', filter.since),
+      before: checkBound('before', filter.before),
+    });
     const rows = await this.query<DecisionRow>(
       `SELECT at, controller, service, region, kind, summary, why, commit_sha FROM decisions ${where}
        ORDER BY at DESC, id DESC LIMIT $${params.length + 1}`,
@@ -359,6 +363,24 @@ function conditions(fields: Record<string, string | undefined>): { where: string
     if (value === undefined) continue;
     params.push(value);
     parts.push(`${column} = $${params.length}`);
+  }
+  return { where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, params };
+}
+
+// The time bounds of a newest-first page: `at >= since`, `at < before`, after the set fields' conditions.
+function timeBounds(
+  base: { where: string; params: string[] },
+  bounds: { since: number | undefined; before: number | undefined },
+): { where: string; params: (string | number)[] } {
+  const parts = base.where === '' ? [] : [base.where.slice('WHERE '.length)];
+  const params: (string | number)[] = [...base.params];
+  if (bounds.since !== undefined) {
+    params.push(Math.ceil(bounds.since));
+    parts.push(`at >= $${params.length}`);
+  }
+  if (bounds.before !== undefined) {
+    params.push(Math.ceil(bounds.before));
+    parts.push(`at < $${params.length}`);
   }
   return { where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, params };
 }

@@ -4,6 +4,7 @@
 import { StoreError } from '../errors.js';
 import { afterAcquire, checkFence, checkLeaseArgs, holds } from '../lease-rules.js';
 import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkSnapshot, checkSync } from '../record-checks.js';
+import { checkBound } from '../record-checks.js';
 import type { ConfigSnapshot, DecisionFilter, DecisionRecord, Lease, NodeEvent, NodeFilter } from '../types.js';
 import type { NodeRecord, OverrideHold, Store, SyncRecord, WriteFence } from '../types.js';
 import { openConnection, type Connection } from './connection.js';
@@ -217,7 +218,10 @@ export class SqliteStore implements Store {
   async listDecisions(filter: DecisionFilter = {}): Promise<DecisionRecord[]> {
     this.checkOpen();
     const limit = checkLimit(filter.limit) ?? NO_LIMIT;
-    const { where, params } = conditions({ service: filter.service, region: filter.region });
+    const { where, params } = timeBounds(conditions({ service: filter.service, region: filter.region }), {
+      since: checkBound('since', filter.since),
+      before: checkBound('before', filter.before),
+    });
     const stmt = this.statement<DecisionRow>(
       `decisions:${where}`,
       `SELECT at, controller, service, region, kind, summary, why, commit_sha FROM decisions ${where}
@@ -381,6 +385,24 @@ function conditions(fields: Record<string, string | undefined>): { where: string
     if (value === undefined) continue;
     parts.push(`${column} = @${column}`);
     params[column] = value;
+  }
+  return { where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, params };
+}
+
+// The time bounds of a newest-first page: `at >= @since`, `at < @before`, after the set fields' conditions.
+function timeBounds(
+  base: { where: string; params: Params },
+  bounds: { since: number | undefined; before: number | undefined },
+): { where: string; params: Params } {
+  const parts = base.where === '' ? [] : [base.where.slice('WHERE '.length)];
+  const params = { ...base.params };
+  if (bounds.since !== undefined) {
+    parts.push('at >= @since');
+    params.since = bounds.since;
+  }
+  if (bounds.before !== undefined) {
+    parts.push('at < @before');
+    params.before = bounds.before;
   }
   return { where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, params };
 }
