@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Declarations } from '../config/index.js';
-import type { DecisionRecord, Lease, NodeEvent, NodeRecord, OverrideHold, Store, SyncRecord } from './types.js';
+import type { DecisionRecord, HistoryRow, Lease, NodeEvent, NodeRecord, OverrideHold, Store, SyncRecord } from './types.js';
 
 const declarations: Declarations = {
   gtm: {},
@@ -52,6 +52,25 @@ function decision(at: number, over: Partial<DecisionRecord> = {}): DecisionRecor
     summary: `autoscale: svc-plus jp 1→2 (cpu=0.82) @${at}`,
     why: { cpu: 0.82, stale: false, reason: 'cpu' },
     commit: null,
+    ...over,
+  };
+}
+
+function historyRow(at: number, over: Partial<HistoryRow> = {}): HistoryRow {
+  return {
+    at,
+    service: 'svc-plus',
+    region: 'jp',
+    cpuDemand: 1.25,
+    active: 2,
+    warm: 1,
+    drain: 0,
+    down: 1,
+    unknown: 0,
+    weight: 100,
+    qps: 240.5,
+    errorRate: 0.012,
+    rttMs: 41.5,
     ...over,
   };
 }
@@ -333,6 +352,69 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         const bad = decision(2, { why: unchecked({ cpu: 1n }) });
         await assert.rejects(store.appendDecisions([decision(1), bad]));
         assert.deepEqual(await store.listDecisions(), []);
+      });
+    });
+
+    describe('metrics history', () => {
+      it('returns rows oldest first with every field, nulls kept', async () => {
+        const stale = historyRow(3, { region: 'sg', cpuDemand: null, qps: null, errorRate: null, rttMs: null, weight: null, active: 0 });
+        await store.appendHistory([historyRow(2), stale]);
+        await store.appendHistory([historyRow(1, { cpuDemand: 0, qps: 0 })]);
+        assert.deepEqual(await store.listHistory(), [historyRow(1, { cpuDemand: 0, qps: 0 }), historyRow(2), stale]);
+      });
+
+      it('keeps rows of one time in the order they were appended', async () => {
+        await store.appendHistory([historyRow(5, { region: 'sg' }), historyRow(5, { region: 'jp' }), historyRow(5, { region: 'us' })]);
+        assert.deepEqual(
+          (await store.listHistory()).map((h) => h.region),
+          ['sg', 'jp', 'us'],
+        );
+      });
+
+      it('filters by service and by time, since inclusive and until exclusive, up to the limit', async () => {
+        await store.appendHistory([historyRow(10), historyRow(20, { service: 'other' }), historyRow(30), historyRow(40)]);
+        const ats = async (f: Parameters<Store['listHistory']>[0]) => (await store.listHistory(f)).map((h) => h.at);
+        assert.deepEqual(await ats({ service: 'svc-plus' }), [10, 30, 40]);
+        assert.deepEqual(await ats({ since: 20 }), [20, 30, 40]);
+        assert.deepEqual(await ats({ until: 30 }), [10, 20]);
+        assert.deepEqual(await ats({ since: 20, until: 40, service: 'svc-plus' }), [30]);
+        assert.deepEqual(await ats({ limit: 2 }), [10, 20]);
+      });
+
+      it('prunes rows older than the retention, then the oldest beyond the row bound', async () => {
+        await store.appendHistory([1, 2, 3, 4, 5, 6].map((at) => historyRow(at)));
+        assert.equal(await store.pruneHistory({ before: 3, maxRows: 1_000 }), 2);
+        assert.deepEqual(
+          (await store.listHistory()).map((h) => h.at),
+          [3, 4, 5, 6],
+        );
+        assert.equal(await store.pruneHistory({ before: 0, maxRows: 3 }), 1);
+        assert.deepEqual(
+          (await store.listHistory()).map((h) => h.at),
+          [4, 5, 6],
+        );
+        assert.equal(await store.pruneHistory({ before: 0, maxRows: 3 }), 0);
+        assert.equal(await store.pruneHistory({ before: 100, maxRows: 3 }), 3);
+        assert.deepEqual(await store.listHistory(), []);
+      });
+
+      it('stores none of a batch that holds a row with a negative count, a fraction of a node or a figure that is not finite', async () => {
+        for (const bad of [
+          historyRow(2, { down: -1 }),
+          historyRow(2, { active: 1.5 }),
+          historyRow(2, { cpuDemand: Number.NaN }),
+          historyRow(2, { rttMs: Number.POSITIVE_INFINITY }),
+          historyRow(2, { region: '' }),
+        ]) {
+          await assert.rejects(store.appendHistory([historyRow(1), bad]), (err: { code?: string }) => err.code === 'XP_ERR_STORE_INVALID_RECORD');
+        }
+        assert.deepEqual(await store.listHistory(), []);
+      });
+
+      it('accepts an empty batch and refuses a negative row bound', async () => {
+        await store.appendHistory([]);
+        assert.deepEqual(await store.listHistory(), []);
+        await assert.rejects(store.pruneHistory({ before: 0, maxRows: -1 }), (err: { code?: string }) => err.code === 'XP_ERR_STORE_INVALID_RECORD');
       });
     });
 

@@ -8,6 +8,8 @@ import { checkDecision, checkHold, checkLimit, checkNode, checkNodeEvent, checkS
 import { checkBound } from './record-checks.js';
 import type { ConfigSnapshot, DecisionFilter, DecisionRecord, Lease, NodeEvent, NodeFilter } from './types.js';
 import type { NodeRecord, OverrideHold, Store, SyncRecord, WriteFence } from './types.js';
+import { checkHistoryLimits, checkHistoryRow } from './record-checks.js';
+import type { HistoryFilter, HistoryLimits, HistoryRow } from './types.js';
 
 /** One call made to a MemoryStore, with a copy of its arguments. */
 export type StoreCall = { [M in keyof Store]: { method: M; args: Parameters<Store[M]> } }[keyof Store];
@@ -43,6 +45,8 @@ export class MemoryStore implements Store {
   private readonly events: NodeEvent[] = [];
   private readonly decisions: DecisionRecord[] = [];
   private readonly holds = new Map<string, OverrideHold>();
+  /** The metrics history in the order appended. */
+  private history: HistoryRow[] = [];
   private readonly leases = new Map<string, Lease>();
   private closed = false;
 
@@ -158,6 +162,39 @@ export class MemoryStore implements Store {
       ),
       limit,
     );
+  }
+
+  /** Appends rows of the metrics history, all or none. */
+  async appendHistory(rows: HistoryRow[]): Promise<void> {
+    this.enter({ method: 'appendHistory', args: [rows] });
+    rows.forEach(checkHistoryRow);
+    this.history.push(...copy(rows));
+  }
+
+  /** Rows of the metrics history matching a filter, oldest first (ties in the order appended). */
+  async listHistory(filter: HistoryFilter = {}): Promise<HistoryRow[]> {
+    this.enter({ method: 'listHistory', args: [filter] });
+    const limit = checkLimit(filter.limit);
+    // A stable sort keeps rows of one time in the order they were appended, as the SQL stores' ids do.
+    const rows = this.history
+      .filter(
+        (h) =>
+          (filter.service === undefined || h.service === filter.service) &&
+          (filter.since === undefined || h.at >= filter.since) &&
+          (filter.until === undefined || h.at < filter.until),
+      )
+      .sort((a, b) => a.at - b.at);
+    return (limit === undefined ? rows : rows.slice(0, limit)).map(copy);
+  }
+
+  /** Deletes rows older than `limits.before`, then the oldest appended beyond `limits.maxRows`; answers how many went. */
+  async pruneHistory(limits: HistoryLimits): Promise<number> {
+    this.enter({ method: 'pruneHistory', args: [limits] });
+    checkHistoryLimits(limits);
+    const before = this.history.length;
+    const kept = this.history.filter((h) => h.at >= limits.before);
+    this.history = kept.slice(Math.max(0, kept.length - limits.maxRows));
+    return before - this.history.length;
   }
 
   /** Inserts or replaces the hold on (service, region, key). */

@@ -2,7 +2,7 @@
 // them on a whole batch before writing anything, so a bad record fails the
 // same way everywhere and a batch is refused before it is half applied.
 import { StoreError } from './errors.js';
-import type { DecisionRecord, NodeEvent, NodeRecord, NodeState, OverrideHold, SyncRecord } from './types.js';
+import type { DecisionRecord, HistoryLimits, HistoryRow, NodeEvent, NodeRecord, NodeState, OverrideHold, SyncRecord } from './types.js';
 
 const NODE_STATES: ReadonlySet<string> = new Set<NodeState>(['warm', 'active', 'drain', 'deleted', 'down']);
 const SYNC_STATUSES: ReadonlySet<string> = new Set<SyncRecord['status']>(['ok', 'invalid', 'error']);
@@ -70,6 +70,29 @@ export function checkHold(hold: OverrideHold): void {
 export function checkSnapshot(commit: string, storedAt: number): void {
   checkText('snapshot', 'commit', commit);
   checkTime(`snapshot ${commit}`, 'storedAt', storedAt);
+}
+
+/** Refuses a metrics history row with a bad time, an empty name, a count that is not a whole number >= 0 or a figure that is not finite. */
+export function checkHistoryRow(row: HistoryRow, index = 0): void {
+  const what = `history row #${index}`;
+  checkTime(what, 'at', row.at);
+  checkText(what, 'service', row.service);
+  checkText(what, 'region', row.region);
+  for (const field of ['active', 'warm', 'drain', 'down', 'unknown'] as const) {
+    const n = row[field];
+    if (!Number.isSafeInteger(n) || n < 0) fail(what, field, n);
+  }
+  if (row.weight !== null && !Number.isSafeInteger(row.weight)) fail(what, 'weight', row.weight);
+  for (const field of ['cpuDemand', 'qps', 'errorRate', 'rttMs'] as const) {
+    const v = row[field];
+    if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) fail(what, field, v);
+  }
+}
+
+/** Refuses history limits that are not a time and a whole number of rows >= 0. */
+export function checkHistoryLimits(limits: HistoryLimits): void {
+  checkTime('history limits', 'before', limits.before);
+  if (!Number.isSafeInteger(limits.maxRows) || limits.maxRows < 0) fail('history limits', 'maxRows', limits.maxRows);
 }
 
 /** A query's time bound (epoch ms), or undefined for none; refuses one that is not a finite number. */

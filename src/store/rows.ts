@@ -4,7 +4,7 @@
 // leaves json and jsonb unparsed). JSON is parsed here without validation:
 // only the store writes it.
 import type { Declarations, ConfigIssue } from '../config/index.js';
-import type { ConfigSnapshot, DecisionRecord, Lease, NodeEvent, NodeMetrics, NodeRecord, NodeState, OverrideHold, SyncRecord } from './types.js';
+import type { ConfigSnapshot, DecisionRecord, HistoryRow, Lease, NodeEvent, NodeMetrics, NodeRecord, NodeState, OverrideHold, SyncRecord } from './types.js';
 
 /** A `config_snapshots` row. */
 export interface SnapshotRow {
@@ -205,4 +205,68 @@ export function fromLease(l: Lease): LeaseRow {
 /** Row → lease. */
 export function toLease(row: LeaseRow): Lease {
   return { name: row.name, holder: row.holder, address: row.address, token: row.token, expiresAt: row.expires_at };
+}
+
+/** A `metrics_history` row. */
+export interface HistorySqlRow {
+  at: number;
+  service: string;
+  region: string;
+  cpu_demand: number | null;
+  active: number;
+  warm: number;
+  drain: number;
+  down: number;
+  unknown: number;
+  weight: number | null;
+  qps: number | null;
+  error_rate: number | null;
+  rtt_ms: number | null;
+}
+
+/** The columns of `metrics_history` a history row is read from and written to, in this order. */
+export const HISTORY_COLUMNS = 'at, service, region, cpu_demand, active, warm, drain, down, unknown, weight, qps, error_rate, rtt_ms';
+
+/** History row → SQL row. */
+export function fromHistory(h: HistoryRow): HistorySqlRow {
+  return {
+    at: h.at,
+    service: h.service,
+    region: h.region,
+    cpu_demand: h.cpuDemand,
+    active: h.active,
+    warm: h.warm,
+    drain: h.drain,
+    down: h.down,
+    unknown: h.unknown,
+    weight: h.weight,
+    qps: h.qps,
+    error_rate: h.errorRate,
+    rtt_ms: h.rttMs,
+  };
+}
+
+// Postgres hands bigint and integer columns back as numbers through the pool's type parsers, and
+// double precision as numbers; SQLite gives numbers too. Number() keeps both honest.
+function numberOrNull(v: number | null): number | null {
+  return v === null ? null : Number(v);
+}
+
+/** SQL row → history row. */
+export function toHistory(row: HistorySqlRow): HistoryRow {
+  return {
+    at: Number(row.at),
+    service: row.service,
+    region: row.region,
+    cpuDemand: numberOrNull(row.cpu_demand),
+    active: Number(row.active),
+    warm: Number(row.warm),
+    drain: Number(row.drain),
+    down: Number(row.down),
+    unknown: Number(row.unknown),
+    weight: numberOrNull(row.weight),
+    qps: numberOrNull(row.qps),
+    errorRate: numberOrNull(row.error_rate),
+    rttMs: numberOrNull(row.rtt_ms),
+  };
 }

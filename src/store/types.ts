@@ -99,6 +99,49 @@ export interface DecisionFilter {
   limit?: number;
 }
 
+/**
+ * What the controllers saw of one (service, region) at one pass: a row of the downsampled metrics
+ * history that `xplane serve` keeps and `xplane metrics export` writes as CSV (docs/simulate.md).
+ */
+export interface HistoryRow {
+  /** Epoch milliseconds of the pass. */
+  at: number;
+  service: string;
+  region: string;
+  /** Sum of the windowed CPU of the region's reporting active nodes, in nodes (1.5 = one and a half nodes busy); null when stale. */
+  cpuDemand: number | null;
+  /** Names in the pool's `nodes` by the state the registry gave them (`unknown`: no agent registered under it). */
+  active: number;
+  warm: number;
+  drain: number;
+  down: number;
+  unknown: number;
+  /** The pool's weight in the stack at the head; null when the stack has no pool for the service. */
+  weight: number | null;
+  /** Sum of the reporting nodes' requests per second; null when none reported it. */
+  qps: number | null;
+  /** The region's error rate (0..1) as GTM reads it; null when none reported it. */
+  errorRate: number | null;
+  /** The region's mean round-trip time in milliseconds; null when none reported it. */
+  rttMs: number | null;
+}
+
+/** Filter for reading the metrics history, oldest first. */
+export interface HistoryFilter {
+  /** Rows at or after this time (epoch ms). */
+  since?: number;
+  /** Rows before this time (epoch ms). */
+  until?: number;
+  service?: string;
+  limit?: number;
+}
+
+/** How much metrics history a store keeps: rows older than `before` go, then the oldest beyond `maxRows`. */
+export interface HistoryLimits {
+  before: number;
+  maxRows: number;
+}
+
 /** A pool key the loop must leave alone because a human changed it. */
 export interface OverrideHold {
   service: string;
@@ -171,6 +214,13 @@ export interface Store {
   appendDecisions(decisions: DecisionRecord[]): Promise<void>;
   /** Decisions matching a filter, newest first. */
   listDecisions(filter?: DecisionFilter): Promise<DecisionRecord[]>;
+
+  /** Appends rows of the metrics history, all in one transaction. */
+  appendHistory(rows: HistoryRow[]): Promise<void>;
+  /** Rows of the metrics history matching a filter, oldest first (ties in the order appended). */
+  listHistory(filter?: HistoryFilter): Promise<HistoryRow[]>;
+  /** Deletes rows older than `limits.before`, then the oldest rows beyond `limits.maxRows`; answers how many went. */
+  pruneHistory(limits: HistoryLimits): Promise<number>;
 
   /** Inserts or replaces the hold on (service, region, key). */
   putHold(hold: OverrideHold): Promise<void>;

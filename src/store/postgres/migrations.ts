@@ -95,4 +95,28 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'metrics history',
+    sql: `
+      CREATE TABLE metrics_history (
+        id         bigserial PRIMARY KEY,
+        at         bigint  NOT NULL,
+        service    text    NOT NULL,
+        region     text    NOT NULL,
+        cpu_demand double precision,
+        active     integer NOT NULL CHECK (active >= 0),
+        warm       integer NOT NULL CHECK (warm >= 0),
+        drain      integer NOT NULL CHECK (drain >= 0),
+        down       integer NOT NULL CHECK (down >= 0),
+        unknown    integer NOT NULL CHECK (unknown >= 0),
+        weight     integer,
+        qps        double precision,
+        error_rate double precision,
+        rtt_ms     double precision
+      );
+      CREATE INDEX metrics_history_at ON metrics_history (at, id);
+      CREATE INDEX metrics_history_service_at ON metrics_history (service, at, id);
+    `,
+  },
 ];

@@ -129,6 +129,7 @@ describe('PostgresStore on a server', { skip }, () => {
       'decisions.why': 'jsonb',
       'leases.expires_at': 'bigint',
       'leases.token': 'bigint',
+      'metrics_history.at': 'bigint',
       'node_events.at': 'bigint',
       'nodes.labels': 'jsonb',
       'nodes.last_heartbeat': 'bigint',

@@ -13,6 +13,9 @@ import { redactUrl } from '../redact.js';
 import { fromDecision, fromHold, fromNode, fromNodeEvent, fromSync, toDecision, toHold, toLease } from '../rows.js';
 import { toNode, toNodeEvent, toSnapshot, toSync, type DecisionRow, type HoldRow, type LeaseRow } from '../rows.js';
 import { type NodeEventRow, type NodeRow, type SnapshotRow, type SyncRow } from '../rows.js';
+import { HISTORY_COLUMNS, fromHistory, toHistory, type HistorySqlRow } from '../rows.js';
+import { checkHistoryLimits, checkHistoryRow } from '../record-checks.js';
+import type { HistoryFilter, HistoryLimits, HistoryRow } from '../types.js';
 import type { ConfigSnapshot, DecisionFilter, DecisionRecord, Lease, NodeEvent, NodeFilter } from '../types.js';
 import type { NodeRecord, OverrideHold, Store, SyncRecord, WriteFence } from '../types.js';
 import { NOW_MS } from './clock.js';
@@ -230,6 +233,78 @@ export class PostgresStore implements Store {
       [...params, limit],
     );
     return rows.map(toDecision);
+  }
+
+  /** Appends rows of the metrics history, all in one transaction (one statement). */
+  async appendHistory(rows: HistoryRow[]): Promise<void> {
+    this.checkOpen();
+    rows.forEach(checkHistoryRow);
+    if (rows.length === 0) return;
+    const r = rows.map(fromHistory);
+    await this.query(
+      `INSERT INTO metrics_history (${HISTORY_COLUMNS})
+       SELECT ${HISTORY_COLUMNS}
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[],
+                   $10::int[], $11::float8[], $12::float8[], $13::float8[])
+            WITH ORDINALITY AS t (${HISTORY_COLUMNS}, ord)
+       ORDER BY ord`,
+      [
+        r.map((x) => ms(x.at)),
+        r.map((x) => x.service),
+        r.map((x) => x.region),
+        r.map((x) => x.cpu_demand),
+        r.map((x) => x.active),
+        r.map((x) => x.warm),
+        r.map((x) => x.drain),
+        r.map((x) => x.down),
+        r.map((x) => x.unknown),
+        r.map((x) => x.weight),
+        r.map((x) => x.qps),
+        r.map((x) => x.error_rate),
+        r.map((x) => x.rtt_ms),
+      ],
+    );
+  }
+
+  /** Rows of the metrics history matching a filter, oldest first. */
+  async listHistory(filter: HistoryFilter = {}): Promise<HistoryRow[]> {
+    this.checkOpen();
+    const limit = checkLimit(filter.limit) ?? null;
+    const params: unknown[] = [];
+    const parts: string[] = [];
+    if (filter.service !== undefined) {
+      params.push(filter.service);
+      parts.push(`service = $${params.length}`);
+    }
+    if (filter.since !== undefined) {
+      params.push(filter.since);
+      parts.push(`at >= $${params.length}::float8`);
+    }
+    if (filter.until !== undefined) {
+      params.push(filter.until);
+      parts.push(`at < $${params.length}::float8`);
+    }
+    params.push(limit);
+    const where = parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`;
+    const rows = await this.query<HistorySqlRow>(`SELECT ${HISTORY_COLUMNS} FROM metrics_history ${where} ORDER BY at, id LIMIT $${params.length}`, params);
+    return rows.map(toHistory);
+  }
+
+  /** Deletes rows older than `limits.before`, then the oldest beyond `limits.maxRows`, in one statement; answers how many went. */
+  async pruneHistory(limits: HistoryLimits): Promise<number> {
+    this.checkOpen();
+    checkHistoryLimits(limits);
+    // Ids grow with each append, so the rows past the newest `maxRows` ids are the oldest ones.
+    const rows = await this.query<{ n: number | string }>(
+      `WITH gone AS (
+         DELETE FROM metrics_history
+         WHERE at < $1::float8 OR id <= (SELECT id FROM metrics_history ORDER BY id DESC OFFSET $2 LIMIT 1)
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [limits.before, limits.maxRows],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** Inserts or replaces the hold on (service, region, key). */

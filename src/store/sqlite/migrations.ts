@@ -98,4 +98,28 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'metrics history',
+    sql: `
+      CREATE TABLE metrics_history (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         INTEGER NOT NULL,
+        service    TEXT    NOT NULL,
+        region     TEXT    NOT NULL,
+        cpu_demand REAL,
+        active     INTEGER NOT NULL CHECK (active >= 0),
+        warm       INTEGER NOT NULL CHECK (warm >= 0),
+        drain      INTEGER NOT NULL CHECK (drain >= 0),
+        down       INTEGER NOT NULL CHECK (down >= 0),
+        unknown    INTEGER NOT NULL CHECK (unknown >= 0),
+        weight     INTEGER,
+        qps        REAL,
+        error_rate REAL,
+        rtt_ms     REAL
+      );
+      CREATE INDEX metrics_history_at ON metrics_history (at, id);
+      CREATE INDEX metrics_history_service_at ON metrics_history (service, at, id);
+    `,
+  },
 ];

@@ -17,6 +17,9 @@ import { fromDecision, fromHold, fromLease, fromNode, fromNodeEvent, fromSync, t
 import { toHold, toLease, toNode, toNodeEvent, toSnapshot, toSync, type DecisionRow } from '../rows.js';
 import { type HoldRow, type LeaseRow, type NodeEventRow, type NodeRow, type SnapshotRow } from '../rows.js';
 import { type SyncRow } from '../rows.js';
+import { HISTORY_COLUMNS, fromHistory, toHistory, type HistorySqlRow } from '../rows.js';
+import { checkHistoryLimits, checkHistoryRow } from '../record-checks.js';
+import type { HistoryFilter, HistoryLimits, HistoryRow } from '../types.js';
 
 type Params = Record<string, string | number>;
 type Stmt<Row> = Statement<[Params], Row>;
@@ -36,6 +39,9 @@ export class SqliteStore implements Store {
   private readonly insertNodeEvent: Statement<[NodeEventRow]>;
   private readonly insertDecision: Statement<[DecisionRow]>;
   private readonly upsertHold: Statement<[HoldRow]>;
+  private readonly insertHistory: Statement<[HistorySqlRow]>;
+  private readonly deleteHistoryBefore: Statement<[number]>;
+  private readonly deleteHistoryBeyond: Statement<[number]>;
   private readonly selectHoldsAt: Statement<[number], HoldRow>;
   private readonly selectAllHolds: Statement<[], HoldRow>;
   private readonly selectLease: Statement<[string], LeaseRow>;
@@ -92,6 +98,14 @@ export class SqliteStore implements Store {
          commit_sha = excluded.commit_sha, author = excluded.author,
          since = excluded.since, until = excluded.until`,
     );
+    this.insertHistory = prepare(
+      db,
+      `INSERT INTO metrics_history (${HISTORY_COLUMNS})
+       VALUES (@at, @service, @region, @cpu_demand, @active, @warm, @drain, @down, @unknown, @weight, @qps, @error_rate, @rtt_ms)`,
+    );
+    this.deleteHistoryBefore = prepare(db, 'DELETE FROM metrics_history WHERE at < ?');
+    // Ids grow with each append, so the rows past the newest `maxRows` ids are the oldest ones.
+    this.deleteHistoryBeyond = prepare(db, 'DELETE FROM metrics_history WHERE id <= (SELECT id FROM metrics_history ORDER BY id DESC LIMIT 1 OFFSET ?)');
     const holdColumns = 'service, region, key, commit_sha, author, since, until';
     this.selectHoldsAt = prepare(db, `SELECT ${holdColumns} FROM override_holds WHERE until > ? ORDER BY service, region, key`);
     this.selectAllHolds = prepare(db, `SELECT ${holdColumns} FROM override_holds ORDER BY service, region, key`);
@@ -228,6 +242,55 @@ export class SqliteStore implements Store {
        ORDER BY at DESC, id DESC LIMIT @limit`,
     );
     return stmt.all({ ...params, limit }).map(toDecision);
+  }
+
+  /** Appends rows of the metrics history, all in one transaction. */
+  async appendHistory(rows: HistoryRow[]): Promise<void> {
+    this.checkOpen();
+    rows.forEach(checkHistoryRow);
+    const sqlRows = rows.map(fromHistory);
+    if (sqlRows.length === 0) return;
+    this.write('appending metrics history', () =>
+      transaction(this.db, () => {
+        for (const row of sqlRows) this.insertHistory.run(row);
+      }),
+    );
+  }
+
+  /** Rows of the metrics history matching a filter, oldest first. */
+  async listHistory(filter: HistoryFilter = {}): Promise<HistoryRow[]> {
+    this.checkOpen();
+    const limit = checkLimit(filter.limit) ?? NO_LIMIT;
+    const params: Params = { limit };
+    const parts: string[] = [];
+    if (filter.service !== undefined) {
+      parts.push('service = @service');
+      params.service = filter.service;
+    }
+    if (filter.since !== undefined) {
+      parts.push('at >= @since');
+      params.since = filter.since;
+    }
+    if (filter.until !== undefined) {
+      parts.push('at < @until');
+      params.until = filter.until;
+    }
+    const where = parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`;
+    const stmt = this.statement<HistorySqlRow>(`history:${where}`, `SELECT ${HISTORY_COLUMNS} FROM metrics_history ${where} ORDER BY at, id LIMIT @limit`);
+    return stmt.all(params).map(toHistory);
+  }
+
+  /** Deletes rows older than `limits.before`, then the oldest beyond `limits.maxRows`; answers how many went. */
+  async pruneHistory(limits: HistoryLimits): Promise<number> {
+    this.checkOpen();
+    checkHistoryLimits(limits);
+    return this.write('pruning metrics history', () =>
+      transaction(this.db, () => {
+        const old = this.deleteHistoryBefore.run(limits.before).changes;
+        const beyond = this.deleteHistoryBeyond.run(limits.maxRows).changes;
+        return Number(old) + Number(beyond);
+      }),
+    );
   }
 
   /** Inserts or replaces the hold on (service, region, key). */
