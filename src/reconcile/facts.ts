@@ -28,6 +28,14 @@ export interface FleetFacts {
   highestOrdinal: ReadonlyMap<string, number>;
 }
 
+/** What one pass saw before it planned: the time, the declarations in force, the pools at the head and the fleet's facts. */
+export interface SeenPass {
+  now: number;
+  declarations: Declarations;
+  pools: Record<string, Record<string, Pool>>;
+  facts: FleetFacts;
+}
+
 /**
  * Asks `source` everything a pass over `pools` will look at. Each observation carries the name's
  * `addedAt` from `memory.firstSeen` (now for a name new to it), as planPass will use it, so the

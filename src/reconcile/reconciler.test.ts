@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Metrics } from '../metrics/index.js';
+import type { SeenPass } from './facts.js';
 import type { Reconciler } from './reconciler.js';
 import { activate, beat, fail, lastMessage, rig as baseRig, stack, type Rig as BaseRig } from './test-fixtures.js';
 
@@ -99,6 +100,32 @@ describe('Reconciler on the in-memory remote', () => {
     assert.equal(r.loop.freezeOf('svc-plus'), undefined, 'nothing published');
     await r.loop.pass();
     assert.deepEqual(r.loop.lastReport?.plan?.services['svc-plus']?.frozen?.detail, WENT_DOWN, 'the pass still sees the nodes go down at once');
+  });
+
+  it('tells the observer what each pass saw before it planned, and nothing of a preview', async () => {
+    const seen: SeenPass[] = [];
+    const { reconciler } = r.reconciler({ observe: (s) => seen.push(s) });
+    beat(r, 0.9, 'jp-svc-plus-1', 'jp-svc-plus-2');
+    await reconciler.preview();
+    assert.equal(seen.length, 0);
+    await reconciler.pass();
+    assert.equal(seen.length, 1);
+    const [pass] = seen;
+    assert.ok(pass);
+    assert.deepEqual(pass.pools.jp?.['svc-plus']?.nodes, JP, 'the pools at the head, before the scale-up');
+    assert.deepEqual(pass.facts.metrics.get('svc-plus/jp'), { nodes: 2, cpu: 0.9, qps: 0, errorRate: null, rttMs: null });
+    assert.equal(lastMessage(r), 'autoscale: svc-plus jp 2→3 (cpu=0.90)');
+  });
+
+  it('goes on with the pass when the observer throws', async () => {
+    const { reconciler } = r.reconciler({
+      observe: () => {
+        throw new Error('observer broke');
+      },
+    });
+    beat(r, 0.9, 'jp-svc-plus-1', 'jp-svc-plus-2');
+    assert.deepEqual(await reconciler.pass(), { kind: 'done' });
+    assert.equal(lastMessage(r), 'autoscale: svc-plus jp 2→3 (cpu=0.90)');
   });
 
   it('tells Git failures apart by class: a fetch failure, a refused push, a remote that kept moving', async () => {

@@ -18,7 +18,7 @@ import type { Metrics } from '../metrics/index.js';
 import type { NodeRegistry } from '../nodes/index.js';
 import { StackCache, applyPoolPatches, readPools, type ParsedStack } from '../stacks/index.js';
 import type { DecisionRecord, Store } from '../store/index.js';
-import { gatherFacts } from './facts.js';
+import { gatherFacts, type SeenPass } from './facts.js';
 import { RESTORE_DECISIONS, memoryFromDecisions } from './memory-from-decisions.js';
 import { emptyMemory, rememberChanges, type LoopMemory } from './memory.js';
 import { patchesByRegion, planPass, type PassPlan } from './plan.js';
@@ -43,6 +43,8 @@ export interface ReconcilerDeps {
   panicThreshold?: number;
   /** Whether the control plane still has its store and its Git remote; a `false` freezes every service's evictions. */
   health?: () => ControlPlaneHealth;
+  /** Told what each pass saw before it planned (not `preview`): the metrics history records it. Must not throw or block. */
+  observe?: (seen: SeenPass) => void;
 }
 
 /** What the last pass concluded, for the status API. */
@@ -251,6 +253,7 @@ export class Reconciler {
     if (!options.readOnly) await this.recordOverrides(head, now);
     const holds = new Set((await fromStore(deps.store.listHolds(now))).map((h) => `${h.service}/${h.region}:${h.key}`));
     const facts = gatherFacts(deps.registry, { now, declarations, pools, memory });
+    if (!options.readOnly) this.tell({ now, declarations, pools, facts });
     const plan = planPass({ now, declarations, pools, holds, memory, ...facts, panicThreshold: this.panicThreshold, health: this.health() });
     deps.metrics.reconcileDuration.observe({ controller: 'autoscale' }, plan.seconds.autoscale);
     deps.metrics.reconcileDuration.observe({ controller: 'gtm' }, plan.seconds.gtm);
@@ -265,6 +268,15 @@ export class Reconciler {
       return { plan: { ...plan, decisions: [] }, files };
     }
     return { plan, files };
+  }
+
+  // What a pass saw is worth recording, never worth failing the pass over.
+  private tell(seen: SeenPass): void {
+    try {
+      this.deps.observe?.(seen);
+    } catch (err) {
+      this.deps.log.warn({ err: errorText(err) }, 'reconcile: the pass observer failed; the pass goes on');
+    }
   }
 
   private async recordOverrides(head: string, now: number): Promise<void> {

@@ -15,6 +15,7 @@ import { Reconciler, ServiceStatus } from '../reconcile/index.js';
 import { buildApp, listen, loadTokens, loadWebhookSecret, type ServerTokens } from '../server/index.js';
 import type { Settings } from '../settings/index.js';
 import { openStore, redactUrl, type Store } from '../store/index.js';
+import { MetricsRecorder } from '../trace/index.js';
 import { startEmbeddedDns } from './embedded-dns.js';
 import { controlPlaneHealth, notReadyReason } from './health.js';
 import { LeaderTerm } from './leader-term.js';
@@ -52,6 +53,15 @@ export async function startControlPlane(settings: Settings, log: Logger, options
   const store = await openStore(settings.db);
   const stops = new ShutdownSteps(log);
   stops.push(() => store.close());
+  // What each pass saw, for `xplane metrics export` and `xplane simulate`; written out before the store closes.
+  const recorder = new MetricsRecorder({
+    store,
+    log,
+    stepMs: settings.reconcile_interval,
+    retentionMs: settings.metrics_retention,
+    maxRows: settings.metrics_max_rows,
+  });
+  stops.push(() => recorder.flush());
   try {
     // Generated tokens live beside the work dir (default .xplane/), whatever form the db setting takes.
     const stateDir = dirname(resolve(settings.workdir));
@@ -98,6 +108,7 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       panicThreshold: settings.panic_threshold,
       // Self-protection: a leader that lost its store or its Git remote freezes evictions.
       health: () => controlPlaneHealth(replica.storeError, sync.lastOutcome),
+      observe: (seen) => recorder.observe(seen),
     });
     sync.onOutcome((outcome) => {
       if (outcome.status === 'changed' || outcome.status === 'unchanged') {

@@ -45,6 +45,15 @@ describe('resolveSettings', () => {
     assert.equal(resolveSettings({ flags: {}, env: {}, file: file('panic_threshold: 0.75') }).settings.panic_threshold, 0.75);
   });
 
+  it('keeps 7 days and at most a million rows of metrics history unless told otherwise, in each spelling', () => {
+    const defaults = resolveSettings({ flags: {}, env: {} }).settings;
+    assert.equal(defaults.metrics_retention, 7 * 24 * 3_600_000);
+    assert.equal(defaults.metrics_max_rows, 1_000_000);
+    assert.equal(resolveSettings({ flags: { metrics_retention: '24h' }, env: {} }).settings.metrics_retention, 86_400_000);
+    assert.equal(resolveSettings({ flags: {}, env: { XPLANE_METRICS_RETENTION: '30m' } }).settings.metrics_retention, 1_800_000);
+    assert.equal(resolveSettings({ flags: {}, env: {}, file: file('metrics_max_rows: 5000') }).settings.metrics_max_rows, 5_000);
+  });
+
   const bad: { name: string; input: Parameters<typeof resolveSettings>[0]; want: string[] }[] = [
     {
       name: 'a bad duration flag',
@@ -65,7 +74,7 @@ describe('resolveSettings', () => {
       name: 'an unknown key and a bad value in the file, with positions',
       input: { flags: {}, env: {}, file: file('branch: main\nsync_intervall: 5s\nreconcile_interval: fast\n') },
       want: [
-        'xplane.yaml:2:1 sync_intervall: unknown setting (expected one of: repo, branch, workdir, db, listen, sync_interval, reconcile_interval, push, dry_run, author, probe, register_per_minute, metrics_public, dns_listen, dns_nameservers, dns_dir, lease_ttl, advertise, panic_threshold, converge)',
+        'xplane.yaml:2:1 sync_intervall: unknown setting (expected one of: repo, branch, workdir, db, listen, sync_interval, reconcile_interval, push, dry_run, author, probe, register_per_minute, metrics_public, dns_listen, dns_nameservers, dns_dir, lease_ttl, advertise, panic_threshold, converge, metrics_retention, metrics_max_rows)',
         'xplane.yaml:3:21 reconcile_interval: expected a duration like 500ms, 5s, 1m or 2h, got "fast"',
       ],
     },

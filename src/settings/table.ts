@@ -46,6 +46,12 @@ export const SETTINGS = {
     help: 'share of a service’s nodes going down in one evaluation above which the loop freezes exclusions and scale-downs',
   },
   converge: { kind: 'string', default: 'ci', help: 'who converges the stacks: ci (CI runs xplane converge) or inline (serve does, after each commit)' },
+  metrics_retention: {
+    kind: 'duration',
+    default: 7 * 24 * 3_600_000,
+    help: 'how long serve keeps the metrics history (what the controllers saw, for xplane metrics export and simulate)',
+  },
+  metrics_max_rows: { kind: 'int', default: 1_000_000, help: 'most rows of metrics history kept, whatever their age (the oldest go first)' },
 } as const satisfies Record<string, SettingSpec>;
 
 /** A setting's key, e.g. `sync_interval`. */

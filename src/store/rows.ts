@@ -246,27 +246,21 @@ export function fromHistory(h: HistoryRow): HistorySqlRow {
   };
 }
 
-// Postgres hands bigint and integer columns back as numbers through the pool's type parsers, and
-// double precision as numbers; SQLite gives numbers too. Number() keeps both honest.
-function numberOrNull(v: number | null): number | null {
-  return v === null ? null : Number(v);
-}
-
 /** SQL row → history row. */
 export function toHistory(row: HistorySqlRow): HistoryRow {
   return {
-    at: Number(row.at),
+    at: row.at,
     service: row.service,
     region: row.region,
-    cpuDemand: numberOrNull(row.cpu_demand),
-    active: Number(row.active),
-    warm: Number(row.warm),
-    drain: Number(row.drain),
-    down: Number(row.down),
-    unknown: Number(row.unknown),
-    weight: numberOrNull(row.weight),
-    qps: numberOrNull(row.qps),
-    errorRate: numberOrNull(row.error_rate),
-    rttMs: numberOrNull(row.rtt_ms),
+    cpuDemand: row.cpu_demand,
+    active: row.active,
+    warm: row.warm,
+    drain: row.drain,
+    down: row.down,
+    unknown: row.unknown,
+    weight: row.weight,
+    qps: row.qps,
+    errorRate: row.error_rate,
+    rttMs: row.rtt_ms,
   };
 }
