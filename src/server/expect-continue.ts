@@ -33,7 +33,7 @@ export interface ExpectContinueOptions {
 function refusalBeforeBody(request: FastifyRequest, opts: ExpectContinueOptions): XplaneError | undefined {
   const auth = request.routeOptions.config.auth;
   if (auth === undefined) return undefined;
-  if (auth === 'webhook') return webhookRefusal(opts.webhookSecret, request.headers['x-hub-signature-256']);
+  if (auth === 'webhook') return webhookRefusal(opts.webhookSecret, request.headers);
   return tokenRefusal(auth, request.headers.authorization, opts.tokens, opts.nodeTokens(request));
 }
 

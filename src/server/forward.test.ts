@@ -9,7 +9,7 @@ import { silentLogger } from '../log/index.js';
 import { Metrics } from '../metrics/index.js';
 import { NodeRegistry } from '../nodes/index.js';
 import { MemoryStore } from '../store/index.js';
-import { rawExchange, seedDeclarations } from '../testing/index.js';
+import { forgejoPush, giteaPush, gitlabPush, rawExchange, seedDeclarations } from '../testing/index.js';
 import { buildApp } from './app.js';
 import type { ForwardTarget } from './forward.js';
 
@@ -130,6 +130,17 @@ describe('followers forward /v1/* to the leader', () => {
     });
     assert.equal(res.status, 202);
     assert.equal(leader.hooks, 1);
+    assert.equal(follower.hooks, 0);
+  });
+
+  it('forwards Gitea’s and GitLab’s webhooks with their own headers, so the leader can check them', async () => {
+    const push = { url: 'https://git.example.com/acme/gitops.git', branch: 'main', before: 'a'.repeat(40), after: 'b'.repeat(40) };
+    const before = leader.hooks;
+    for (const hook of [giteaPush(SECRET, push, { ownHeadersOnly: true }), forgejoPush(SECRET, push), gitlabPush(SECRET, push)]) {
+      const res = await fetch(`${follower.url}/v1/hooks/git`, { method: 'POST', headers: hook.headers, body: hook.body });
+      assert.equal(res.status, 202, await res.text());
+    }
+    assert.equal(leader.hooks, before + 3);
     assert.equal(follower.hooks, 0);
   });
 

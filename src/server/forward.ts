@@ -6,6 +6,7 @@
 // local: they describe this replica.
 import { errorText } from '../errors.js';
 import { AGENT_ROUTE } from './routes/agent.js';
+import { HOOK_HEADERS } from './routes/hooks.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { secretsEqual } from '../nodes/index.js';
 import type { ErrorBody } from './errors.js';
@@ -31,7 +32,7 @@ export interface ForwardOptions {
 export const FORWARDED_HEADER = 'x-xplane-forwarded-by';
 /** Set on forwarded requests: the replica secret, so the leader believes `x-forwarded-for`. */
 export const REPLICA_HEADER = 'x-xplane-replica';
-const PASSED_ON = ['authorization', 'content-type', 'x-hub-signature-256', 'x-github-event', 'x-github-delivery', 'user-agent'];
+const PASSED_ON = ['authorization', 'content-type', ...HOOK_HEADERS, 'user-agent'];
 
 /** The client address of a request, as the replica that first took it saw it. */
 export function clientAddress(request: FastifyRequest, replicaSecret: string | undefined): string {

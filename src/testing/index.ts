@@ -8,3 +8,4 @@ export * from './postgres.js';
 export * from './seeded-random.js';
 export * from './store-records.js';
 export * from './raw-http.js';
+export * from './git-host-hooks.js';
