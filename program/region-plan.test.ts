@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GtmPolicy, RegionDef } from '../src/config/index.js';
-import { dnsNodes, needsAgent, planRegion } from './region-plan.js';
+import { dnsProvider } from './dns/index.js';
+import { dnsNodes, needsAgent, planRegion as planWith } from './region-plan.js';
+
+/** The plan with the program's own providers' traits. */
+function planRegion(declarations: Parameters<typeof planWith>[0], region: string, pools: Parameters<typeof planWith>[2]): ReturnType<typeof planWith> {
+  return planWith(declarations, region, pools, dnsProvider);
+}
 
 function gtm(service: string, provider: GtmPolicy['dns']['provider'], regions: string[] = ['jp']): GtmPolicy {
   return {

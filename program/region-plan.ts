@@ -2,14 +2,25 @@
 // declared: per service, where its nodes run (EC2 VMs, or agent processes on
 // this machine for a `local` region), which DNS provider, and which nodes get
 // a DNS record. Combinations that cannot work (a loopback address in public
-// DNS) become notes the stack logs, never errors.
-import type { Declarations, DnsSettings, HealthCheck, Pool, RegionDef } from '../src/config/index.js';
+// DNS) become notes the stack logs, never errors. What a DNS provider can take
+// comes from its traits (dns/types.ts), so no provider's rules are coded here.
+import type { Declarations, DnsProviderName, DnsSettings, HealthCheck, Pool, RegionDef } from '../src/config/index.js';
 
 /** Where a service's nodes are made in this region: EC2 instances, or agent processes on the converging machine. */
 export type MachineTarget = 'aws' | 'local';
 
-/** Where a service's DNS answers are made for this region; `local` = a record file for xplane's embedded DNS. */
-export type DnsTarget = 'route53' | 'cloudflare' | 'local' | 'none';
+/** Where a service's DNS answers are made for this region: its gtm provider, or `none` when that provider cannot take its nodes. */
+export type DnsTarget = DnsProviderName | 'none';
+
+/** What the plan needs to know of a DNS provider. */
+export interface DnsTraits {
+  /** It can answer with loopback addresses: the DNS server runs beside the nodes (local, a private PowerDNS). */
+  servesLoopback: boolean;
+  /** Its region part is built with no node in DNS: an empty region is an answer too (a record file, a PowerDNS record). */
+  buildsEmpty: boolean;
+  /** What is not built when no node is in DNS, for the note: `records`, `pool`. */
+  perRegion: string;
+}
 
 /** One service of a region stack. */
 export interface ServicePlan {
@@ -24,6 +35,8 @@ export interface ServicePlan {
   excluded: string[];
   /** The nodes in DNS: in `nodes` and not in `excluded`, in `nodes` order. */
   dnsNodes: string[];
+  /** The regions of the gtm policy, in its order: every region's part of the answers. */
+  gtmRegions: string[];
   machines: MachineTarget;
   dnsTarget: DnsTarget;
 }
@@ -43,7 +56,12 @@ export function dnsNodes(pool: Pool): string[] {
 }
 
 /** Plans the stack of `regionName` from validated declarations; throws when a pool names a service without a gtm policy. */
-export function planRegion(declarations: Pick<Declarations, 'gtm' | 'regions'>, regionName: string, pools: Readonly<Record<string, Pool>>): RegionPlan {
+export function planRegion(
+  declarations: Pick<Declarations, 'gtm' | 'regions'>,
+  regionName: string,
+  pools: Readonly<Record<string, Pool>>,
+  traits: (provider: DnsProviderName) => DnsTraits,
+): RegionPlan {
   const region = declarations.regions[regionName];
   if (!region) throw new Error(`region "${regionName}" has no platform-config/regions/${regionName}.yaml`);
   const notes: string[] = [];
@@ -60,21 +78,19 @@ export function planRegion(declarations: Pick<Declarations, 'gtm' | 'regions'>, 
 
     const machines: MachineTarget = region.provider;
     const included = dnsNodes(pool);
-    let dnsTarget: DnsTarget = gtm.dns.provider;
-    // A local record file is written even with no node in DNS (an empty region is an answer too), and takes
-    // any node address: loopback ones, or aws public IPs for an embedded DNS that fronts cloud nodes.
-    if (gtm.dns.provider === 'local') {
-      dnsTarget = 'local';
-    } else if (machines === 'local') {
+    const provider = gtm.dns.provider;
+    const { servesLoopback, buildsEmpty, perRegion } = traits(provider);
+    let dnsTarget: DnsTarget = provider;
+    if (machines === 'local' && !servesLoopback) {
       // A loopback address means nothing in public DNS.
       dnsTarget = 'none';
       notes.push(
-        `${service}: no ${gtm.dns.provider} DNS for region ${regionName}: its nodes are local processes with loopback addresses (use dns.provider: local)`,
+        `${service}: no ${provider} DNS for region ${regionName}: its nodes are local processes with loopback addresses (use dns.provider: local, or powerdns with a PowerDNS that sees them)`,
       );
-    } else if (included.length === 0) {
+    } else if (included.length === 0 && !buildsEmpty) {
       // Route 53: no records, so the region is simply not in the answers. Cloudflare: a pool must have an origin, so none is made.
       notes.push(
-        `${service}: no node in DNS for region ${regionName} (${pool.nodes.length === 0 ? 'no nodes' : 'every node is excluded'}); no ${gtm.dns.provider} ${gtm.dns.provider === 'route53' ? 'records' : 'pool'}`,
+        `${service}: no node in DNS for region ${regionName} (${pool.nodes.length === 0 ? 'no nodes' : 'every node is excluded'}); no ${provider} ${perRegion}`,
       );
     }
 
@@ -87,6 +103,7 @@ export function planRegion(declarations: Pick<Declarations, 'gtm' | 'regions'>, 
       nodes: [...pool.nodes],
       excluded: [...pool.excluded],
       dnsNodes: included,
+      gtmRegions: gtm.regions.map((r) => r.name),
       machines,
       dnsTarget,
     });

@@ -7,18 +7,16 @@
 // Outputs, read by humans, by the global stack (global-stack.ts) and by tests:
 //   region    the region name
 //   services  <service>: { provider, domain, weight, nodes: [{name, ip, address + pid (local)}], excluded,
-//             records + healthChecks (route53, by node) | poolId + monitorId (cloudflare)
-//             | recordFile (local) }
+//             and what its DNS provider exports (dns/types.ts DnsOutputs): records + healthChecks
+//             (route53, by node) | poolId + monitorId (cloudflare) | powerdnsRecords | recordFile (local) }
 import * as pulumi from '@pulumi/pulumi';
 import type { Declarations, Pool, RegionDef } from '../src/config/index.js';
 import { agentBundle } from './agent-bundle.js';
 import { AwsNodePool, debianAmi, type AwsNodePoolArgs } from './components/aws-node-pool.js';
-import { CloudflarePool } from './components/cloudflare-pool.js';
-import { LocalDnsRecords } from './components/local-dns-records.js';
 import { LocalNodePool } from './components/local-node.js';
-import { Route53Records } from './components/route53-records.js';
+import { dnsProvider, type DnsCredentials, type DnsOutputs } from './dns/index.js';
 import { localNodeAddress } from './local-addresses.js';
-import { needsAgent, planRegion, type ServicePlan } from './region-plan.js';
+import { needsAgent, planRegion } from './region-plan.js';
 import type { StackSettings } from './settings.js';
 
 /** What a region stack is built from. */
@@ -34,6 +32,8 @@ export interface RegionStackArgs {
   localStateDir: string;
   /** Unix time of the commit being converged: the embedded DNS's SOA serial. */
   commitTime?: number;
+  /** Where DNS providers find their credentials; default none (no environment, no secrets). */
+  credentials?: DnsCredentials;
 }
 
 /** The control plane local agents register with when `xplane:controlPlaneUrl` is not set: `xplane serve`'s default. */
@@ -49,8 +49,8 @@ export interface NodeOutput {
   pid?: pulumi.Output<number>;
 }
 
-/** One service in the outputs. */
-export interface ServiceOutput {
+/** One service in the outputs: its nodes, and what its DNS provider exports. */
+export interface ServiceOutput extends DnsOutputs {
   /** The gtm DNS provider. */
   provider: string;
   domain: string;
@@ -58,17 +58,6 @@ export interface ServiceOutput {
   weight: number;
   nodes: NodeOutput[];
   excluded: string[];
-  /** Route 53 record id by node. */
-  records?: Record<string, pulumi.Output<string>>;
-  /** Route 53 health check id by node. */
-  healthChecks?: Record<string, pulumi.Output<string>>;
-  /** The Route 53 weight of each record. */
-  recordWeight?: number;
-  /** The Cloudflare pool of this region, when it has a node in DNS. */
-  poolId?: pulumi.Output<string>;
-  monitorId?: pulumi.Output<string>;
-  /** The local DNS record file of this region. */
-  recordFile?: pulumi.Output<string>;
 }
 
 /** The outputs of a region stack. */
@@ -79,7 +68,8 @@ export interface RegionStackOutputs {
 
 /** Declares a region stack's resources and returns its outputs; throws a plain message on a configuration mistake. */
 export function regionStack(args: RegionStackArgs): RegionStackOutputs {
-  const plan = planRegion(args.declarations, args.region, args.pools);
+  const plan = planRegion(args.declarations, args.region, args.pools, dnsProvider);
+  const credentials = args.credentials ?? NO_CREDENTIALS;
   for (const note of plan.notes) void pulumi.log.info(note);
 
   const machines = needsAgent(plan, 'aws') ? awsSettings(args, plan.region) : undefined;
@@ -125,52 +115,30 @@ export function regionStack(args: RegionStackArgs): RegionStackOutputs {
       weight: service.weight,
       nodes: service.nodes.map((name) => (ips[name] === undefined ? { name } : { name, ip: ips[name], ...extra[name] })),
       excluded: service.excluded,
-      ...dnsFor(service, ips, args),
+      ...(service.dnsTarget === 'none'
+        ? {}
+        : dnsProvider(service.dnsTarget).region({
+            region: args.region,
+            service,
+            nodes: service.dnsNodes.flatMap((name) => (ips[name] === undefined ? [] : [{ name, ip: ips[name] }])),
+            settings: args.settings,
+            credentials,
+            localStateDir: args.localStateDir,
+            ...(args.commitTime === undefined ? {} : { commitTime: args.commitTime }),
+          })),
     };
   }
   return { region: args.region, services };
 }
 
-function dnsFor(service: ServicePlan, ips: Record<string, pulumi.Output<string>>, args: RegionStackArgs): Partial<ServiceOutput> {
-  const nodes = service.dnsNodes.flatMap((name) => (ips[name] === undefined ? [] : [{ name, ip: ips[name] }]));
-  if (service.dnsTarget === 'local') {
-    const file = new LocalDnsRecords(`${service.service}-dns`, {
-      domain: service.domain,
-      zone: service.dns.zone,
-      region: args.region,
-      ttl: service.dns.ttl,
-      regionWeight: service.weight,
-      nodes,
-      stateDir: args.localStateDir,
-      ...(args.commitTime === undefined ? {} : { serial: args.commitTime }),
-    });
-    return { recordFile: file.path };
-  }
-  if (service.dnsTarget === 'none' || nodes.length === 0) return {};
-  if (service.dnsTarget === 'route53') {
-    const records = new Route53Records(service.service, {
-      service: service.service,
-      region: args.region,
-      domain: service.domain,
-      dns: service.dns,
-      health: service.health,
-      regionWeight: service.weight,
-      nodes,
-    });
-    return { records: records.recordIds, healthChecks: records.healthCheckIds, recordWeight: records.recordWeight };
-  }
-  const accountId = args.settings.cloudflareAccountId;
-  if (accountId === undefined) throw new Error(`${service.service} uses Cloudflare DNS: set xplane:cloudflareAccountId in the stack config`);
-  const pool = new CloudflarePool(service.service, {
-    service: service.service,
-    region: args.region,
-    accountId,
-    domain: service.domain,
-    health: service.health,
-    origins: nodes,
-  });
-  return { poolId: pool.poolId, monitorId: pool.monitorId };
-}
+/** Credentials for a caller that gives none: providers that need some then say which setting is missing. */
+const NO_CREDENTIALS: DnsCredentials = {
+  env: {},
+  secret: () => undefined,
+  readText: (path) => {
+    throw new Error(`cannot read ${path}: no files here`);
+  },
+};
 
 /** What every LocalNodePool of the region shares. */
 type LocalSettings = { server: string; bootstrapToken: pulumi.Input<string>; stateDir: string };

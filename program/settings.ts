@@ -18,6 +18,12 @@
 //   servicePorts         <service>: [ports] opened besides the health port
 //   cloudflareAccountId  the account of pools and monitors (region stacks)
 //   cloudflareZoneId     the zone of the load balancers (global stack)
+//   powerdnsApiUrl       the PowerDNS HTTP API (default http://127.0.0.1:8081)
+//   powerdnsServerId     its server id (default localhost)
+//   powerdnsApiKey       (secret) its API key, unless the environment has
+//                        XPLANE_POWERDNS_API_KEY(_FILE)
+//   alidnsMonitorNodes   [{cityCode, ispCode}]: the Alibaba Cloud GTM probe
+//                        locations of the monitors (global stack)
 //   stackOrganization    prefix of the region stacks the global stack reads
 //                        (default `organization`: the file backend's name)
 //
@@ -40,7 +46,19 @@ export interface StackSettings {
   servicePorts: Record<string, number[]>;
   cloudflareAccountId?: string;
   cloudflareZoneId?: string;
+  /** The PowerDNS HTTP API, as given; the powerdns provider has the default. */
+  powerdnsApiUrl?: string;
+  /** The PowerDNS server id, as given. */
+  powerdnsServerId?: string;
+  /** Where Alibaba Cloud GTM monitors probe from. */
+  alidnsMonitorNodes?: AlidnsMonitorNode[];
   stackOrganization: string;
+}
+
+/** One Alibaba Cloud GTM probe location (DescribeDnsGtmMonitorAvailableConfig lists them). */
+export interface AlidnsMonitorNode {
+  cityCode: string;
+  ispCode: string;
 }
 
 /** Reads one raw config value (`pulumi.Config.get`: objects come as JSON text). */
@@ -48,6 +66,8 @@ export type ConfigGetter = (key: string) => string | undefined;
 
 const port = z.number().int().min(1).max(65535);
 const servicePortsSchema = z.record(z.string(), z.array(port));
+const code = z.union([z.string().min(1), z.number().int()]).transform(String);
+const monitorNodesSchema = z.array(z.strictObject({ cityCode: code, ispCode: code })).min(1);
 
 /** Parses the non-secret `xplane:` keys; throws with the key name on a bad value. */
 export function readStackSettings(get: ConfigGetter): StackSettings {
@@ -82,6 +102,12 @@ export function readStackSettings(get: ConfigGetter): StackSettings {
   if (accountId !== undefined) settings.cloudflareAccountId = accountId;
   const zoneId = text('cloudflareZoneId');
   if (zoneId !== undefined) settings.cloudflareZoneId = zoneId;
+  const apiUrl = text('powerdnsApiUrl');
+  if (apiUrl !== undefined) settings.powerdnsApiUrl = apiUrl;
+  const serverId = text('powerdnsServerId');
+  if (serverId !== undefined) settings.powerdnsServerId = serverId;
+  const monitorNodes = parseJson('alidnsMonitorNodes', text('alidnsMonitorNodes'), monitorNodesSchema);
+  if (monitorNodes !== undefined) settings.alidnsMonitorNodes = monitorNodes;
   return settings;
 }
 
@@ -91,7 +117,7 @@ function parseJson<T>(key: string, text: string | undefined, schema: z.ZodType<T
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error(`xplane:${key} must be a YAML map, got "${text}"`);
+    throw new Error(`xplane:${key} must be YAML (a map or a list), got "${text}"`);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -114,17 +140,22 @@ export interface TokenSources {
  * and agent use, contract §5); undefined when neither is set, so the caller
  * falls back to the `xplane:bootstrapToken` secret.
  */
-export function tokenFromEnvironment({ env, readText }: TokenSources): string | undefined {
-  const direct = env.XPLANE_BOOTSTRAP_TOKEN?.trim();
+export function tokenFromEnvironment(sources: TokenSources): string | undefined {
+  return secretFromEnvironment('XPLANE_BOOTSTRAP_TOKEN', sources);
+}
+
+/** A secret from the converge-time environment: `<variable>`, else the file named by `<variable>_FILE`; undefined when neither is set. */
+export function secretFromEnvironment(variable: string, { env, readText }: TokenSources): string | undefined {
+  const direct = env[variable]?.trim();
   if (direct !== undefined && direct !== '') return direct;
-  const file = env.XPLANE_BOOTSTRAP_TOKEN_FILE;
+  const file = env[`${variable}_FILE`];
   if (file === undefined || file === '') return undefined;
   let text: string;
   try {
     text = readText(file);
   } catch (err) {
-    throw new Error(`cannot read XPLANE_BOOTSTRAP_TOKEN_FILE ${file}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot read ${variable}_FILE ${file}: ${(err as Error).message}`, { cause: err });
   }
-  if (text.trim() === '') throw new Error(`XPLANE_BOOTSTRAP_TOKEN_FILE ${file} is empty`);
+  if (text.trim() === '') throw new Error(`${variable}_FILE ${file} is empty`);
   return text.trim();
 }

@@ -68,6 +68,11 @@ export function xplaneProgram(options: XplaneProgramOptions = {}): () => Promise
           localStateDir,
           ...(bootstrapToken ? { bootstrapToken } : {}),
           ...(commitTime === undefined ? {} : { commitTime }),
+          credentials: {
+            env: options.env ?? process.env,
+            secret: (key) => config.getSecret(key),
+            readText: (path) => readFileSync(path, 'utf8'),
+          },
         }),
       };
     } catch (err) {

@@ -26,7 +26,7 @@ interface Implementation {
 }
 
 /**
- * The provider of LocalNode and LocalDnsRecords. `require` is the global of
+ * The provider of LocalNode, LocalDnsRecords and PowerDnsRecords. `require` is the global of
  * @types/node: the program never calls these (it is ESM); the plugin does,
  * inside the CommonJS module it builds from the serialized text. Old state
  * (olds, props) names the implementation it was made with, so deleting or

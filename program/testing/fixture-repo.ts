@@ -4,6 +4,7 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DnsProviderName } from '../../src/config/index.js';
 
 /** The project's own checkout, which is a working GitOps repo (contract §1). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,7 +19,7 @@ export interface FixtureRegion {
 /** A gtm file's settings. */
 export interface FixtureService {
   service: string;
-  provider: 'route53' | 'cloudflare' | 'local';
+  provider: DnsProviderName;
   regions: { name: string; weight: number; fallback?: boolean }[];
   health?: { type: 'http' | 'tcp'; interval: string; fall: number };
 }

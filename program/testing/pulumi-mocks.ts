@@ -51,6 +51,9 @@ export const LOCAL_NODE_TYPE = 'pulumi-nodejs:dynamic/xplane:LocalNode';
 /** The Pulumi type of a LocalDnsRecords. */
 export const LOCAL_DNS_TYPE = 'pulumi-nodejs:dynamic/xplane:LocalDnsRecords';
 
+/** The Pulumi type of a PowerDnsRecords. */
+export const POWERDNS_RECORDS_TYPE = 'pulumi-nodejs:dynamic/xplane:PowerDnsRecords';
+
 /** A fake process id per local node name, stable for a given name. */
 export function fakePid(name: string): number {
   return 10_000 + (Number(/([0-9]+)$/.exec(name)?.[1] ?? 0) % 10_000);
@@ -90,6 +93,7 @@ export async function installMocks(options: MockOptions = {}): Promise<MockRecor
         // The local target's dynamic resources: what their providers would add (program/local/*.cjs).
         if (args.type === LOCAL_NODE_TYPE) state.pid = fakePid(args.name);
         if (args.type === LOCAL_DNS_TYPE) state.path = `${String(inputs.stateDir)}/dns/${String(inputs.domain)}/${String(inputs.region)}.json`;
+        if (args.type === POWERDNS_RECORDS_TYPE) state.records = [(inputs.region as { name: string }).name, (inputs.answer as { name: string }).name];
         return { id: `${args.name}-id`, state };
       },
       call: (args) => {

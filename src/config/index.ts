@@ -1,5 +1,6 @@
 // The config folder's public face: other folders import only from here.
 export type * from './types.js';
+export { DNS_PROVIDERS } from './types.js';
 export type { DeclarationKind, PathRole } from './declaration-paths.js';
 export { DECLARATION_KINDS, isDeclarationPath, pathRole } from './declaration-paths.js';
 export { formatDuration, parseDuration } from './duration.js';

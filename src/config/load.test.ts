@@ -137,8 +137,8 @@ describe('parseDeclarations', () => {
     },
     {
       name: 'reports a wrong value of an enum with its choices',
-      changes: edit(GTM, 11, '  provider: powerdns'),
-      expected: [`${GTM}:11:13 dns.provider: expected one of: route53, cloudflare, local, got "powerdns"`],
+      changes: edit(GTM, 11, '  provider: bind9'),
+      expected: [`${GTM}:11:13 dns.provider: expected one of: route53, cloudflare, powerdns, alidns, local, got "bind9"`],
     },
     {
       name: 'reports min_nodes above max_nodes at min_nodes',

@@ -5,7 +5,7 @@
 // point at the most useful node.
 import { z } from 'zod';
 import { DURATION_EXPECTED, formatDuration, parseDuration } from './duration.js';
-import type { AutoscalePolicy, GtmPolicy, RegionDef, StackConfig } from './types.js';
+import { DNS_PROVIDERS, type AutoscalePolicy, type GtmPolicy, type RegionDef, type StackConfig } from './types.js';
 
 /** Marks a custom issue that points at a map key and needs no `, got ...` suffix. */
 export const KEY_ISSUE = 'xplane:key-issue';
@@ -108,7 +108,7 @@ const latencyPolicy = strict({
 });
 
 const dnsSettings = strict({
-  provider: oneOf(['route53', 'cloudflare', 'local']),
+  provider: oneOf(DNS_PROVIDERS),
   zone: dnsName(),
   ttl: int(1, 86_400).default(30),
 });

@@ -36,9 +36,15 @@ export interface LatencyPolicy {
   error_factor: number;
 }
 
+/** The DNS providers a gtm `dns.provider` may name (contract §2); `local` is xplane's embedded DNS server. */
+export const DNS_PROVIDERS = ['route53', 'cloudflare', 'powerdns', 'alidns', 'local'] as const;
+
+/** A gtm `dns.provider`. */
+export type DnsProviderName = (typeof DNS_PROVIDERS)[number];
+
 /** Where a service's DNS records are made. */
 export interface DnsSettings {
-  provider: 'route53' | 'cloudflare' | 'local';
+  provider: DnsProviderName;
   zone: string;
   ttl: number;
 }

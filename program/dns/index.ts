@@ -1,0 +1,3 @@
+// The DNS providers of the program, behind one interface (types.ts), chosen by name (factory.ts).
+export { dnsProvider } from './factory.js';
+export type { DnsCredentials, DnsNode, DnsOutputs, DnsProvider, GlobalDnsArgs, RegionDnsArgs, RegionReader } from './types.js';
