@@ -35,7 +35,7 @@ describe('xplane validate', () => {
       assert.deepEqual(lines, [
         'platform-config/autoscale/svc-plus.yaml:21:19 regions.jp.scale_up_cpu: expected a number between 0 and 1, got "high"',
         'platform-config/gtm/svc-plus.yaml:11:11 regions[1].name: expected a region with a file in platform-config/regions/ (jp, sg), got "us"',
-        'platform-config/regions/jp.yaml:11:1 bogus: unknown key (expected one of: name, provider, location, instance_type, node_template, labels, cost_per_node_hour, max_nodes)',
+        'platform-config/regions/jp.yaml:12:1 bogus: unknown key (expected one of: name, provider, location, instance_type, node_template, labels, cost_per_node_hour, max_nodes)',
         'invalid: 3 problems',
       ]);
     } finally {

@@ -51,6 +51,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'traffic for the playground, resolved through the embedded DNS',
     load: async () => import('./commands/load.js').then((m) => ({ help: m.loadHelp, run: m.loadCommand })),
   },
+  schema: {
+    summary: 'the JSON Schema of a declaration (gtm, autoscale, region), for editors',
+    load: async () => import('./commands/schema.js').then((m) => ({ help: m.schemaHelp, run: m.schemaCommand })),
+  },
   agent: {
     summary: 'the node agent: registers, heartbeats, serves /healthz',
     load: async () => import('./commands/agent.js').then((m) => ({ help: m.agentHelp, run: (argv) => m.agentCommand(argv) })),
