@@ -35,6 +35,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'what the controllers would commit now, as a diff; writes nothing',
     load: async () => import('./commands/plan.js').then((m) => ({ help: m.planHelp, run: m.planCommand })),
   },
+  simulate: {
+    summary: 'replay a metrics trace through the real controllers; compare two configurations',
+    load: async () => import('./commands/simulate.js').then((m) => ({ help: m.simulateHelp, run: m.simulateCommand })),
+  },
+  metrics: {
+    summary: 'metrics export: what the controllers saw per service and region, as CSV',
+    load: async () => import('./commands/metrics.js').then((m) => ({ help: m.metricsHelp, run: (argv) => m.metricsCommand(argv) })),
+  },
   converge: {
     summary: 'Pulumi Automation API: up (or preview) of each region stack',
     load: async () => import('./commands/converge.js').then((m) => ({ help: m.convergeHelp, run: (argv) => m.convergeCommand(argv) })),
@@ -50,10 +58,6 @@ const COMMANDS: Record<string, Command> = {
   load: {
     summary: 'traffic for the playground, resolved through the embedded DNS',
     load: async () => import('./commands/load.js').then((m) => ({ help: m.loadHelp, run: m.loadCommand })),
-  },
-  schema: {
-    summary: 'the JSON Schema of a declaration (gtm, autoscale, region), for editors',
-    load: async () => import('./commands/schema.js').then((m) => ({ help: m.schemaHelp, run: m.schemaCommand })),
   },
   agent: {
     summary: 'the node agent: registers, heartbeats, serves /healthz',

@@ -1,5 +1,6 @@
 // A pass as the reconciler tells it to the recorder, for the trace folder's tests.
 import type { NodeObservation } from '../decision/index.js';
+import type { RegionMetrics } from '../nodes/index.js';
 import type { SeenPass } from '../reconcile/index.js';
 import { seedDeclarations } from '../testing/index.js';
 
@@ -29,9 +30,9 @@ export async function pass(now: number): Promise<SeenPass> {
         ['jp-3', seen({ name: 'jp-3', state: 'down' })],
         ['sg-1', seen({ name: 'sg-1', state: 'deleted' })],
       ]),
-      metrics: new Map([
+      metrics: new Map<string, RegionMetrics | 'stale'>([
         ['svc-plus/jp', { nodes: 2, cpu: 0.45, qps: 120, errorRate: 0.01, rttMs: 80 }],
-        ['svc-plus/sg', 'stale' as const],
+        ['svc-plus/sg', 'stale'],
       ]),
       highestOrdinal: new Map(),
     },
