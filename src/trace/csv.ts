@@ -77,6 +77,8 @@ function quote(text: string): string {
 
 /** Splits one CSV line into cells (RFC 4180 quotes); undefined when a quote is left open. */
 function cells(line: string): string[] | undefined {
+  // Most lines (every line an export writes) have no quotes: a plain split is several times faster.
+  if (!line.includes('"')) return line.split(',').map((s) => s.trim());
   const out: string[] = [];
   let cell = '';
   let quoted = false;
@@ -160,13 +162,17 @@ function header(names: string[], where: string): Map<TraceColumn, number> {
   return columns;
 }
 
+// Every region of a pass shares its time: the last one parsed is kept, and most rows reuse it.
+let lastTime = { text: '', ms: 0 };
+
 function readRow(got: string[], columns: Map<TraceColumn, number>, where: string, line: number): TraceRow {
   const cell = (c: TraceColumn): string => {
     const at = columns.get(c);
     return at === undefined ? '' : (got[at] ?? '');
   };
   const timeText = cell('time');
-  const at = parseTime(timeText);
+  const at = timeText === lastTime.text ? lastTime.ms : parseTime(timeText);
+  if (at !== undefined) lastTime = { text: timeText, ms: at };
   if (at === undefined) throw new TraceError(`${where}: time: expected an ISO 8601 time with a zone (2026-03-02T08:00:00Z) or Unix seconds, got "${timeText}"`);
   const name = (c: 'service' | 'region'): string => {
     const v = cell(c);
