@@ -59,6 +59,22 @@ const COMMANDS: Record<string, Command> = {
     summary: 'traffic for the playground, resolved through the embedded DNS',
     load: async () => import('./commands/load.js').then((m) => ({ help: m.loadHelp, run: m.loadCommand })),
   },
+  status: {
+    summary: 'weights, nodes, holds and freezes per service and region, from a running server',
+    load: async () => import('./commands/status.js').then((m) => ({ help: m.statusHelp, run: m.statusCommand })),
+  },
+  nodes: {
+    summary: 'the registered nodes, from a running server',
+    load: async () => import('./commands/nodes.js').then((m) => ({ help: m.nodesHelp, run: m.nodesCommand })),
+  },
+  drain: {
+    summary: 'take a node out of DNS before it is removed, through a running server',
+    load: async () => import('./commands/drain.js').then((m) => ({ help: m.drainHelp, run: m.drainCommand })),
+  },
+  history: {
+    summary: 'the control loop’s decisions, newest first, from a running server',
+    load: async () => import('./commands/history.js').then((m) => ({ help: m.historyHelp, run: m.historyCommand })),
+  },
   agent: {
     summary: 'the node agent: registers, heartbeats, serves /healthz',
     load: async () => import('./commands/agent.js').then((m) => ({ help: m.agentHelp, run: (argv) => m.agentCommand(argv) })),

@@ -14,3 +14,4 @@ export type {
   PoolView,
 } from './types.js';
 export { commitMessage } from './commit-message.js';
+export { changeOf, historyEntry, type HistoryEntry } from './history.js';

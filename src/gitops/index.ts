@@ -12,3 +12,4 @@ export { parseIdentity, type Identity } from './identity.js';
 export { readCommitSigning, type CommitSigning } from './signing.js';
 export { GitWriter, type WriteOutcome, type GitWriterOptions } from './writer.js';
 export { diffDeclarations, eventsFor, describeChange, type ConfigChange, type ConfigEvent, type ConfigKind } from './diff.js';
+export { configView, type ConfigView } from './config-view.js';

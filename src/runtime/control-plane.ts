@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { inlineConverger, type InlineConverger } from '../converge/index.js';
-import { ConfigInForce, GitMirror, GitopsSync, GitWriter, parseIdentity } from '../gitops/index.js';
+import { ConfigInForce, GitMirror, GitopsSync, GitWriter, configView, parseIdentity } from '../gitops/index.js';
 import { Leadership, newReplicaId } from '../leader/index.js';
 import type { Logger } from '../log/index.js';
 import { Metrics } from '../metrics/index.js';
@@ -133,6 +133,8 @@ export async function startControlPlane(settings: Settings, log: Logger, options
       log,
       registerPerMinute: settings.register_per_minute,
       serviceStatus: (service) => status.get(service),
+      decisions: (filter) => store.listDecisions(filter),
+      configView: () => configView(inForce, store),
       webhook: { secret: loadWebhookSecret(env), trigger: () => sync.trigger() },
       publicMetrics: settings.metrics_public,
       forward: { target: () => forwardTarget(replica.view()), replicaId: replica.id, replicaSecret: tokens.admin, onLeaderGone: () => replica.poke() },

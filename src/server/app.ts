@@ -13,11 +13,16 @@ import { installExpectContinue } from './expect-continue.js';
 import { clientAddress, installForwarding, servedWhere, type ForwardOptions } from './forward.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { agentRoutes } from './routes/agent.js';
+import { configRoutes } from './routes/config.js';
+import { historyRoutes } from './routes/history.js';
+import { uiRoutes } from './routes/ui.js';
 import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { serviceRoutes } from './routes/services.js';
 import type { ServiceStatusView } from '../reconcile/index.js';
+import type { ConfigView } from '../gitops/index.js';
+import type { DecisionFilter, DecisionRecord } from '../store/index.js';
 
 /** Everything the API serves from, passed in (nothing is built inside). */
 export interface AppOptions {
@@ -43,7 +48,19 @@ export interface AppOptions {
   forward?: ForwardOptions;
   /** The one-file node agent GET /v1/agent/xplane-agent.mjs serves (default: this package's dist/agent/). */
   agentBundle?: string;
+  /** The decision log GET /v1/history reads, newest first (default: empty). */
+  decisions?: (filter: DecisionFilter) => Promise<DecisionRecord[]>;
+  /** The configuration in force and the last sync, for GET /v1/config (default: none yet). */
+  configView?: () => Promise<ConfigView>;
+  /** The status page's files (default: this package's ui/). */
+  uiDir?: string;
+  /** Status-page login attempts per minute per client address (default 30). */
+  loginPerMinute?: number;
+  /** The clock of history's `since` (default Date.now). */
+  now?: () => number;
 }
+
+const NO_CONFIG: ConfigView = { commit: null, storedAt: null, services: [], regions: [], lastSync: null };
 
 /** Builds the API app. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -98,6 +115,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(nodeRoutes, { registry: opts.registry, tokens: opts.tokens, registerPerMinute: opts.registerPerMinute ?? 600 });
   await app.register(serviceRoutes, { status: opts.serviceStatus ?? (async () => undefined), registry: opts.registry, tokens: opts.tokens });
+  await app.register(historyRoutes, { decisions: opts.decisions ?? (async () => []), registry: opts.registry, tokens: opts.tokens, now: opts.now });
+  await app.register(configRoutes, { view: opts.configView ?? (async () => NO_CONFIG), registry: opts.registry, tokens: opts.tokens });
+  await app.register(uiRoutes, { dir: opts.uiDir ?? join(packageRoot(), 'ui'), tokens: opts.tokens, loginPerMinute: opts.loginPerMinute ?? 30 });
   await app.register(hookRoutes, opts.webhook ?? { secret: undefined, trigger: () => undefined });
   await app.register(agentRoutes, { bundlePath: opts.agentBundle ?? join(packageRoot(), 'dist', 'agent', 'xplane-agent.mjs') });
   await app.register(healthRoutes, {

@@ -2,7 +2,8 @@
 // the handlers and, before `100 Continue`, by the Expect gate.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tokenRefusal, type NodeTokenCheck, type TokenRule } from './auth.js';
+import { headersRefusal, tokenRefusal, type NodeTokenCheck, type TokenRule } from './auth.js';
+import { newSession } from './session.js';
 
 const TOKENS = { bootstrap: 'boot', admin: 'adm' };
 const NODE = 'node-token';
@@ -21,6 +22,7 @@ const header: Record<Token, string | undefined> = {
 /** What each rule answers to each token on a replica that holds the node tokens: a status, or 'ok'. */
 const TABLE: Record<TokenRule, Record<Token, number | 'ok'>> = {
   admin: { none: 401, admin: 'ok', bootstrap: 403, node: 403, junk: 401 },
+  'admin-read': { none: 401, admin: 'ok', bootstrap: 403, node: 403, junk: 401 },
   bootstrap: { none: 401, admin: 403, bootstrap: 'ok', node: 403, junk: 401 },
   node: { none: 401, admin: 401, bootstrap: 401, node: 'ok', junk: 401 },
   'admin-or-node': { none: 401, admin: 'ok', bootstrap: 403, node: 'ok', junk: 401 },
@@ -52,5 +54,26 @@ describe('tokenRefusal', () => {
     for (const value of ['Basic YTpi', 'Bearer', 'Bearer a b', ['Bearer adm', 'Bearer adm']]) {
       assert.equal(tokenRefusal('admin', value, TOKENS, knows)?.code, 'XP_ERR_UNAUTHORIZED', JSON.stringify(value));
     }
+  });
+});
+
+describe('headersRefusal', () => {
+  const now = 1_800_000_000_000;
+  const cookie = `theme=dark; xplane_session=${newSession(TOKENS.admin, now)}`;
+
+  it('takes a status-page session instead of a token on admin-read routes only', () => {
+    assert.equal(headersRefusal('admin-read', { cookie }, TOKENS, knows, now), undefined);
+    assert.equal(headersRefusal('admin', { cookie }, TOKENS, knows, now)?.code, 'XP_ERR_UNAUTHORIZED');
+    assert.equal(headersRefusal('admin-or-node', { cookie }, TOKENS, knows, now)?.code, 'XP_ERR_UNAUTHORIZED');
+  });
+
+  it('judges a token that comes with a session by the token alone', () => {
+    assert.equal(headersRefusal('admin-read', { cookie, authorization: 'Bearer boot' }, TOKENS, knows, now)?.code, 'XP_ERR_FORBIDDEN');
+    assert.equal(headersRefusal('admin-read', { cookie, authorization: 'Bearer adm' }, TOKENS, knows, now), undefined);
+  });
+
+  it('refuses a session another admin token issued, or one past its time', () => {
+    assert.equal(headersRefusal('admin-read', { cookie }, { ...TOKENS, admin: 'rotated' }, knows, now)?.code, 'XP_ERR_UNAUTHORIZED');
+    assert.equal(headersRefusal('admin-read', { cookie }, TOKENS, knows, now + 13 * 3_600_000)?.code, 'XP_ERR_UNAUTHORIZED');
   });
 });

@@ -3,9 +3,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { forbidden, unauthorized, type XplaneError } from '../errors.js';
 import { secretsEqual } from '../nodes/index.js';
+import { sessionValid } from './session.js';
 
 /** The shared tokens the server checks. */
 export interface ServerTokens {
@@ -39,8 +41,11 @@ export function tokenRole(token: string, tokens: ServerTokens, isNodeToken: (t: 
   return undefined;
 }
 
-/** Which tokens a route takes, as far as the headers tell (a heartbeat's node is named in its body). */
-export type TokenRule = 'admin' | 'bootstrap' | 'node' | 'admin-or-node';
+/**
+ * Which tokens a route takes, as far as the headers tell (a heartbeat's node is named in its body).
+ * `admin-read`: the admin token, or the status page's session cookie (read-only routes only).
+ */
+export type TokenRule = 'admin' | 'admin-read' | 'bootstrap' | 'node' | 'admin-or-node';
 
 /** Whether a token is a live node's; undefined when this replica cannot tell (it forwards to the leader, which holds the registry). */
 export type NodeTokenCheck = (token: string) => boolean | undefined;
@@ -61,6 +66,7 @@ export function tokenRefusal(
   if (role === undefined) return isNodeToken(token) === undefined ? undefined : unauthorized('invalid token');
   switch (rule) {
     case 'admin':
+    case 'admin-read':
       return role === 'admin' ? undefined : forbidden(`the ${role} token may not use admin routes`);
     case 'bootstrap':
       return role === 'bootstrap' ? undefined : forbidden(`register with the bootstrap token, not the ${role} token`);
@@ -71,11 +77,32 @@ export function tokenRefusal(
   }
 }
 
+/**
+ * The error a request's headers earn on a route that takes `rule`, or undefined when they pass:
+ * `tokenRefusal`, and on `admin-read` routes a request without a token may show a session cookie instead.
+ */
+export function headersRefusal(
+  rule: TokenRule,
+  headers: IncomingHttpHeaders,
+  tokens: ServerTokens,
+  isNodeToken: NodeTokenCheck,
+  now = Date.now(),
+): XplaneError | undefined {
+  if (rule === 'admin-read' && bearer(headers.authorization) === undefined && sessionValid(headers.cookie, tokens.admin, now)) return undefined;
+  return tokenRefusal(rule, headers.authorization, tokens, isNodeToken);
+}
+
 /** Throws unless the request's token passes `rule`; returns the token. */
 export function requireToken(request: FastifyRequest, rule: TokenRule, tokens: ServerTokens, isNodeToken: (t: string) => boolean): string {
   const refusal = tokenRefusal(rule, request.headers.authorization, tokens, isNodeToken);
   if (refusal) throw refusal;
   return requireBearer(request);
+}
+
+/** Throws unless the request carries the admin token or, without one, a status-page session (rule `admin-read`). */
+export function requireAdminRead(request: FastifyRequest, tokens: ServerTokens, isNodeToken: (t: string) => boolean): void {
+  const refusal = headersRefusal('admin-read', request.headers, tokens, isNodeToken);
+  if (refusal) throw refusal;
 }
 
 /** Throws unless the request carries the admin token: 401 for no or an unknown token, 403 for another valid one. */

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { XplaneError } from '../errors.js';
-import { tokenRefusal, type NodeTokenCheck, type ServerTokens, type TokenRule } from './auth.js';
+import { headersRefusal, type NodeTokenCheck, type ServerTokens, type TokenRule } from './auth.js';
 import { webhookRefusal } from './routes/hooks.js';
 
 /** What a route's handler checks of the headers: a token rule, or the webhook's signature header. */
@@ -34,7 +34,7 @@ function refusalBeforeBody(request: FastifyRequest, opts: ExpectContinueOptions)
   const auth = request.routeOptions.config.auth;
   if (auth === undefined) return undefined;
   if (auth === 'webhook') return webhookRefusal(opts.webhookSecret, request.headers);
-  return tokenRefusal(auth, request.headers.authorization, opts.tokens, opts.nodeTokens(request));
+  return headersRefusal(auth, request.headers, opts.tokens, opts.nodeTokens(request));
 }
 
 /** Answers `Expect: 100-continue` only after the route's rule passed; call before the routes are registered. */

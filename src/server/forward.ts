@@ -72,7 +72,8 @@ async function forward(request: FastifyRequest, reply: FastifyReply, leader: str
     [REPLICA_HEADER]: opts.replicaSecret,
     'x-forwarded-for': clientAddress(request, opts.replicaSecret),
   };
-  for (const name of PASSED_ON) {
+  // The status page's session cookie too: the leader checks it with the admin token every replica shares.
+  for (const name of [...PASSED_ON, 'cookie']) {
     const value = request.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
@@ -95,7 +96,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, leader: str
   if (answer.status === 503) opts.onLeaderGone?.();
   const bytes = Buffer.from(await answer.arrayBuffer());
   reply.code(answer.status);
-  for (const name of ['content-type', 'retry-after']) {
+  for (const name of ['content-type', 'retry-after', 'link']) {
     const value = answer.headers.get(name);
     if (value !== null) reply.header(name, value);
   }

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { NodeState } from '../../store/index.js';
 import type { HeartbeatInput, NodeRegistry, RegisterInput } from '../../nodes/index.js';
-import { requireAdmin, requireBearer, requireToken, tokenRole, type ServerTokens } from '../auth.js';
+import { requireAdminRead, requireBearer, requireToken, tokenRole, type ServerTokens } from '../auth.js';
 import { notReady } from '../../errors.js';
 
 /** Options of the node routes. */
@@ -98,9 +98,9 @@ export const nodeRoutes: FastifyPluginAsync<NodeRoutesOptions> = async (app, opt
 
   app.get<{ Querystring: { service?: string; region?: string; state?: NodeState } }>(
     '/v1/nodes',
-    { schema: listSchema, config: { auth: 'admin' } },
+    { schema: listSchema, config: { auth: 'admin-read' } },
     async (request) => {
-      requireAdmin(request, tokens, isNodeToken);
+      requireAdminRead(request, tokens, isNodeToken);
       return registry.list(request.query);
     },
   );

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { notFound } from '../../errors.js';
 import type { NodeRegistry } from '../../nodes/index.js';
 import type { ServiceStatusView } from '../../reconcile/index.js';
-import { requireAdmin, type ServerTokens } from '../auth.js';
+import { requireAdminRead, type ServerTokens } from '../auth.js';
 
 /** Options of the service routes. */
 export interface ServiceRoutesOptions {
@@ -18,10 +18,10 @@ export const serviceRoutes: FastifyPluginAsync<ServiceRoutesOptions> = async (ap
     '/v1/services/:service',
     {
       schema: { params: { type: 'object', properties: { service: { type: 'string', maxLength: 63 } }, required: ['service'] } },
-      config: { auth: 'admin' },
+      config: { auth: 'admin-read' },
     },
     async (request) => {
-      requireAdmin(request, opts.tokens, (t) => opts.registry.isNodeToken(t));
+      requireAdminRead(request, opts.tokens, (t) => opts.registry.isNodeToken(t));
       const status = await opts.status(request.params.service);
       if (!status) throw notFound(`service ${request.params.service} is not declared in the configuration in force`);
       return status;
