@@ -81,8 +81,19 @@ describe('the PowerDNS records provider', () => {
     pdns.zones.get(ZONE)?.push({ name: 'api.svc.plus.', type: 'LUA', ttl: 60, records: [{ content: `A "'192.0.2.1'"` }] });
     await provider.delete('', state('jp'));
     assert.ok(pdns.find(ZONE, 'api.svc.plus.'));
-    assert.equal(pdns.patches.length, 0);
+    assert.deepEqual(
+      pdns.patches.flatMap((p) => p.rrsets.map((r) => r.name)),
+      ['jp._xplane.api.svc.plus.'],
+      'only its own region record (absent here: a no-op)',
+    );
     await provider.delete('', { ...state('jp'), zone: 'gone.plus.' });
+  });
+
+  it('deletes the answer record when two regions are deleted at once', async () => {
+    await provider.create(state('jp'));
+    await provider.create(state('sg'));
+    await Promise.all([provider.delete('', state('jp')), provider.delete('', state('sg'))]);
+    assert.equal(pdns.find(ZONE, 'api.svc.plus.'), undefined);
   });
 
   it('reads drift back, and reports the resource gone without its region record', async () => {

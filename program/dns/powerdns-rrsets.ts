@@ -104,20 +104,19 @@ export function powerDnsRecordsProvider(apiFor: ApiFor = defaultApi) {
 
     async delete(_id: string, props: PowerDnsRecordsState): Promise<void> {
       const api = apiFor(props);
-      let rrsets: RRset[];
+      // The region record first, then a look at what is left: of two regions deleted at once, at least one
+      // sees the other's record gone and deletes the answer record (deleting an absent RRset is a no-op).
       try {
-        rrsets = await api.rrsets(props.zone);
+        await api.patch(props.zone, [remove(props.region.name)]);
       } catch (err) {
         // The zone is gone, and its records with it; anything else (a refused key, no answer) must be fixed first.
         if (err instanceof Error && /^zone .* does not exist/.test(err.message)) return;
         throw err;
       }
-      const changes: RRsetChange[] = [];
-      if (rrsets.some((r) => r.name === props.region.name && r.type === 'LUA')) changes.push(remove(props.region.name));
-      const otherRegions = rrsets.some((r) => r.name !== props.region.name && r.name.endsWith(props.regionSuffix));
+      const rrsets = await api.rrsets(props.zone);
+      const otherRegions = rrsets.some((r) => r.name.endsWith(props.regionSuffix));
       const answer = luaContent(rrsets, props.answer.name);
-      if (!otherRegions && answer !== undefined && isOurs(answer)) changes.push(remove(props.answer.name));
-      if (changes.length > 0) await api.patch(props.zone, changes);
+      if (!otherRegions && answer !== undefined && isOurs(answer)) await api.patch(props.zone, [remove(props.answer.name)]);
     },
   };
 }
