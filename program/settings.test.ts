@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readStackSettings, tokenFromEnvironment } from './settings.js';
+import { readStackSettings, secretFromEnvironment, tokenFromEnvironment } from './settings.js';
 
 const from = (values: Record<string, string>) => (key: string) => values[key];
 
@@ -20,6 +20,9 @@ describe('readStackSettings', () => {
         servicePorts: '{"svc-plus":[443]}',
         cloudflareAccountId: 'acc',
         cloudflareZoneId: 'zone',
+        powerdnsApiUrl: 'http://pdns:8081',
+        powerdnsServerId: 'pdns-a',
+        alidnsMonitorNodes: '[{"cityCode":"503","ispCode":465}]',
         stackOrganization: 'acme',
       }),
     );
@@ -33,8 +36,15 @@ describe('readStackSettings', () => {
       servicePorts: { 'svc-plus': [443] },
       cloudflareAccountId: 'acc',
       cloudflareZoneId: 'zone',
+      powerdnsApiUrl: 'http://pdns:8081',
+      powerdnsServerId: 'pdns-a',
+      alidnsMonitorNodes: [{ cityCode: '503', ispCode: '465' }],
       stackOrganization: 'acme',
     });
+  });
+  it('names the key of a bad AliDNS probe location', () => {
+    assert.throws(() => readStackSettings(from({ alidnsMonitorNodes: '[{"cityCode":"503"}]' })), /xplane:alidnsMonitorNodes\.0\.ispCode/);
+    assert.throws(() => readStackSettings(from({ alidnsMonitorNodes: '[]' })), /xplane:alidnsMonitorNodes/);
   });
   it('refuses the former xplane:agentPackage with what to do instead', () => {
     assert.throws(
@@ -69,5 +79,16 @@ describe('tokenFromEnvironment', () => {
   it('fails on an unreadable or empty file', () => {
     assert.throws(() => tokenFromEnvironment({ env: { XPLANE_BOOTSTRAP_TOKEN_FILE: '/f' }, readText: noFile }), /cannot read XPLANE_BOOTSTRAP_TOKEN_FILE \/f/);
     assert.throws(() => tokenFromEnvironment({ env: { XPLANE_BOOTSTRAP_TOKEN_FILE: '/f' }, readText: () => '\n' }), /is empty/);
+  });
+});
+
+describe('secretFromEnvironment', () => {
+  it('reads any variable and its _FILE twin, naming them in its errors', () => {
+    assert.equal(secretFromEnvironment('XPLANE_POWERDNS_API_KEY', { env: { XPLANE_POWERDNS_API_KEY: 'k' }, readText: () => '' }), 'k');
+    assert.equal(secretFromEnvironment('XPLANE_POWERDNS_API_KEY', { env: { XPLANE_POWERDNS_API_KEY_FILE: '/k' }, readText: () => 'fk\n' }), 'fk');
+    assert.throws(
+      () => secretFromEnvironment('XPLANE_POWERDNS_API_KEY', { env: { XPLANE_POWERDNS_API_KEY_FILE: '/k' }, readText: () => ' ' }),
+      /XPLANE_POWERDNS_API_KEY_FILE \/k is empty/,
+    );
   });
 });
