@@ -37,6 +37,8 @@ describe('the npm package, installed with production dependencies only', () => {
     const tarball = join(dir, packed[0]?.filename ?? '');
     const files = packed[0]?.files.map((f) => f.path) ?? [];
     assert.ok(files.includes('dist/src/cli/main.js'), 'the compiled CLI is in the tarball');
+    for (const file of ['ui/index.html', 'ui/app.js', 'ui/style.css', 'ui/favicon.svg'])
+      assert.ok(files.includes(file), `the status page's ${file} is in the tarball`);
     assert.ok(
       !files.some((f) => f.endsWith('.test.ts') || f.startsWith('test/') || f.startsWith('src/')),
       `no tests or TypeScript sources: ${files
@@ -115,6 +117,10 @@ describe('the npm package, installed with production dependencies only', () => {
       }
       const nodes = await fetch(`http://127.0.0.1:${port}/v1/nodes`, { headers: { authorization: 'Bearer a' } });
       assert.equal(nodes.status, 200);
+      for (const file of ['', 'app.js', 'style.css']) {
+        const res = await fetch(`http://127.0.0.1:${port}/ui/${file}`);
+        assert.equal(res.status, 200, `the installed package serves /ui/${file}`);
+      }
     } finally {
       child.kill('SIGTERM');
     }
