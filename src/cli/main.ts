@@ -75,6 +75,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'the control loop’s decisions, newest first, from a running server',
     load: async () => import('./commands/history.js').then((m) => ({ help: m.historyHelp, run: m.historyCommand })),
   },
+  drift: {
+    summary: 'refresh each stack in preview and report resources changed outside Pulumi (exit 3)',
+    load: async () => import('./commands/drift.js').then((m) => ({ help: m.driftHelp, run: m.driftCommand })),
+  },
+  schema: {
+    summary: 'the JSON Schema of a declaration (gtm, autoscale, region), for editors',
+    load: async () => import('./commands/schema.js').then((m) => ({ help: m.schemaHelp, run: m.schemaCommand })),
+  },
   agent: {
     summary: 'the node agent: registers, heartbeats, serves /healthz',
     load: async () => import('./commands/agent.js').then((m) => ({ help: m.agentHelp, run: (argv) => m.agentCommand(argv) })),

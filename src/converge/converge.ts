@@ -62,6 +62,8 @@ async function convergeOne(stack: string, opts: ConvergeOptions, sleep: (ms: num
         status: 'succeeded',
         changes: out.changes,
         outputs: out.outputs,
+        resources: out.resources ?? [],
+        diff: out.diff ?? null,
         attempts: attempt,
         durationMs: now() - started,
         error: null,
@@ -76,7 +78,18 @@ async function convergeOne(stack: string, opts: ConvergeOptions, sleep: (ms: num
         continue;
       }
       const message = failure.kind === 'locked' ? `the stack stayed locked after ${attempt} tries: ${failure.message}` : failure.message;
-      return { stack, action: opts.action, status: 'failed', changes: {}, outputs: {}, attempts: attempt, durationMs: now() - started, error: message };
+      return {
+        stack,
+        action: opts.action,
+        status: 'failed',
+        changes: {},
+        outputs: {},
+        resources: [],
+        diff: null,
+        attempts: attempt,
+        durationMs: now() - started,
+        error: message,
+      };
     }
   }
 }

@@ -7,3 +7,4 @@ export { PlainReporter, TtyReporter, summaryTable } from './progress.js';
 export { findPulumiCli, pathWithCli, PulumiCliMissing } from './pulumi-cli.js';
 export { discoverStacks, changedStacks } from './stacks.js';
 export type { StackAction, StackResult } from './types.js';
+export { describeResourceChange, type PropertyChange, type ResourceChange } from './resource-changes.js';

@@ -3,8 +3,10 @@
 // fake both sit behind it, so the orchestration (parallelism, lock retries,
 // progress, exit codes) is tested without the engine.
 
-/** What converge can do to a stack. */
-export type StackAction = 'preview' | 'up' | 'refresh' | 'destroy';
+import type { ResourceChange } from './resource-changes.js';
+
+/** What converge can do to a stack. `drift` is a refresh in preview mode: it reads the real state and records nothing. */
+export type StackAction = 'preview' | 'up' | 'refresh' | 'destroy' | 'drift';
 
 /** Resource operation counts, e.g. `{ create: 2, same: 5 }`. */
 export type ChangeCounts = Record<string, number>;
@@ -19,6 +21,10 @@ export type StackEvent =
 export interface StackRunOutput {
   changes: ChangeCounts;
   outputs: Record<string, unknown>;
+  /** The resources it would change (preview), changed (up) or found drifted (drift). */
+  resources?: ResourceChange[];
+  /** The engine's own rendering of a preview's changes (`pulumi preview --diff`). */
+  diff?: string;
 }
 
 /** Options of one action. */
@@ -57,6 +63,10 @@ export interface StackResult {
   status: 'succeeded' | 'failed';
   changes: ChangeCounts;
   outputs: Record<string, unknown>;
+  /** Per resource: what a preview would change, what an up changed, what drifted. */
+  resources: ResourceChange[];
+  /** The engine's diff of a preview (`pulumi preview --diff`), else null. */
+  diff: string | null;
   /** Tries made (more than 1 when the stack was locked). */
   attempts: number;
   durationMs: number;

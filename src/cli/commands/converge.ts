@@ -1,22 +1,10 @@
 // `xplane converge` / `xplane preview`: the Pulumi Automation API over every
 // region stack (or the ones named or changed), regions in parallel.
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import {
-  AutomationRunner,
-  converge,
-  type ConvergeReporter,
-  PlainReporter,
-  TtyReporter,
-  summaryTable,
-  findPulumiCli,
-  pathWithCli,
-  changedStacks,
-  discoverStacks,
-  type StackAction,
-} from '../../converge/index.js';
+import { resolve } from 'node:path';
+import { converge, type ConvergeReporter, PlainReporter, TtyReporter, summaryTable, changedStacks, type StackAction } from '../../converge/index.js';
 import { parse, UsageError } from '../../flags/index.js';
-import { err, out, outJson } from '../output.js';
+import { out, outJson } from '../output.js';
+import { automationRunner, selectStacks, STACK_ENVIRONMENT } from './stack-runner.js';
 
 // The options both usage texts share.
 const convergeOptions = `  --stack S          STACKS (repeatable)
@@ -27,11 +15,7 @@ const convergeOptions = `  --stack S          STACKS (repeatable)
   --list             print the stacks that would run and exit (JSON with --json)
   --json             print the results as JSON on stdout (progress on stderr)
 
-Environment:
-  PULUMI_BACKEND_URL        state backend (default file://<dir>/.xplane/pulumi)
-  PULUMI_CONFIG_PASSPHRASE  passphrase of the stacks' secrets (or _FILE)
-  PULUMI_CLI_PATH           the pulumi binary (else PATH, the pulumi npm
-                            package, or scripts/build-pulumi-cli.sh's cache)`;
+${STACK_ENVIRONMENT}`;
 
 /** Usage text of `xplane converge`. */
 export const convergeHelp = `Usage: xplane converge [--stack S]... [--changed REV] [--preview] [--refresh] [--json]
@@ -77,11 +61,7 @@ export async function convergeCommand(argv: string[], forcePreview = false): Pro
     throw new UsageError(`--concurrency: expected a whole number >= 1, got "${String(values.concurrency)}"`);
   const action: StackAction = forcePreview || values.preview === true ? 'preview' : 'up';
 
-  const all = await discoverStacks(root);
-  if (all.length === 0) throw new UsageError(`no stacks/Pulumi.<stack>.yaml under ${root}`);
-  const named = (values.stack as string[] | undefined) ?? [];
-  for (const s of named) if (!all.includes(s)) throw new UsageError(`--stack ${s}: no stacks/Pulumi.${s}.yaml (stacks: ${all.join(', ')})`);
-  let stacks = named.length > 0 ? named : all;
+  let stacks = await selectStacks(root, (values.stack as string[] | undefined) ?? []);
   // A new branch's first push has no "before" (all zeros): everything is new.
   if (typeof values.changed === 'string' && !/^0+$/.test(values.changed)) {
     const changed = await changedStacks(root, values.changed);
@@ -99,23 +79,15 @@ export async function convergeCommand(argv: string[], forcePreview = false): Pro
     return 0;
   }
 
-  const cli = await findPulumiCli(root);
-  const backend = process.env.PULUMI_BACKEND_URL ?? `file://${join(root, '.xplane', 'pulumi')}`;
-  if (backend.startsWith('file://')) mkdirSync(backend.slice('file://'.length), { recursive: true });
-  if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
-    err('note: PULUMI_CONFIG_PASSPHRASE is not set; stacks with secrets need it (see README, "Converge")');
-  }
-  const env: Record<string, string> = {
-    PULUMI_BACKEND_URL: backend,
-    PULUMI_SKIP_UPDATE_CHECK: 'true',
-    PATH: pathWithCli(cli, root),
-  };
-  const { xplaneProgram } = await import('../../../program/xplane-program.js');
-  const runner = new AutomationRunner({ root, cli, env, program: () => xplaneProgram({ root }) });
+  const runner = await automationRunner(root);
   const write = (line: string): void => void (json ? process.stderr : process.stdout).write(`${line}\n`);
   const reporter: ConvergeReporter = !json && process.stdout.isTTY ? new TtyReporter(stacks, process.stdout) : new PlainReporter(write);
   const results = await converge({ stacks, action, refresh: values.refresh === true, runner, reporter, concurrency });
   if (json) outJson(results);
-  else out(`\n${summaryTable(results)}`);
+  else {
+    // A preview shows what it would do to each resource, as \`pulumi preview --diff\` does.
+    for (const r of results) if (r.diff) out(`\n${r.stack}:\n${r.diff}`);
+    out(`\n${summaryTable(results)}`);
+  }
   return results.every((r) => r.status === 'succeeded') ? 0 : 1;
 }
