@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { until } from './helpers/fake-node.js';
-import { RIG_TOKENS, startLoopRig, takeSgOut, type LoopRig } from './helpers/loop-rig.js';
+import { RIG_TOKENS, pushInvalidCommit, startLoopRig, takeSgOut, type LoopRig } from './helpers/loop-rig.js';
 import { freePort } from './helpers/serve.js';
 
 describe('operator commands against a running xplane serve', () => {
@@ -124,6 +124,18 @@ describe('operator commands against a running xplane serve', () => {
     const paged = await xplane(['history', '--limit', '1']);
     assert.match(paged.stdout, /^more: add --before \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
     assert.equal((await xplane(['history', '--since', 'last tuesday'])).code, 1);
+  });
+
+  it('status shows a rejected commit’s problems as file:line:col while the last good configuration stays in force', async () => {
+    const inForce = (JSON.parse((await xplane(['status', '--json'])).stdout) as { config: { commit: string } }).config.commit;
+    const bad = pushInvalidCommit(rig);
+    const run = await until('the rejected commit in the status', async () => {
+      const r = await xplane(['status']);
+      return r.stdout.includes(`commit ${bad.slice(0, 7)} rejected`) ? r : undefined;
+    });
+    assert.match(run.stdout, new RegExp(`^config ${inForce.slice(0, 7)} in force$`, 'm'));
+    assert.match(run.stdout, /^last sync .* ago: invalid \(commit [0-9a-f]{7} rejected: 1 problem; /m);
+    assert.match(run.stdout, /^ {2}error platform-config\/autoscale\/svc-plus\.yaml:\d+:\d+ regions\.jp\.scale_up_cpu: /m);
   });
 
   it('reads the admin token from XPLANE_ADMIN_TOKEN_FILE, and says what is wrong without one, with a wrong one, or without a server', async () => {

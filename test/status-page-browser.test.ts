@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../src/testing/index.js';
-import { RIG_TOKENS, startLoopRig, takeSgOut, type LoopRig } from './helpers/loop-rig.js';
+import { RIG_TOKENS, pushInvalidCommit, startLoopRig, takeSgOut, type LoopRig } from './helpers/loop-rig.js';
 
 const CHROMIUM = process.env.XPLANE_TEST_CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(CHROMIUM) && process.env.CI) throw new Error(`CI must provide Chromium at ${CHROMIUM} (Debian package chromium) for the status page test`);
@@ -127,6 +127,15 @@ describe('the status page in headless Chromium', { skip: noChromium }, () => {
     mkdirSync(join(REPO_ROOT, 'test', 'artifacts'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(errors, [], 'the page logs no console error');
+
+    // A commit the sync rejects shows as a config error with file:line:col; the regions stay.
+    const bad = pushInvalidCommit(rig);
+    const problems = page.locator('#config-problems');
+    await problems.waitFor({ timeout: 20_000 });
+    assert.match((await problems.textContent()) ?? '', new RegExp(`commit ${bad.slice(0, 7)} rejected; [0-9a-f]{7} stays in force`));
+    assert.match((await problems.textContent()) ?? '', /platform-config\/autoscale\/svc-plus\.yaml:\d+:\d+ regions\.jp\.scale_up_cpu: /);
+    await card.locator('tr[data-region="jp"]').waitFor();
+    assert.deepEqual(errors, [], 'still no console error');
 
     // Logging out ends the session in the browser.
     await page.click('#logout');

@@ -72,3 +72,19 @@ export async function takeSgOut(rig: LoopRig): Promise<string> {
     return commit === '' ? undefined : commit;
   });
 }
+
+/** Pushes a commit whose autoscale policy has `scale_up_cpu: high`, which the sync rejects; answers its id. */
+export function pushInvalidCommit(rig: LoopRig): string {
+  const path = 'platform-config/autoscale/svc-plus.yaml';
+  // The loop pushes too: rebase onto its commits, and try again if it pushed in between.
+  for (let attempt = 1; ; attempt += 1) {
+    gitSync(rig.fixture.work, 'pull', '--quiet', '--rebase', 'origin', 'main');
+    const text = rig.fixture.read(path).replace(/scale_up_cpu: [\d.]+/, 'scale_up_cpu: high');
+    try {
+      return rig.fixture.commit({ [path]: text }, 'test: a typo the sync must reject');
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      gitSync(rig.fixture.work, 'reset', '--quiet', '--hard', 'origin/main');
+    }
+  }
+}
