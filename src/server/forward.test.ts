@@ -20,18 +20,20 @@ interface Replica {
   app: FastifyInstance;
   url: string;
   registry: NodeRegistry;
+  store: MemoryStore;
   hooks: number;
   /** Times the forwarder said the leader is gone. */
   pokes: number;
 }
 
 async function replica(config: Declarations, target: () => ForwardTarget, registerPerMinute = 1000): Promise<Replica> {
-  const registry = new NodeRegistry({ store: new MemoryStore(), log: silentLogger(), config: () => config });
+  const store = new MemoryStore();
+  const registry = new NodeRegistry({ store, log: silentLogger(), config: () => config });
   const metrics = new Metrics(
     { nodeCounts: () => registry.counts(), heartbeatCount: () => registry.heartbeatCount, isLeader: () => target().kind === 'local' },
     { defaultMetrics: false },
   );
-  const self: Replica = { app: undefined as unknown as FastifyInstance, url: '', registry, hooks: 0, pokes: 0 };
+  const self: Replica = { app: undefined as unknown as FastifyInstance, url: '', registry, store, hooks: 0, pokes: 0 };
   self.app = await buildApp({
     registry,
     metrics,
@@ -39,6 +41,7 @@ async function replica(config: Declarations, target: () => ForwardTarget, regist
     log: silentLogger(),
     registerPerMinute,
     webhook: { secret: SECRET, trigger: () => void (self.hooks += 1) },
+    decisions: (filter) => store.listDecisions(filter),
     forward: { target, replicaId: `r-${Math.random()}`, replicaSecret: TOKENS.admin, onLeaderGone: () => void (self.pokes += 1) },
   });
   await self.app.listen({ host: '127.0.0.1', port: 0 });
@@ -108,6 +111,36 @@ describe('followers forward /v1/* to the leader', () => {
     assert.deepEqual(heartbeat.statusLines, ['HTTP/1.1 100 Continue', 'HTTP/1.1 200 OK']);
     const junk = await rawExchange(port, expecting('/v1/nodes/heartbeat', 'junk', beat), beat);
     assert.deepEqual(junk.statusLines, ['HTTP/1.1 100 Continue', 'HTTP/1.1 401 Unauthorized'], 'the leader refuses what the follower could not judge');
+  });
+
+  it('serves the status page and its login itself, and forwards the session cookie and the history’s Link to the leader', async () => {
+    target = { kind: 'leader', url: leader.url };
+    const decision = {
+      controller: 'gtm',
+      service: 'svc-plus',
+      region: 'sg',
+      kind: 'weight',
+      summary: 'gtm: svc-plus sg weight 10→0',
+      why: {},
+      commit: null,
+    } as const;
+    await leader.store.appendDecisions([
+      { ...decision, at: 1_000 },
+      { ...decision, at: 2_000 },
+    ]);
+    assert.equal((await fetch(`${follower.url}/ui/`)).status, 200);
+    const login = await fetch(`${follower.url}/ui/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: TOKENS.admin }),
+    });
+    assert.equal(login.status, 204);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const history = await fetch(`${follower.url}/v1/history?limit=1`, { headers: { cookie } });
+    assert.equal(history.status, 200, await history.clone().text());
+    assert.equal(((await history.json()) as unknown[]).length, 1);
+    assert.match(history.headers.get('link') ?? '', /^<\/v1\/history\?before=1970-01-01T00%3A00%3A02\.000Z&limit=1>; rel="next"$/);
+    assert.equal((await fetch(`${follower.url}/v1/history`)).status, 401, 'the leader refuses it without the cookie');
   });
 
   it('passes the leader’s errors through unchanged', async () => {
