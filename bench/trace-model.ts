@@ -3,7 +3,8 @@
 // peak and a spike at 14:30 local; sg (UTC+8) the same shape at under half the
 // size, without the spike. Demand is in nodes (1.0 = one node fully busy),
 // with smoothed noise from a fixed seed, so the same call gives the same
-// trace. bench/example-trace.ts writes the committed example from it;
+// trace. During the spike jp answers slowly and with errors, as an overloaded
+// region does. bench/example-trace.ts writes the committed example from it;
 // bench/simulate.ts replays a week of it.
 import { csvHeader, csvLine } from '../src/trace/index.js';
 import { seededRandom } from '../src/testing/index.js';
@@ -98,8 +99,9 @@ export function traceCsv(options: TraceModelOptions): string {
           unknown: 0,
           weight: r.weight,
           qps: round(demand * 120, 1),
-          errorRate: round(busy ? 0.02 + random() * 0.01 : 0.001 + random() * 0.002, 4),
-          rttMs: round(r.rttMs * (busy ? 2.8 : 1) * (0.9 + random() * 0.2), 1),
+          // During the spike jp's answers slow down past rtt_threshold and fail past error_rate_threshold: GTM cuts its weight.
+          errorRate: round(busy ? 0.06 + random() * 0.02 : 0.001 + random() * 0.002, 4),
+          rttMs: round(r.rttMs * (busy ? 7.5 : 1) * (0.9 + random() * 0.2), 1),
         }),
       );
     });

@@ -29,7 +29,7 @@ describe('the simulate report', () => {
     assert.equal(
       replayText('step.csv', 60_000, run),
       [
-        'Replay of step.csv through the controllers (planPass) with .: 2026-03-02T08:00:00Z → 2026-03-02T08:10:00Z (10m), 61 passes; nodes boot in 60s.',
+        'Replay of step.csv through the controllers (planPass) with `.`: 2026-03-02T08:00:00Z → 2026-03-02T08:10:00Z (10m), 61 passes; nodes boot in 60s.',
         '',
         '| service region | scale-ups | scale-downs | node-hours | overloaded min | min at max_nodes | weight changes | flaps |',
         '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -53,7 +53,7 @@ describe('the simulate report', () => {
       result: replay({ declarations: await declarations({}, { cooldown }), rows, file: 'ramp.csv', bootMs: 60_000, intervalMs: 10_000 }),
     });
     const text = comparisonText('ramp.csv', 60_000, await run('cooldown 2m', 120_000), await run('cooldown 10m', 600_000));
-    assert.match(text, /^Config: cooldown 2m\. Against: cooldown 10m\. A figure that differs reads against → config\.$/m);
+    assert.match(text, /^Config: `cooldown 2m`\. Against: `cooldown 10m`\. A figure that differs reads against → config\.$/m);
     assert.match(text, /^\| svc-plus jp \| 2 → 4 \| 0 \| [\d.]+ → [\d.]+ \| [\d.]+ → [\d.]+ \| 0\.0 → [\d.]+ \| 0 \| 0 \|$/m);
     assert.match(text, /^\| svc-plus sg \| 0 \| 0 \| 0\.33 \| 0\.0 \| 0\.0 \| 0 \| 0 \|$/m, 'sg is the same under both');
     assert.match(text, /^ {6}2026-03-02T08:01:00Z {2}autoscale: svc-plus jp 1→2 \(cpu=0\.90\)$/m);

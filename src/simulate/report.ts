@@ -41,7 +41,8 @@ export function decisionLine(d: TimedDecision): string {
 
 function span(r: ReplayResult): string {
   const hours = (r.end - r.start) / 3_600_000;
-  return `${timeText(r.start)} → ${timeText(r.end)} (${hours >= 1 ? `${Number(hours.toFixed(1))}h` : `${Math.round((r.end - r.start) / 60_000)}m`}), ${r.passes} passes`;
+  const latency = r.commitLatencyMs > 0 ? `, commits land ${r.commitLatencyMs} ms after their pass` : '';
+  return `${timeText(r.start)} → ${timeText(r.end)} (${hours >= 1 ? `${Number(hours.toFixed(1))}h` : `${Math.round((r.end - r.start) / 60_000)}m`}), ${r.passes} passes${latency}`;
 }
 
 /** Per service, its regions' figures and their total, in the order the replay gives them. */
@@ -78,7 +79,7 @@ function table(header: string, rows: string[][]): string[] {
 export function replayText(trace: string, bootMs: number, run: LabeledReplay): string {
   const r = run.result;
   const lines = [
-    `Replay of ${trace} through the controllers (planPass) with ${run.label}: ${span(r)}; nodes boot in ${bootMs / 1000}s.`,
+    `Replay of ${trace} through the controllers (planPass) with \`${run.label}\`: ${span(r)}; nodes boot in ${bootMs / 1000}s.`,
     ...r.notes.map((n) => `Note: ${n}.`),
     '',
     ...table(
@@ -115,7 +116,7 @@ export function comparisonText(trace: string, bootMs: number, config: LabeledRep
   const changed = merged.filter((m) => m.mark !== ' ').length;
   const lines = [
     `Replay of ${trace} through the controllers (planPass): ${span(config.result)}; nodes boot in ${bootMs / 1000}s.`,
-    `Config: ${config.label}. Against: ${against.label}. A figure that differs reads against → config.`,
+    `Config: \`${config.label}\`. Against: \`${against.label}\`. A figure that differs reads against → config.`,
     ...against.result.notes.map((n) => `Note (against): ${n}.`),
     ...config.result.notes.map((n) => `Note (config): ${n}.`),
     '',
