@@ -1,7 +1,7 @@
 // `xplane demo` (`npm start`): the local playground. A local bare Git repo
 // seeded with this repo's example on the `local` target, the reconciler with
-// inline converge, the embedded DNS server, node processes on loopback — all
-// on one machine.
+// inline converge, the embedded DNS server (or, with `--dns powerdns`, a
+// local pdns_server), node processes on loopback — all on one machine.
 import { errorText } from '../errors.js';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +15,9 @@ import { startControlPlane, type ControlPlane } from '../runtime/index.js';
 import { resolveSettings } from '../settings/index.js';
 import { canSeeProcesses, clearLeftovers, leftoverFacts, livePlayground, localStateDir, planLeftovers, wantedNodeAddresses } from './leftovers.js';
 import { allProcesses, commandLine, descendantsOf, runs } from './proc.js';
+import { startPlaygroundPowerDns, type PlaygroundPowerDns } from './powerdns.js';
 import { clearStaleLocks } from './pulumi-locks.js';
-import { writePlaygroundRepo } from './seed.js';
+import { writePlaygroundRepo, type PlaygroundDns } from './seed.js';
 
 /** This xplane checkout: the seed of the playground repo. */
 export const XPLANE_ROOT = packageRoot();
@@ -34,7 +35,12 @@ export interface DemoOptions {
   env?: Record<string, string | undefined>;
   /** Aborted when the person asks to stop: start-up ends early instead of starting what would be stopped at once. */
   signal?: AbortSignal;
+  /** What answers DNS (default the embedded server); `powerdns` starts a local pdns_server on `dnsListen`. */
+  dns?: PlaygroundDns;
 }
+
+/** The PowerDNS of each running `--dns powerdns` playground, stopped after its stacks are destroyed. */
+const powerDnsOf = new WeakMap<ControlPlane, PlaygroundPowerDns>();
 
 /** Finds a Pulumi CLI, building it from Go modules when Go is here; null with the advice printed otherwise. */
 export async function ensurePulumiCli(say: (line: string) => void, env: Record<string, string | undefined>): Promise<string | null> {
@@ -71,13 +77,13 @@ export async function ensurePulumiCli(say: (line: string) => void, env: Record<s
   return built;
 }
 
-/** Creates the playground's bare repo (once) from this repo's example. */
-export async function ensurePlaygroundRepo(dir: string): Promise<string> {
+/** Creates the playground's bare repo (once) from this repo's example, its DNS answered by `dns`. */
+export async function ensurePlaygroundRepo(dir: string, dns: PlaygroundDns = 'embedded'): Promise<string> {
   const bare = join(dir, 'platform.git');
   if (existsSync(join(bare, 'HEAD'))) return bare;
   const work = mkdtempSync(join(tmpdir(), 'xplane-demo-seed-'));
   try {
-    await writePlaygroundRepo(XPLANE_ROOT, work);
+    await writePlaygroundRepo(XPLANE_ROOT, work, dns);
     await git(work, ['init', '--quiet', '--initial-branch=main']);
     await git(work, ['add', '-A']);
     const who = {
@@ -140,14 +146,23 @@ export async function startDemo(opts: DemoOptions): Promise<ControlPlane | null>
   env.XPLANE_BOOTSTRAP_TOKEN ??= 'demo-bootstrap-token';
   env.XPLANE_ADMIN_TOKEN ??= 'demo-admin-token';
   mkdirSync(dir, { recursive: true });
-  const bare = await ensurePlaygroundRepo(dir);
+  const dnsKind = opts.dns ?? 'embedded';
+  const bare = await ensurePlaygroundRepo(dir, dnsKind);
+  const seeded = /^\s*provider: (\S+)/m.exec(await git(bare, ['show', 'HEAD:platform-config/gtm/svc-plus.yaml']).catch(() => ''))?.[1];
+  if ((seeded === 'powerdns') !== (dnsKind === 'powerdns')) {
+    opts.say(
+      `the playground in ${dir} answers DNS with dns.provider ${seeded ?? 'unknown'}: start it ${seeded === 'powerdns' ? 'with --dns powerdns' : 'without --dns powerdns'}, or use another --dir`,
+    );
+    return null;
+  }
   const { settings } = resolveSettings({
     flags: {
       repo: bare,
       db: join(dir, 'xplane.db'),
       workdir: join(dir, 'work'),
       listen: opts.listen,
-      dns_listen: opts.dnsListen,
+      // With PowerDNS, it has the DNS address and the embedded server is off.
+      dns_listen: dnsKind === 'powerdns' ? 'off' : opts.dnsListen,
       dns_dir: join(localStateDir(dir), 'dns'),
       sync_interval: '2s',
       reconcile_interval: '2s',
@@ -156,14 +171,21 @@ export async function startDemo(opts: DemoOptions): Promise<ControlPlane | null>
     env,
   });
   if (!(await clearEarlierPlayground(dir, bare, settings.branch, env, opts.say)) || opts.signal?.aborted) return null;
-  const plane = await startControlPlane(settings, opts.log, { env });
+  const pdns = dnsKind === 'powerdns' ? await startPlaygroundPowerDns(dir, opts.dnsListen, opts.say) : undefined;
+  if (pdns === null) return null;
+  if (pdns) env.XPLANE_POWERDNS_API_KEY = pdns.apiKey;
+  const plane = await startControlPlane(settings, opts.log, { env }).catch(async (err: unknown) => {
+    await pdns?.server.stop();
+    throw err;
+  });
+  if (pdns) powerDnsOf.set(plane, pdns);
   const admin = env.XPLANE_ADMIN_TOKEN;
-  const dns = plane.dnsAddress ?? opts.dnsListen;
+  const dns = pdns ? `${pdns.server.dnsHost}:${pdns.server.dnsPort}` : (plane.dnsAddress ?? opts.dnsListen);
   const [dnsHost, dnsPort] = [dns.replace(/:\d+$/, ''), dns.replace(/^.*:/, '')];
   opts.say('');
   opts.say(`xplane playground is up — state in ${dir}`);
   opts.say(`  API        ${plane.url}   (admin token: ${admin})`);
-  opts.say(`  DNS        ${dns} udp+tcp, zone svc.plus`);
+  opts.say(`  DNS        ${dns} udp+tcp, zone svc.plus${pdns ? ` (PowerDNS ${pdns.version}; API ${pdns.server.apiUrl}, key ${pdns.apiKey})` : ''}`);
   opts.say(`  GitOps     ${bare}   (the loop commits here; converge runs inline)`);
   opts.say('');
   opts.say('Nodes are starting (two agents on 127.1.1.1 and 127.2.1.1). Then try:');
@@ -210,6 +232,8 @@ export async function stopDemo(plane: ControlPlane, dir: string, say: (line: str
   // CLI; that converge ends here, and the sweep stops what it started.
   await convergesEnded(CONVERGE_WAIT_MS);
   await clearLeftovers(dir, [], 'stop', say);
+  // Last: the destroy above removed the records through its API.
+  await powerDnsOf.get(plane)?.server.stop();
 }
 
 /**

@@ -25,4 +25,17 @@ describe('writePlaygroundRepo', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('seeds dns.provider powerdns for a playground answered by a local PowerDNS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xplane-seed-'));
+    try {
+      await writePlaygroundRepo(REPO_ROOT, dir, 'powerdns');
+      const result = await loadDeclarations(dir);
+      assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+      assert.equal(result.declarations.gtm['svc-plus']?.dns.provider, 'powerdns');
+      assert.equal(result.declarations.regions.jp?.provider, 'local');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,11 +2,11 @@
 import { resolve } from 'node:path';
 import { createLogger } from '../../log/index.js';
 import { killPlayground, startDemo, stopDemo } from '../../demo/index.js';
-import { parse } from '../../flags/index.js';
+import { UsageError, parse } from '../../flags/index.js';
 import { out } from '../output.js';
 
 /** Usage text of `xplane demo`. */
-export const demoHelp = `Usage: xplane demo [--dir DIR] [--listen HOST:PORT] [--dns-listen HOST:PORT]
+export const demoHelp = `Usage: xplane demo [--dir DIR] [--listen HOST:PORT] [--dns-listen HOST:PORT] [--dns embedded|powerdns]
 
 The local playground: creates DIR (default .xplane/demo) with SQLite, a local
 bare Git repo seeded from this repo's example on the \`local\` target, starts
@@ -20,7 +20,13 @@ other process that holds an address a node needs.
 
   --dir DIR              playground state (default .xplane/demo)
   --listen HOST:PORT     API address (default 127.0.0.1:7070)
-  --dns-listen HOST:PORT DNS address (default 127.0.0.1:5353)`;
+  --dns-listen HOST:PORT DNS address (default 127.0.0.1:5353)
+  --dns powerdns         answer DNS from a local PowerDNS instead of the embedded
+                         server: starts pdns_server (needs pdns-server and
+                         pdns-backend-sqlite3) on the DNS address, its API on
+                         127.0.0.1:8081, and seeds dns.provider: powerdns; a
+                         playground keeps the DNS it was seeded with (another
+                         --dir for the other)`;
 
 /**
  * npm runs the start script through `sh -c` and forwards a SIGTERM only to
@@ -39,8 +45,10 @@ function onParentExit(stop: () => void): () => void {
 
 /** Runs the playground until a signal; returns the exit code. */
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { dir: { type: 'string' }, listen: { type: 'string' }, 'dns-listen': { type: 'string' } }, false);
+  const { values } = parse(argv, { dir: { type: 'string' }, listen: { type: 'string' }, 'dns-listen': { type: 'string' }, dns: { type: 'string' } }, false);
   const dir = resolve(typeof values.dir === 'string' ? values.dir : '.xplane/demo');
+  const dns = values.dns ?? 'embedded';
+  if (dns !== 'embedded' && dns !== 'powerdns') throw new UsageError(`--dns: expected embedded or powerdns, got "${String(dns)}"`);
   const log = createLogger();
   // Listen for signals before anything starts, so one during start-up or
   // during a converge still ends in a clean stop, never a bare kill.
@@ -65,6 +73,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     log,
     say: out,
     signal: stop.signal,
+    dns,
   });
   if (!plane) return stop.signal.aborted ? 0 : 1;
   if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
