@@ -106,14 +106,17 @@ describe('xplane demo', { skip: cli === undefined ? 'no Pulumi CLI here' : false
     }).trim();
     assert.equal(loopCommits, '', `the loop committed in the first minute:\n${loopCommits}`);
 
-    // kill -9 the jp node: the prober's refused connection marks it down, and DNS drops it at once.
+    // kill -9 the jp node: the connection the prober holds to it closes, the probe that follows at once is
+    // refused, the registry marks it down, and DNS drops it at once (tens of ms). Without that connection
+    // the next probe finds it within one interval (1 s); the bound leaves room for a busy machine and still
+    // fails on the heartbeat timeout's fall × interval (3 s), the path a missed probe would fall back to.
     const pid = Number(readFileSync(join(dir, 'checkout', '.xplane', 'local', 'nodes', 'jp-svc-plus-1.pid'), 'utf8'));
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
     await until('DNS without the killed node', async () => (!(await answers(10)).has(jpIp) ? true : undefined), 20_000);
     const ms = Date.now() - killedAt;
     console.log(`# killed node left the DNS answers after ${ms} ms (health interval 1s, fall 3)`);
-    assert.ok(ms <= 3_500, `left DNS after ${ms} ms`);
+    assert.ok(ms <= 2_000, `left DNS after ${ms} ms`);
 
     demo.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => demo?.once('exit', resolve));

@@ -59,12 +59,23 @@ export class LivenessTracker {
     for (const t of this.timers.splice(0)) clearInterval(t);
   }
 
-  /** A (re-)registration from `address`: a sign of life; a new node is `warm`, a known one starts over. */
+  /**
+   * A (re-)registration from `address`: a sign of life; a new node is `warm`, a known one starts
+   * over — except a node the prober took down, which stays down until a probe passes.
+   */
   registered(live: LiveNode, again: boolean, address: string, now: number): void {
     live.lastSeen = this.opts.monotonic();
     live.heard = true;
-    if (again) this.apply(live, { kind: 'register' }, now);
-    else this.publish(live, [{ from: 'warm', to: 'warm', cause: `registered from ${address}` }], now, true);
+    if (!again) {
+      this.publish(live, [{ from: 'warm', to: 'warm', cause: `registered from ${address}` }], now, true);
+      return;
+    }
+    // A restarted agent (or a replacement process on the same address) proves a process, not a
+    // node that serves: like its heartbeats, its registration does not undo a failed probe. The
+    // embedded DNS answers a `warm` node still in its record file, so this keeps it from answering
+    // with the address before anything has checked it.
+    if (this.opts.policy.probed(live.record.service) && live.record.state === 'down' && live.lastProbeOk === false) return;
+    this.apply(live, { kind: 'register' }, now);
   }
 
   /** A heartbeat: a sign of life, and a pass for a service the prober does not check. */

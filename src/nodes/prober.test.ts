@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { HealthCheck } from '../config/index.js';
+import type { OpenWatch } from './connection-watch.js';
 import type { ProbeOutcome } from './probe.js';
 import { Prober, type ProbeTarget } from './prober.js';
 
@@ -69,7 +71,7 @@ describe('Prober scheduling', () => {
     const fake = fakeProbe(1);
     const targets = [...named(2, 50), { name: 'slow', host: '127.0.0.1', health: health(200, { path: '/slow' }) }];
     const results: string[] = [];
-    const p = new Prober({ targets: () => targets, onResult: (name) => results.push(name), probe: fake.probe, tickMs: 5 });
+    const p = new Prober({ targets: () => targets, onResult: (name) => results.push(name), probe: fake.probe, watch: false, tickMs: 5 });
     p.start();
     await sleep(600);
     await p.stop();
@@ -85,7 +87,7 @@ describe('Prober scheduling', () => {
   it('never has more probes in flight than the concurrency', async () => {
     const fake = fakeProbe(20);
     let maxSeen = 0;
-    const p = new Prober({ targets: () => named(40, 20), onResult: () => {}, probe: fake.probe, tickMs: 5, concurrency: 4 });
+    const p = new Prober({ targets: () => named(40, 20), onResult: () => {}, probe: fake.probe, watch: false, tickMs: 5, concurrency: 4 });
     p.start();
     for (let i = 0; i < 30; i++) {
       maxSeen = Math.max(maxSeen, p.inFlight);
@@ -99,7 +101,7 @@ describe('Prober scheduling', () => {
 
   it('does not start a probe of a target while its previous one is in flight', async () => {
     const fake = fakeProbe(60);
-    const p = new Prober({ targets: () => named(3, 10), onResult: () => {}, probe: fake.probe, tickMs: 5 });
+    const p = new Prober({ targets: () => named(3, 10), onResult: () => {}, probe: fake.probe, watch: false, tickMs: 5 });
     p.start();
     await sleep(300);
     await p.stop();
@@ -114,7 +116,7 @@ describe('Prober scheduling', () => {
     let i = 0;
     // Deterministic "random": the k-th new target gets offset k/n of the interval.
     const random = () => (i++ % n) / n;
-    const p = new Prober({ targets: () => named(n, 300), onResult: () => {}, probe: fake.probe, tickMs: 5, random });
+    const p = new Prober({ targets: () => named(n, 300), onResult: () => {}, probe: fake.probe, watch: false, tickMs: 5, random });
     p.start();
     await sleep(330);
     await p.stop();
@@ -136,7 +138,7 @@ describe('Prober scheduling', () => {
       flip = !flip;
       return flip ? 0 : 0.999;
     };
-    const p = new Prober({ targets: () => named(1, 100), onResult: () => {}, probe: fake.probe, tickMs: 2, random });
+    const p = new Prober({ targets: () => named(1, 100), onResult: () => {}, probe: fake.probe, watch: false, tickMs: 2, random });
     p.start();
     await sleep(520);
     await p.stop();
@@ -154,7 +156,7 @@ describe('Prober scheduling', () => {
     const fake = fakeProbe(30);
     let targets = named(2, 20);
     const results: string[] = [];
-    const p = new Prober({ targets: () => targets, onResult: (name) => results.push(name), probe: fake.probe, tickMs: 5, random: () => 0 });
+    const p = new Prober({ targets: () => targets, onResult: (name) => results.push(name), probe: fake.probe, watch: false, tickMs: 5, random: () => 0 });
     p.start();
     await sleep(10); // both probes in flight
     targets = targets.filter((t) => t.name !== 'n1');
@@ -171,7 +173,7 @@ describe('Prober scheduling', () => {
     let release: () => void = () => {};
     const probe = () => new Promise<ProbeOutcome>((r) => (release = () => r(OK)));
     const results: string[] = [];
-    const p = new Prober({ targets: () => named(1, 1_000), onResult: (n) => results.push(n), probe, tickMs: 5, random: () => 0 });
+    const p = new Prober({ targets: () => named(1, 1_000), onResult: (n) => results.push(n), probe, watch: false, tickMs: 5, random: () => 0 });
     p.start();
     assert.equal(p.inFlight, 1);
     let stopped = false;
@@ -201,6 +203,7 @@ describe('Prober scheduling', () => {
       },
       onError: (e) => errors.push(e),
       probe,
+      watch: false,
       tickMs: 5,
       random: () => 0.5,
     });
@@ -211,6 +214,65 @@ describe('Prober scheduling', () => {
     assert.equal(outcomes[0].detail, 'boom');
     assert.ok(outcomes.length >= 3, `kept probing: ${outcomes.length}`);
     assert.equal(errors.length, 1);
+  });
+});
+
+describe('Prober watches', () => {
+  // A fake watch: records what is opened and lets the test close a connection as a dying node would.
+  function fakeWatch() {
+    const open: { host: string; port: number; lose: () => void; closed: boolean }[] = [];
+    const watch: OpenWatch = (host, port, _timeout, onLost) => {
+      const w = { host, port, closed: false, lose: () => onLost('closed by the node') };
+      open.push(w);
+      return { close: () => (w.closed = true) };
+    };
+    return { watch, open };
+  }
+
+  it('probes a node at once when the connection held to it closes, not at its next interval', async () => {
+    const fake = fakeProbe(1);
+    const { watch, open } = fakeWatch();
+    const p = new Prober({ targets: () => named(1, 10_000), onResult: () => {}, probe: fake.probe, watch, tickMs: 5, random: () => 0 });
+    p.start();
+    await waitFor(() => open.length === 1);
+    assert.equal(fake.count('/n0'), 1);
+    open[0]?.lose();
+    await waitFor(() => fake.count('/n0') === 2);
+    await p.stop();
+    assert.equal(open[0]?.host, '127.0.0.1');
+    assert.equal(open[0].port, 1);
+  });
+
+  it('opens at most one connection to a node per interval, so a node that drops idle connections costs little', async () => {
+    const fake = fakeProbe(1);
+    const { watch, open } = fakeWatch();
+    const p = new Prober({ targets: () => named(1, 200), onResult: () => {}, probe: fake.probe, watch, tickMs: 5, random: () => 0 });
+    p.start();
+    // Every connection is dropped as soon as it opens.
+    const dropping = setInterval(() => open.at(-1)?.lose(), 1);
+    await sleep(1_000);
+    clearInterval(dropping);
+    await p.stop();
+    assert.ok(open.length <= 6, `${open.length} connections in 1 s at a 200 ms interval`);
+    assert.ok(fake.count('/n0') <= 12, `${fake.count('/n0')} probes in 1 s at a 200 ms interval`);
+  });
+
+  it('holds no connection to a node whose last probe failed, and closes them all on stop', async () => {
+    let ok = true;
+    const probe = async (): Promise<ProbeOutcome> => (ok ? OK : { ok: false, hard: true, detail: 'connection refused', ms: 1 });
+    const { watch, open } = fakeWatch();
+    const p = new Prober({ targets: () => named(2, 30), onResult: () => {}, probe, watch, tickMs: 5, random: () => 0 });
+    p.start();
+    await waitFor(() => open.length === 2);
+    ok = false;
+    await waitFor(() => open.every((w) => w.closed));
+    ok = true;
+    await waitFor(() => open.filter((w) => !w.closed).length === 2);
+    await p.stop();
+    assert.ok(
+      open.every((w) => w.closed),
+      'stop closed every connection',
+    );
   });
 });
 
@@ -246,6 +308,64 @@ describe('Prober against real servers', () => {
     await waitFor(() => seen.at(-1)?.ok === true);
     await p.stop();
     assert.equal(seen[0]?.ok, true);
+  });
+});
+
+describe('Prober against a real process', () => {
+  it('reports a node killed with SIGKILL within milliseconds, through the connection it holds', async () => {
+    // A node process of its own, so its death is a real kill -9: the kernel closes its sockets.
+    const node = spawn(
+      process.execPath,
+      ['-e', "const s = require('node:http').createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1', () => console.log(s.address().port))"],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const [line] = (await once(node.stdout, 'data')) as [Buffer];
+      const port = Number(line.toString().trim());
+      const seen: { at: number; ok: boolean; hard: boolean; detail: string }[] = [];
+      // A long interval: only the closed connection can explain a probe soon after the kill.
+      const p = new Prober({
+        targets: () => [target('n', 10_000, { port })],
+        onResult: (_n, o) => seen.push({ at: performance.now(), ...o }),
+        tickMs: 5,
+        random: () => 0,
+      });
+      p.start();
+      await waitFor(() => seen.length === 1);
+      assert.equal(seen[0]?.ok, true);
+      await sleep(50); // the connection is opened after the passing probe
+      const killedAt = performance.now();
+      node.kill('SIGKILL');
+      await waitFor(() => seen.length === 2);
+      await p.stop();
+      const second = seen[1];
+      assert.equal(second?.ok, false);
+      // Refused, or reset when the probe reached the listener while the kernel was still closing the process's sockets: hard either way.
+      assert.match(second.detail, /^connection (refused|reset)$/);
+      assert.equal(second.hard, true);
+      assert.ok(second.at - killedAt < 500, `probed ${Math.round(second.at - killedAt)} ms after the kill`);
+    } finally {
+      node.kill('SIGKILL');
+    }
+  });
+});
+
+describe('Prober and a node that shuts down gracefully', () => {
+  it('lets the node’s server.close() finish within about an interval: the refused probe drops the connection it holds', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const seen: ProbeOutcome[] = [];
+    const p = new Prober({ targets: () => [target('n', 200, { port })], onResult: (_n, o) => seen.push(o), tickMs: 5, random: () => 0 });
+    p.start();
+    await waitFor(() => seen.length >= 2);
+    // close() waits for open connections, and one that never sent a request is not idle to Node.
+    const closing = performance.now();
+    await new Promise((resolve) => server.close(resolve));
+    const ms = performance.now() - closing;
+    await p.stop();
+    assert.ok(ms < 1_000, `server.close() took ${Math.round(ms)} ms at a 200 ms interval`);
   });
 });
 

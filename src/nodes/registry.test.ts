@@ -89,6 +89,38 @@ describe('NodeRegistry', () => {
     assert.equal(registry.get(name)?.state, 'warm');
   });
 
+  it('keeps a node the prober took down down when its agent registers again, until a probe passes', () => {
+    const { registry, transitions } = make(seed);
+    const { name } = registry.register(NODE);
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.applyProbe(name, { ok: false, hard: true, detail: 'connection refused', ms: 1 });
+    // A replacement process on the same address (the playground's converge restarts a killed node).
+    const again = registry.register({ ...NODE, name });
+    assert.equal(registry.get(name)?.state, 'down');
+    assert.equal(registry.heartbeat(again.token, { name, cpu: 0.1 }), 'down');
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    assert.equal(registry.get(name)?.state, 'warm');
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    assert.equal(registry.get(name)?.state, 'active');
+    assert.deepEqual(
+      transitions.map((t) => `${t.from}→${t.to}`),
+      ['warm→warm', 'warm→active', 'active→down', 'down→warm', 'warm→active'],
+    );
+  });
+
+  it('takes a node down for lack of heartbeats back to warm when its agent registers again', () => {
+    const { registry, clock } = make(seed);
+    const { name } = registry.register(NODE);
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    registry.applyProbe(name, { ok: true, hard: false, detail: '', ms: 1 });
+    clock.advance(16_000);
+    registry.sweep();
+    assert.equal(registry.get(name)?.state, 'down');
+    registry.register({ ...NODE, name });
+    assert.equal(registry.get(name)?.state, 'warm', 'no probe failed: the registration is the news');
+  });
+
   it('keeps a node down for lack of heartbeats down while only its health port answers', () => {
     const { registry, clock } = make(seed);
     const { name, token } = registry.register(NODE);
