@@ -89,7 +89,7 @@ describe(
       for (const name of [NODE_1, NODE_2]) if (existsSync(join(stateDir(), 'nodes', `${name}.pid`))) pids.set(pidOf(name), name);
     }
 
-    async function drift(): Promise<{ code: number; report: Drift; stderr: string }> {
+    async function drift(): Promise<{ code: number | null; report: Drift; stderr: string }> {
       const res = await run(['drift', '--json']);
       let report: Drift;
       try {
