@@ -108,14 +108,19 @@ describe('xplane simulate replays what a real serve saw', () => {
     await sleep(4_000);
     assert.equal(gitSync(fixture.bare, 'rev-parse', 'main'), configHead, 'nothing committed while calm');
 
+    // Each change of load comes after the cooldown of the last scale change has run out, so every
+    // decision is brought by the load and the pass that sees it, never by a timer ending between two
+    // passes (where the real push's own latency decides which pass acts).
     const exportFrom = Date.now();
     await sleep(2_000);
     driver.demand.jp = 1.2; // 1.0 on one node: 1→2, then 0.6 each
     await sleep(12_000);
     driver.demand.jp = 1.9; // 0.95 on two: 2→3, then 0.63 each
-    await sleep(12_000);
-    driver.demand.jp = 0.4; // 0.13 on three: 3→2, drain, remove; 0.2 on two: 2→1, drain, remove
-    await sleep(24_000);
+    await sleep(10_000);
+    driver.demand.jp = 0.7; // 0.23 on three: 3→2, drain, remove; then 0.35 on two
+    await sleep(10_000);
+    driver.demand.jp = 0.4; // 0.2 on two: 2→1, drain, remove; then 0.4 on one
+    await sleep(14_000);
     assert.deepEqual(driver.errors, []);
 
     const exported = await runCli(['metrics', 'export', '--db', db, '--since', `${Date.now() - exportFrom}ms`, '--service', 'svc-plus']);
@@ -132,7 +137,8 @@ describe('xplane simulate replays what a real serve saw', () => {
     const boots: number[] = [];
     try {
       real = (await store.listDecisions()).reverse().filter((d) => d.at >= (rowTimes[0] ?? 0) && d.at <= (rowTimes.at(-1) ?? 0) + RECONCILE_MS);
-      // What a boot took in this world: from the commit that added a name to the registry seeing the name's agent active.
+      // What a boot took in this world, as the replay counts it: from the pass that added a name (the last
+      // row at or before its commit) to the registry seeing the name's agent active.
       const events = (await store.listNodeEvents({})).reverse();
       const seen = new Set<string>();
       for (const d of real.filter((r) => r.kind === 'scale_up')) {
@@ -140,7 +146,7 @@ describe('xplane simulate replays what a real serve saw', () => {
         const active = events.find((e) => e.node === joined?.node && e.to === 'active');
         if (!joined || !active) continue;
         seen.add(joined.node);
-        boots.push(active.at - d.at);
+        boots.push(active.at - Math.max(...rowTimes.filter((at) => at <= d.at)));
       }
     } finally {
       await store.close();

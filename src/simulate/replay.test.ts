@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTrace, TraceError } from '../trace/index.js';
 import { decisionLine } from './report.js';
-import { commitLatency, replay, type ReplayResult } from './replay.js';
+import { replay, type ReplayResult } from './replay.js';
 import { T0, declarations, ramp, step, trace, traceText } from './test-fixtures.js';
 
 const lines = (r: ReplayResult): string[] => r.decisions.map(decisionLine);
@@ -86,46 +86,6 @@ describe('replay', () => {
       '2026-03-02T08:03:30Z  gtm: svc-plus jp weight 0→100 (ready 1/1)',
       '2026-03-02T08:03:30Z  gtm: svc-plus jp include jp-svc-plus-2 (active)',
     ]);
-  });
-});
-
-describe('commitLatency', () => {
-  it('is the median time a recorded pass took beyond the reconcile interval', () => {
-    // Passes every 10 s plus 0.3 to 0.6 s of fetch, commit and push; a node event's pass 1 s after one (not a gap of the loop's).
-    const times = [0, 10_300, 20_700, 21_700, 32_300, 42_800, 53_400];
-    assert.equal(commitLatency(times, 10_000), 500);
-  });
-
-  it('is 0 for a trace written by hand or coarser than the loop, and at most half an interval', () => {
-    assert.equal(commitLatency([0, 10_000, 20_000, 30_000, 40_000], 10_000), 0);
-    assert.equal(commitLatency([0, 60_000, 120_000, 180_000, 240_000], 10_000), 0);
-    assert.equal(commitLatency([0, 14_900, 29_800, 44_700, 59_600], 10_000), 4_900);
-    assert.equal(commitLatency([0, 10_300], 10_000), 0, 'too few gaps to tell');
-  });
-
-  it('delays the decisions and the timers they start: the cooldown runs from the landing', async () => {
-    // Rows 10.5 s apart: passes take 0.5 s. The step's row (63 s) lands at 63.5 s, the node boots from then,
-    // and the pass its activation brings lands half a second after it.
-    const lines = traceText(300, step)
-      .split('\n')
-      .map((l) =>
-        l.replace(/^(\S+?)Z,/, (m: string, at: string) => `${new Date(Date.parse(`${at}Z`) + ((Date.parse(`${at}Z`) - T0) / 10_000) * 500).toISOString()},`),
-      );
-    const r = replay({
-      declarations: await declarations(),
-      rows: parseTrace(lines.join('\n'), 'trace.csv'),
-      file: 'trace.csv',
-      bootMs: 60_000,
-      intervalMs: 10_000,
-    });
-    assert.equal(r.commitLatencyMs, 500);
-    assert.deepEqual(
-      r.decisions.map((d) => [d.at - T0, d.summary]),
-      [
-        [63_500, 'autoscale: svc-plus jp 1→2 (cpu=0.90)'],
-        [124_000, 'gtm: svc-plus jp include jp-svc-plus-2 (active)'],
-      ],
-    );
   });
 });
 

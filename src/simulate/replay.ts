@@ -3,9 +3,8 @@
 // gathered by the production gatherFacts, one production planPass, and, when a
 // pool would change, the commit "lands": the pools take the patches, the
 // memory takes the change times (rememberChanges), victims drain and removed
-// names leave (fleet.ts). As in the real loop, a commit lands as long after its
-// pass as a pass takes (commitLatency, read from the trace), and the timers it
-// starts (cooldown, drain, boot) start then. A pass runs at every row's time, every reconcile
+// names leave (fleet.ts). A commit lands at its pass's time: the real one lands
+// a push later, which the trace does not tell. A pass runs at every row's time, every reconcile
 // interval between rows further apart than that, and when a node changes state
 // (a booting node turns active, a commit drains or removes nodes: the loop's
 // node-event trigger, at least a second after the last pass). Pure: nothing is
@@ -47,8 +46,6 @@ export interface ReplayResult {
   end: number;
   /** Passes run. */
   passes: number;
-  /** How long after its pass a simulated commit lands (commitLatency): its decisions' time, and when its timers start. */
-  commitLatencyMs: number;
   /** Every decision that landed, in commit order. */
   decisions: TimedDecision[];
   /** Figures per replayed (service, region), by service then region. */
@@ -122,7 +119,6 @@ export function replay(input: ReplayInput): ReplayResult {
   const times = [...new Set(input.rows.filter((r) => services.includes(r.service)).map((r) => r.at))];
   const start = times[0] ?? 0;
   const end = times.at(-1) ?? start;
-  const latency = commitLatency(times, input.intervalMs);
   const decisions: TimedDecision[] = [];
   let memory: LoopMemory = emptyMemory();
   let passes = 0;
@@ -143,13 +139,12 @@ export function replay(input: ReplayInput): ReplayResult {
     let trigger = Number.POSITIVE_INFINITY;
     if (changesAnything(pools, patches)) {
       // Draining and deleting nodes are registry transitions: they trigger a pass, no sooner than the minimum gap.
-      const landed = now + latency;
-      if (plan.drain.length > 0 || plan.removed.length > 0) trigger = Math.max(now + MIN_GAP_MS, landed);
-      memory = rememberChanges(memory, plan.decisions, landed);
-      fleet.land(patches, plan.drain, plan.removed, landed);
+      if (plan.drain.length > 0 || plan.removed.length > 0) trigger = now + MIN_GAP_MS;
+      memory = rememberChanges(memory, plan.decisions, now);
+      fleet.land(patches, plan.drain, plan.removed, now);
       for (const d of plan.decisions) {
-        decisions.push({ at: landed, controller: d.controller, kind: d.kind, service: d.service, region: d.region, summary: d.summary });
-        tallies.get(`${d.service}/${d.region}`)?.decision(d, landed);
+        decisions.push({ at: now, controller: d.controller, kind: d.kind, service: d.service, region: d.region, summary: d.summary });
+        tallies.get(`${d.service}/${d.region}`)?.decision(d, now);
       }
     }
 
@@ -168,25 +163,7 @@ export function replay(input: ReplayInput): ReplayResult {
     if (now >= end) break;
     now = next;
   }
-  return { start, end, passes, commitLatencyMs: latency, decisions, regions: [...tallies.values()].map((t) => t.figures), notes };
-}
-
-/**
- * How long after its pass a commit lands (the pass's fetch, commit and push), as the trace shows it:
- * a recorded trace has a row per pass, and the loop starts each pass a reconcile interval after the
- * last one ended, so rows come every interval plus what a pass took. The median of the row gaps
- * between one and one and a half intervals, less the interval; 0 for a trace without such gaps (one
- * written by hand, or coarser than the loop), and never more than half an interval.
- */
-export function commitLatency(times: readonly number[], intervalMs: number): number {
-  const gaps: number[] = [];
-  for (let i = 1; i < times.length; i += 1) {
-    const gap = (times[i] ?? 0) - (times[i - 1] ?? 0);
-    if (gap >= intervalMs && gap < 1.5 * intervalMs) gaps.push(gap - intervalMs);
-  }
-  if (gaps.length < 3) return 0;
-  gaps.sort((a, b) => a - b);
-  return Math.min(intervalMs / 2, gaps[Math.floor(gaps.length / 2)] ?? 0);
+  return { start, end, passes, decisions, regions: [...tallies.values()].map((t) => t.figures), notes };
 }
 
 /** The next pass between rows: one reconcile interval on, unless the next row comes within half an interval of that. */

@@ -41,8 +41,7 @@ export function decisionLine(d: TimedDecision): string {
 
 function span(r: ReplayResult): string {
   const hours = (r.end - r.start) / 3_600_000;
-  const latency = r.commitLatencyMs > 0 ? `, commits land ${r.commitLatencyMs} ms after their pass` : '';
-  return `${timeText(r.start)} → ${timeText(r.end)} (${hours >= 1 ? `${Number(hours.toFixed(1))}h` : `${Math.round((r.end - r.start) / 60_000)}m`}), ${r.passes} passes${latency}`;
+  return `${timeText(r.start)} → ${timeText(r.end)} (${hours >= 1 ? `${Number(hours.toFixed(1))}h` : `${Math.round((r.end - r.start) / 60_000)}m`}), ${r.passes} passes`;
 }
 
 /** Per service, its regions' figures and their total, in the order the replay gives them. */
