@@ -118,7 +118,9 @@ describe('xplane simulate replays what a real serve saw', () => {
     driver.demand.jp = 1.9; // 0.95 on two: 2→3, then 0.63 each
     await sleep(10_000);
     driver.demand.jp = 0.7; // 0.23 on three: 3→2, drain, remove; then 0.35 on two
-    await sleep(10_000);
+    // 3→2 comes up to ~6 s after the drop (3 s window, 3 s stabilization), and its 8 s cooldown must be over
+    // before the next drop is seen, or 2→1 waits for a timer instead of the load.
+    await sleep(16_000);
     driver.demand.jp = 0.4; // 0.2 on two: 2→1, drain, remove; then 0.4 on one
     await sleep(14_000);
     assert.deepEqual(driver.errors, []);

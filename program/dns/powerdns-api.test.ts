@@ -53,6 +53,18 @@ describe('PowerDnsApi', () => {
     });
   });
 
+  it('sends a PATCH answered 500 again (a busy SQLite backend), and gives up after a few', async () => {
+    seen.length = 0;
+    let failures = 2;
+    handler = () => (failures-- > 0 ? { status: 500, body: '{"error": "database is locked"}' } : { status: 204 });
+    await api().patch('svc.plus.', []);
+    assert.equal(seen.length, 3);
+    seen.length = 0;
+    handler = () => ({ status: 500, body: '{"error": "database is locked"}' });
+    await assert.rejects(api().patch('svc.plus.', []), /500 .*database is locked/);
+    assert.equal(seen.length, 5);
+  });
+
   it("passes on PowerDNS's reason for a rejected change", async () => {
     handler = () => ({ status: 422, body: '{"error": "RRset a.svc.plus. IN LUA: Conflicts with pre-existing RRset"}' });
     await assert.rejects(

@@ -59,12 +59,22 @@ export class PowerDnsApi implements PowerDnsZoneApi {
     return body.rrsets as RRset[];
   }
 
-  /** Applies RRset changes in one transaction (PowerDNS answers 204). */
+  /**
+   * Applies RRset changes in one transaction (PowerDNS answers 204). A 500 is
+   * tried again a few times: PowerDNS on its SQLite backend answers 500 when
+   * another writer holds the database (two region stacks converging at once),
+   * and REPLACE and DELETE give the same zone however often they are applied.
+   */
   async patch(zone: string, rrsets: RRsetChange[]): Promise<void> {
     const path = this.zonePath(zone);
-    const res = await this.request('PATCH', path, { rrsets });
-    if (res.status === 404) throw await this.missingZone(zone, res);
-    if (res.status !== 204 && res.status !== 200) throw await this.failure(res, 'PATCH', path);
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.request('PATCH', path, { rrsets });
+      if (res.status === 404) throw await this.missingZone(zone, res);
+      if (res.status === 204 || res.status === 200) return;
+      if (res.status !== 500 || attempt >= PATCH_ATTEMPTS) throw await this.failure(res, 'PATCH', path);
+      await res.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, PATCH_RETRY_MS * 2 ** (attempt - 1) * (0.5 + Math.random())));
+    }
   }
 
   /** Whether LUA records are answered in `zone`: the server's enable-lua-records, or the zone's ENABLE-LUA-RECORDS metadata. */
@@ -138,6 +148,10 @@ async function errorSuffix(res: Response): Promise<string> {
   }
   return text.trim() === '' ? '' : `: ${text.trim().slice(0, 300)}`;
 }
+
+/** How often a PATCH answered 500 is sent, and the first pause between two (doubling, jittered). */
+const PATCH_ATTEMPTS = 5;
+const PATCH_RETRY_MS = 100;
 
 /** The reason under fetch's "fetch failed": ECONNREFUSED, ENOTFOUND, a timeout. */
 function causeText(err: unknown): string {
