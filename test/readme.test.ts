@@ -41,9 +41,19 @@ describe('the README walk-through', { skip: why ?? false }, () => {
     const blocks = markedBlocks(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'), 'walkthrough');
     assert.ok(blocks.length >= 2, 'the README marks its walk-through blocks');
     // Inside the namespaces: a fresh /tmp, loopback up, a HOME with no git config; then the blocks.
-    const prelude = ['mount -t tmpfs tmpfs /tmp', 'ip link set lo up', 'export HOME=/tmp/home', 'mkdir -p "$HOME"', `cd ${JSON.stringify(REPO_ROOT)}`].join(
-      '\n',
-    );
+    const repo = JSON.stringify(REPO_ROOT);
+    // A checkout under /tmp (a CI clone) would vanish under the fresh /tmp: carry it across through a private /mnt.
+    const keepRepo = REPO_ROOT.startsWith('/tmp/') ? ['mount -t tmpfs tmpfs /mnt', 'mkdir /mnt/repo', `mount --bind ${repo} /mnt/repo`] : [];
+    const bringBack = REPO_ROOT.startsWith('/tmp/') ? [`mkdir -p ${repo}`, `mount --bind /mnt/repo ${repo}`] : [];
+    const prelude = [
+      ...keepRepo,
+      'mount -t tmpfs tmpfs /tmp',
+      ...bringBack,
+      'ip link set lo up',
+      'export HOME=/tmp/home',
+      'mkdir -p "$HOME"',
+      `cd ${repo}`,
+    ].join('\n');
     const run = spawnSync('unshare', ['--mount', '--net', '--pid', '--fork', '--mount-proc', 'bash', '-e', '-s'], {
       input: `${prelude}\n${blocks.join('\n')}`,
       encoding: 'utf8',
