@@ -11,8 +11,27 @@ export DEBIAN_FRONTEND=noninteractive
 
 release=${1:-bookworm}
 packages=systemd,systemd-sysv,dbus,cloud-init,nodejs,curl,ca-certificates,iproute2,nftables,procps
-mirror=${XPLANE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 log() { echo "debian-root: $*" >&2; }
+
+# The Debian archive this machine's apt uses (deb822 sources first, then
+# sources.list), so the root comes from the same mirror as the host's packages;
+# XPLANE_DEBIAN_MIRROR overrides it.
+host_mirror() {
+  local file
+  for file in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list; do
+    [ -f "$file" ] || continue
+    awk '(/^URIs:/ || $1 == "deb") && $2 !~ /security/ { print $2; exit }' "$file"
+  done
+}
+mirror=${XPLANE_DEBIAN_MIRROR:-}
+if [ -z "$mirror" ]; then
+  mirror=$(host_mirror)
+  mirror=${mirror%%$'\n'*}
+fi
+if [ -z "$mirror" ]; then
+  log "found no Debian archive in /etc/apt/sources.list(.d): set XPLANE_DEBIAN_MIRROR to one"
+  exit 1
+fi
 
 hash=$(printf '%s %s' "$release" "$packages" | sha256sum | cut -c1-12)
 cache=${XPLANE_CACHE:-$HOME/.cache/xplane}/debian-root

@@ -20,7 +20,7 @@
 // reports what it saw as JSON; the tests here assert on that.
 //
 // The root comes from scripts/debian-root.sh, cached by release under
-// ~/.cache/xplane (a cold build is about 45 s from deb.debian.org); needs root,
+// ~/.cache/xplane (a cold build is about 45 s from the host's Debian archive); needs root,
 // systemd-nspawn, unshare, nsenter and ip. Without them the tests skip, except
 // under CI (env CI set): there they fail. `npm run test:node-boot` runs only this file.
 import assert from 'node:assert/strict';
